@@ -18,6 +18,7 @@ PACKAGES = [
     "codeflash_lab.experiments",
     "codeflash_lab.viz",
     "codeflash_lab.report",
+    "codeflash_lab.lab",
     "codeflash_lab.demo",
     "codeflash_lab.errors",
     "codeflash_lab.categories",

@@ -20,8 +20,19 @@ ALLOWED: dict[str, set[str]] = {
     "experiments": {"workspace", "scan", "profiling", "bench"},
     "viz": {"workspace", "scan", "profiling", "bench", "experiments"},
     "report": {"workspace", "scan", "profiling", "bench", "experiments", "viz"},
-    "demo": {"workspace", "scan", "profiling", "bench", "experiments", "viz", "report"},
-    "cli": {"workspace", "scan", "profiling", "bench", "experiments", "viz", "report", "demo"},
+    "lab": {"workspace", "scan", "profiling", "bench", "experiments", "viz", "report"},
+    "demo": {"workspace", "scan", "profiling", "bench", "experiments", "viz", "report", "lab"},
+    "cli": {
+        "workspace",
+        "scan",
+        "profiling",
+        "bench",
+        "experiments",
+        "viz",
+        "report",
+        "lab",
+        "demo",
+    },
 }
 
 

@@ -1,0 +1,258 @@
+"""Pure statistics over per-op latencies and per-run metrics (no I/O, no global state).
+
+The unit of replication for A/B decisions is the *run*: these functions are applied
+to per-run metrics (one p50, p99 or throughput per run), never to single ops.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from math import comb
+
+__all__ = [
+    "MannWhitneyResult",
+    "bootstrap_ratio_ci",
+    "coefficient_of_variation",
+    "mann_whitney_u",
+    "median",
+    "percentile",
+    "percentiles",
+    "ratio_of_medians",
+    "summarize_latencies",
+]
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile of already sorted values, by linear interpolation.
+
+    This is the "linear" method (numpy's default, Hyndman & Fan type 7): the value at
+    fractional rank ``(n - 1) * q / 100`` interpolated between its neighbours.
+
+    Args:
+        sorted_values: values in ascending order (at least one).
+        q: percentile in ``[0, 100]``.
+
+    Returns:
+        The interpolated percentile.
+
+    Raises:
+        ValueError: ``sorted_values`` is empty or ``q`` is outside ``[0, 100]``.
+    """
+    if not sorted_values:
+        raise ValueError("sorted_values: needs at least one value")
+    if not 0.0 <= q <= 100.0:
+        raise ValueError(f"q: must be within [0, 100], got {q}")
+    pos = (len(sorted_values) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    frac = pos - lo
+    return float(sorted_values[lo]) + (float(sorted_values[hi]) - float(sorted_values[lo])) * frac
+
+
+def percentiles(values: Sequence[float], qs: Sequence[float]) -> dict[float, float]:
+    """Several percentiles of unsorted values (sorted once).
+
+    Args:
+        values: the sample (at least one value).
+        qs: percentiles in ``[0, 100]``.
+
+    Returns:
+        ``{q: value}`` for every requested ``q``.
+    """
+    ordered = sorted(values)
+    return {q: percentile(ordered, q) for q in qs}
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (mean of the two middle values for an even count).
+
+    Raises:
+        ValueError: ``values`` is empty.
+    """
+    if not values:
+        raise ValueError("values: needs at least one value")
+    return float(statistics.median(values))
+
+
+def coefficient_of_variation(values: Sequence[float]) -> float | None:
+    """Sample standard deviation over the mean (``n - 1`` in the denominator).
+
+    Returns:
+        The CV as a fraction (0.05 = 5%), or ``None`` with fewer than two values or a
+        zero mean.
+    """
+    if len(values) < 2:
+        return None
+    mean = statistics.fmean(values)
+    if mean == 0:
+        return None
+    return statistics.stdev(values) / abs(mean)
+
+
+def summarize_latencies(values_ns: Sequence[int]) -> dict[str, float]:
+    """Latency summary in milliseconds: p50, p90, p99, p999, max, min, mean, std.
+
+    Args:
+        values_ns: per-op latencies in nanoseconds (at least one).
+
+    Returns:
+        A dict with keys ``p50 p90 p99 p999 max min mean std`` in ms.
+    """
+    ordered = sorted(values_ns)
+    scale = 1e-6
+    return {
+        "p50": percentile(ordered, 50) * scale,
+        "p90": percentile(ordered, 90) * scale,
+        "p99": percentile(ordered, 99) * scale,
+        "p999": percentile(ordered, 99.9) * scale,
+        "max": ordered[-1] * scale,
+        "min": ordered[0] * scale,
+        "mean": statistics.fmean(ordered) * scale,
+        "std": (statistics.pstdev(ordered) if len(ordered) > 1 else 0.0) * scale,
+    }
+
+
+def ratio_of_medians(a: Sequence[float], b: Sequence[float]) -> float:
+    """``median(b) / median(a)``: below 1 when B's values are smaller.
+
+    Raises:
+        ValueError: either side is empty or ``median(a)`` is zero.
+    """
+    ma = median(a)
+    if ma == 0:
+        raise ValueError("a: median is zero, the ratio is undefined")
+    return median(b) / ma
+
+
+@dataclass(frozen=True, slots=True)
+class MannWhitneyResult:
+    """An exact Mann-Whitney U test.
+
+    Attributes:
+        u: the U statistic of the first sample (pairs where ``a > b``, ties count 1/2).
+        p: the exact two-sided p-value (conditional on ties).
+        p_min: the smallest p-value these sample sizes (and ties) can produce; with 3 vs 3
+            it is 0.10, so such a test can never reach 0.05.
+    """
+
+    u: float
+    p: float
+    p_min: float
+
+
+def _midranks(pooled: Sequence[float]) -> list[float]:
+    order = sorted(range(len(pooled)), key=lambda i: pooled[i])
+    ranks = [0.0] * len(pooled)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and pooled[order[j + 1]] == pooled[order[i]]:
+            j += 1
+        rank = (i + j) / 2 + 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = rank
+        i = j + 1
+    return ranks
+
+
+def _rank_sum_counts(doubled_ranks: Sequence[int], n: int) -> dict[int, int]:
+    # ways[k][s]: subsets of size k of the ranks seen so far whose doubled rank sum is s.
+    ways: list[dict[int, int]] = [{0: 1}] + [{} for _ in range(n)]
+    for r in doubled_ranks:
+        for k in range(n, 0, -1):
+            prev = ways[k - 1]
+            cur = ways[k]
+            for s, c in prev.items():
+                cur[s + r] = cur.get(s + r, 0) + c
+    return ways[n]
+
+
+def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> MannWhitneyResult:
+    """Exact two-sided Mann-Whitney U test of ``a`` against ``b``.
+
+    The null distribution is the exact permutation distribution of the rank sum of
+    ``a`` (midranks for ties), enumerated by dynamic programming, so it stays exact
+    with ties and small samples. Meant for per-run metrics (a handful per arm).
+
+    Args:
+        a: first sample (at least one value).
+        b: second sample (at least one value).
+
+    Returns:
+        U, the two-sided p-value and the minimum achievable p-value.
+
+    Raises:
+        ValueError: a sample is empty or larger than 200 values.
+    """
+    n, m = len(a), len(b)
+    if n == 0 or m == 0:
+        raise ValueError("a, b: both samples need at least one value")
+    if n + m > 200:
+        raise ValueError("a, b: exact test limited to 200 values in all")
+    ranks = _midranks([*a, *b])
+    doubled = [round(2 * r) for r in ranks]
+    observed = sum(doubled[:n])
+    counts = _rank_sum_counts(doubled, n)
+    total = comb(n + m, n)
+    centre = n * (n + m + 1)  # doubled expected rank sum
+    dist_obs = abs(observed - centre)
+    extreme = sum(c for s, c in counts.items() if abs(s - centre) >= dist_obs)
+    furthest = max(abs(s - centre) for s in counts)
+    most_extreme = sum(c for s, c in counts.items() if abs(s - centre) >= furthest)
+    u = observed / 2 - n * (n + 1) / 2
+    return MannWhitneyResult(u=u, p=min(1.0, extreme / total), p_min=min(1.0, most_extreme / total))
+
+
+def bootstrap_ratio_ci(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    statistic: Callable[[Sequence[float]], float] = median,
+    confidence: float = 0.95,
+    resamples: int = 2000,
+    seed: int = 0,
+    min_n: int = 5,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap CI of ``statistic(b) / statistic(a)`` over runs.
+
+    Each arm is resampled with replacement independently. With fewer than ``min_n``
+    values per arm the bootstrap has too few distinct resamples to mean anything
+    (3 values give 10), so ``None`` is returned instead of a misleading interval.
+
+    Args:
+        a: per-run metric of arm A.
+        b: per-run metric of arm B.
+        statistic: the per-arm statistic (median by default).
+        confidence: two-sided coverage, e.g. 0.95.
+        resamples: bootstrap resamples.
+        seed: seed of the private random generator (results are reproducible).
+        min_n: smallest arm size for which an interval is returned.
+
+    Returns:
+        ``(low, high)`` or ``None`` when an arm has fewer than ``min_n`` values.
+
+    Raises:
+        ValueError: ``confidence`` is not within (0, 1) or ``resamples`` < 100.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence: must be within (0, 1), got {confidence}")
+    if resamples < 100:
+        raise ValueError(f"resamples: needs at least 100, got {resamples}")
+    if min(len(a), len(b)) < min_n:
+        return None
+    rng = random.Random(seed)
+    ratios: list[float] = []
+    for _ in range(resamples):
+        sa = statistic(rng.choices(a, k=len(a)))
+        sb = statistic(rng.choices(b, k=len(b)))
+        if sa != 0:
+            ratios.append(sb / sa)
+    if not ratios:
+        return None
+    ratios.sort()
+    tail = (1.0 - confidence) / 2 * 100
+    return percentile(ratios, tail), percentile(ratios, 100 - tail)

@@ -17,7 +17,8 @@ catch them in one place::
     ├── ScanError                 the scanner was given unusable input (not per-file problems)
     ├── ReviewError               the pre-submit review cannot run on the given range
     ├── ReportError               a report or chart cannot be produced
-    └── DemoError                 the bundled demo cannot start (port in use, no git identity)
+    ├── DemoError                 the bundled demo cannot start (port in use, no git identity)
+    └── NotebookError             a notebook failed or timed out when run headless (names the cell)
 
 Findings (scanner, review) and stability warnings are data on result objects,
 never exceptions. Bad arguments raise :class:`ValueError` naming the parameter.
@@ -33,6 +34,7 @@ __all__ = [
     "MeasurementError",
     "MethodologyError",
     "NotAGitRepositoryError",
+    "NotebookError",
     "ProfilingError",
     "ReportError",
     "ResultsFormatError",
@@ -116,3 +118,35 @@ class ReportError(CodeflashLabError):
 
 class DemoError(CodeflashLabError):
     """Raised when the bundled demo cannot run (port in use, missing git identity, ...)."""
+
+
+class NotebookError(CodeflashLabError):
+    """Raised when a notebook run headless fails or times out.
+
+    Attributes:
+        path: the notebook.
+        cell_index: 0-based index of the failing cell (``None`` when the kernel itself failed).
+        source: the failing cell's source.
+        ename: the exception's class name inside the kernel (``"CellTimeoutError"`` on a timeout).
+        evalue: the exception's message inside the kernel.
+        traceback: the kernel's traceback as plain text (no ANSI colour codes).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str = "",
+        cell_index: int | None = None,
+        source: str = "",
+        ename: str = "",
+        evalue: str = "",
+        traceback: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.cell_index = cell_index
+        self.source = source
+        self.ename = ename
+        self.evalue = evalue
+        self.traceback = traceback

@@ -1,0 +1,302 @@
+"""Plateau, strategy rotation and stuck-state rules over the experiment log (pure).
+
+- irreducible: 3 or more consecutive discards;
+- diminishing returns: each of the last 3 keeps gained less than half of the keep
+  before it (so 4 keeps are needed to tell);
+- rotation: 3 or more consecutive discards within one strategy family move work
+  to the next family in :data:`codeflash_lab.categories.STRATEGIES`;
+- stuck: 5 or more consecutive discards start the recovery checklist; 3 more
+  experiments without a keep after that mean stop.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from codeflash_lab.categories import STRATEGIES, strategy_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "DIMINISHING_RATIO",
+    "IRREDUCIBLE_AFTER",
+    "ROTATE_AFTER",
+    "STOP_AFTER_STUCK",
+    "STUCK_AFTER",
+    "STUCK_CHECKLIST",
+    "LedgerStatus",
+    "keep_gain",
+    "ledger_status",
+]
+
+IRREDUCIBLE_AFTER = 3
+ROTATE_AFTER = 3
+STUCK_AFTER = 5
+STOP_AFTER_STUCK = 3
+DIMINISHING_RATIO = 0.5
+
+#: What to do once stuck, before giving up.
+STUCK_CHECKLIST: tuple[str, ...] = (
+    "Read every in-scope file again from the top; trust the code, not your memory of it.",
+    "Read the whole results.tsv: which files and techniques produced keeps, which failed again "
+    "and again.",
+    "Read the original goal again and check the work has not drifted from it.",
+    "Try combining two or three earlier keeps that touch the same async path.",
+    "Try the opposite of what keeps failing: a coarser, cross-function change instead of local "
+    "tweaks, or the reverse.",
+    "Look at `git log --oneline -20 --stat` for files where keeps cluster.",
+)
+
+
+class _Row(Protocol):
+    status: str
+    pattern: str
+    latency_change: float | None
+    throughput_change: float | None
+
+
+def keep_gain(row: _Row) -> float:
+    """The gain of one experiment in percent: the larger of latency saved and throughput won.
+
+    A 63% faster row gains 63; a +172% throughput row gains 172; missing numbers count 0.
+    """
+    lat = -row.latency_change if row.latency_change is not None else 0.0
+    thr = row.throughput_change if row.throughput_change is not None else 0.0
+    return max(lat, thr, 0.0)
+
+
+def _family(pattern: str) -> str:
+    """The strategy family of a pattern; an unknown pattern is its own family."""
+    return strategy_for(pattern) or (pattern.strip().lower() or "unclassified")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerStatus:
+    """Where the experiment loop stands, derived from results.tsv alone.
+
+    ``next_strategy`` is the family to work on in the next experiment: the
+    current one, or the one after it when rotation is due (``None`` when all
+    four families have been rotated through).
+    """
+
+    experiments: int
+    keeps: int
+    discards: int
+    consecutive_discards: int
+    irreducible: bool
+    diminishing_returns: bool
+    rotate: bool
+    stuck: bool
+    stop: bool
+    current_strategy: str | None
+    next_strategy: str | None
+    advice: str
+    same_strategy_discards: int
+    experiments_left: int | None
+    recent_keep_gains: tuple[float, ...]
+    failed_patterns: tuple[str, ...]
+    stuck_checklist: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``codeflash-lab status --format json``."""
+        d = asdict(self)
+        d["recent_keep_gains"] = [round(g, 1) for g in self.recent_keep_gains]
+        d["failed_patterns"] = list(self.failed_patterns)
+        d["stuck_checklist"] = list(self.stuck_checklist)
+        return d
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per fact (``fact``, ``value``)."""
+        import pandas as pd
+
+        items = [(k, v) for k, v in self.to_dict().items() if k != "stuck_checklist"]
+        return pd.DataFrame(items, columns=["fact", "value"]).set_index("fact")
+
+    def flags(self) -> list[str]:
+        """The names of the raised flags, in order of severity."""
+        names = ("stop", "stuck", "diminishing_returns", "irreducible", "rotate")
+        return [n for n in names if getattr(self, n)]
+
+    def to_text(self) -> str:
+        """A short human summary (what ``codeflash-lab status`` prints)."""
+        lines = [
+            f"{self.experiments} experiments: {self.keeps} kept, {self.discards} discarded; "
+            f"{self.consecutive_discards} consecutive discard(s)",
+            f"strategy: {self.current_strategy or '-'} -> next: {self.next_strategy or '-'}",
+            f"flags: {', '.join(self.flags()) or 'none'}",
+        ]
+        if self.experiments_left is not None:
+            lines.append(f"experiments left before stopping: {self.experiments_left}")
+        lines.append(f"advice: {self.advice}")
+        if self.stuck and not self.stop:
+            lines.append("recovery checklist:")
+            lines += [f"  {i}. {step}" for i, step in enumerate(self.stuck_checklist, 1)]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td>{html.escape(str(v))}</td></tr>"
+            for k, v in self.to_dict().items()
+            if k != "stuck_checklist"
+        )
+        return f"<table>{rows}</table>"
+
+
+def _trailing_discards(rows: Sequence[_Row]) -> list[_Row]:
+    out: list[_Row] = []
+    for row in reversed(rows):
+        if row.status.upper() != "DISCARD":
+            break
+        out.append(row)
+    out.reverse()
+    return out
+
+
+def _diminishing(gains: Sequence[float]) -> bool:
+    if len(gains) < 4:
+        return False
+    last = gains[-4:]
+    return all(last[i] < DIMINISHING_RATIO * last[i - 1] for i in range(1, 4))
+
+
+def _next_family(current: str | None) -> str | None:
+    if current not in STRATEGIES:
+        return STRATEGIES[0]
+    i = STRATEGIES.index(current)
+    return STRATEGIES[i + 1] if i + 1 < len(STRATEGIES) else None
+
+
+def ledger_status(rows: Iterable[_Row]) -> LedgerStatus:
+    """Apply the plateau, rotation and stuck rules to the log's rows (oldest first).
+
+    Args:
+        rows: results.tsv rows (:class:`~codeflash_lab.workspace.Experiment` or anything
+            with ``status``, ``pattern``, ``latency_change`` and ``throughput_change``).
+
+    Returns:
+        The :class:`LedgerStatus`, with advice in words.
+    """
+    rows = list(rows)
+    keeps = [r for r in rows if r.status.upper() == "KEEP"]
+    tail = _trailing_discards(rows)
+    consecutive = len(tail)
+    same = 0
+    if tail:
+        fam = _family(tail[-1].pattern)
+        for row in reversed(tail):
+            if _family(row.pattern) != fam:
+                break
+            same += 1
+    current: str | None
+    if rows:
+        fam_last = _family(rows[-1].pattern)
+        current = fam_last
+    else:
+        current = STRATEGIES[0]
+    rotate = same >= ROTATE_AFTER
+    nxt = _next_family(current) if rotate else current
+    gains = tuple(keep_gain(r) for r in keeps)
+    irreducible = consecutive >= IRREDUCIBLE_AFTER
+    diminishing = _diminishing(gains)
+    stuck = consecutive >= STUCK_AFTER
+    stop_after = STUCK_AFTER + STOP_AFTER_STUCK
+    stop = consecutive >= stop_after or diminishing
+    left = max(0, stop_after - consecutive) if stuck else None
+
+    per_pattern: dict[str, int] = {}
+    for r in rows:
+        if r.status.upper() == "DISCARD":
+            per_pattern[r.pattern] = per_pattern.get(r.pattern, 0) + 1
+    failed = tuple(sorted(p for p, n in per_pattern.items() if n >= 3))
+
+    advice = _advice(
+        n=len(rows),
+        consecutive=consecutive,
+        same=same,
+        irreducible=irreducible,
+        diminishing=diminishing,
+        rotate=rotate,
+        stuck=stuck,
+        left=left,
+        current=current,
+        nxt=nxt,
+    )
+    return LedgerStatus(
+        experiments=len(rows),
+        keeps=len(keeps),
+        discards=len(rows) - len(keeps),
+        consecutive_discards=consecutive,
+        irreducible=irreducible,
+        diminishing_returns=diminishing,
+        rotate=rotate,
+        stuck=stuck,
+        stop=stop,
+        current_strategy=current,
+        next_strategy=nxt,
+        advice=advice,
+        same_strategy_discards=same,
+        experiments_left=left,
+        recent_keep_gains=gains[-4:],
+        failed_patterns=failed,
+        stuck_checklist=STUCK_CHECKLIST if stuck else (),
+    )
+
+
+def _advice(
+    *,
+    n: int,
+    consecutive: int,
+    same: int,
+    irreducible: bool,
+    diminishing: bool,
+    rotate: bool,
+    stuck: bool,
+    left: int | None,
+    current: str | None,
+    nxt: str | None,
+) -> str:
+    if n == 0:
+        return "No experiments yet: measure a baseline, then start with the highest-impact target."
+    if diminishing:
+        return (
+            "Diminishing returns: each of the last 3 keeps gained less than half of the one "
+            "before. Stop, run the pre-submit review and write the report."
+        )
+    if stuck and left == 0:
+        return (
+            f"{consecutive} consecutive discards, 3 of them after the recovery checklist: the "
+            "code looks to be at its floor for these strategies. Stop and report what was tried."
+        )
+    if stuck:
+        return (
+            f"Stuck: {consecutive} consecutive discards. Work through the recovery checklist; "
+            f"stop if the next {left} experiment(s) bring no keep."
+        )
+    parts: list[str] = []
+    if irreducible:
+        parts.append(
+            f"{consecutive} consecutive discards: check whether the remaining targets are bound "
+            "by network latency, already concurrent, or rate-limited; if the top 3 all are, stop "
+            "and report."
+        )
+    if rotate:
+        if nxt is None:
+            parts.append(
+                f"{same} discards in a row with {current}, the last strategy: every strategy "
+                "has been tried."
+            )
+        else:
+            parts.append(f"{same} discards in a row with {current}: switch to {nxt}.")
+    if parts:
+        return " ".join(parts)
+    if consecutive:
+        return f"{consecutive} discard(s) in a row; continue with {current}."
+    return f"Last experiment kept; continue with {current}."

@@ -1,0 +1,90 @@
+"""The keep/discard tree: every branch, and the 10% boundary on each metric."""
+
+from __future__ import annotations
+
+import pytest
+
+from codeflash_lab.experiments.decision import (
+    DISCARD,
+    KEEP,
+    NEEDS_CONFIRMATION,
+    TRADEOFF,
+    decide,
+)
+
+
+def test_failing_tests_discard_whatever_the_numbers() -> None:
+    d = decide(tests_failed=2, latency_change=-80.0)
+    assert d.verdict == DISCARD
+    assert "2 test(s) failed" in d.reason
+    assert d.status == "DISCARD"
+
+
+@pytest.mark.parametrize(
+    ("change", "verdict"), [(-10.0, KEEP), (-9.9, NEEDS_CONFIRMATION), (-63.0, KEEP)]
+)
+def test_latency_boundary_at_ten_percent(change: float, verdict: str) -> None:
+    assert decide(latency_change=change).verdict == verdict
+
+
+def test_p99_alone_can_keep() -> None:
+    d = decide(latency_change=-2.0, p99_change=-25.0)
+    assert d.verdict == KEEP
+    assert d.reason.startswith("p99 latency 25% lower")
+
+
+@pytest.mark.parametrize(("change", "verdict"), [(10.0, KEEP), (9.99, NEEDS_CONFIRMATION)])
+def test_throughput_boundary_at_ten_percent(change: float, verdict: str) -> None:
+    assert decide(throughput_change=change).verdict == verdict
+
+
+def test_small_gain_is_kept_when_confirmed_and_discarded_when_noise() -> None:
+    assert decide(latency_change=-6.0, confirmed=True).verdict == KEEP
+    noise = decide(latency_change=-6.0, confirmed=False)
+    assert noise.verdict == DISCARD
+    assert "noise" in noise.reason
+    pending = decide(latency_change=-6.0)
+    assert pending.status is None
+    assert "re-run at least 3 times" in pending.reason
+
+
+def test_blocking_call_removed_is_kept_even_without_a_gain() -> None:
+    d = decide(latency_change=3.0, throughput_change=-1.0, blocking_removed=True)
+    assert d.verdict == KEEP
+    assert d.rule == "blocking-removed"
+    assert "correctness" in d.reason
+
+
+def test_opposite_moves_are_a_tradeoff() -> None:
+    d = decide(latency_change=-30.0, throughput_change=-15.0)
+    assert d.verdict == TRADEOFF
+    assert d.status is None
+    assert "latency 30% lower but throughput 15% lower" in d.reason
+    assert decide(latency_change=12.0, throughput_change=40.0).verdict == TRADEOFF
+
+
+def test_a_small_regression_on_the_other_metric_does_not_block_a_clear_win() -> None:
+    assert decide(latency_change=-30.0, throughput_change=-4.0).verdict == KEEP
+
+
+def test_nothing_improved_is_a_discard() -> None:
+    d = decide(latency_change=4.0, throughput_change=-2.0)
+    assert d.verdict == DISCARD
+    assert d.reason == "neither latency nor throughput improved"
+    assert decide(latency_change=0.0, throughput_change=0.0).verdict == DISCARD
+
+
+def test_bad_arguments_name_the_parameter() -> None:
+    with pytest.raises(ValueError, match="threshold_pct"):
+        decide(latency_change=-20.0, threshold_pct=0)
+    with pytest.raises(ValueError, match="tests_failed"):
+        decide(tests_failed=-1, latency_change=-20.0)
+    with pytest.raises(ValueError, match="latency_change"):
+        decide()
+
+
+def test_decision_renders() -> None:
+    d = decide(throughput_change=172.0)
+    assert str(d) == "KEEP: throughput 172% higher (at least 10%)"
+    assert d.to_dict()["status"] == "KEEP"
+    assert "<b>KEEP</b>" in d._repr_html_()

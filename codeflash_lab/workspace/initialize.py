@@ -1,0 +1,154 @@
+"""``init``: create or refresh a project's ``.codeflash/`` without losing anything in it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codeflash_lab.errors import ResultsFormatError, WorkspaceError
+from codeflash_lab.workspace.conventions import Conventions, load_conventions
+from codeflash_lab.workspace.discovery import Discovery, discover
+from codeflash_lab.workspace.handoff import ensure_handoff, update_section
+from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.learnings import ensure_learnings
+from codeflash_lab.workspace.results import ensure_results_file, read_results
+from codeflash_lab.workspace.setup_md import write_setup_md
+
+__all__ = ["InitResult", "environment_section", "framework_section", "init_workspace"]
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What ``init`` did.
+
+    Attributes:
+        workspace: the project's workspace.
+        discovery: the facts found.
+        conventions: the conventions in force.
+        created: files created now (relative to the project).
+        kept: files that existed and were left as they were (HANDOFF.md gets its
+            Environment and Framework sections refreshed).
+        experiments: rows already in results.tsv.
+        warnings: problems found in existing files (nothing was changed in them).
+    """
+
+    workspace: Workspace
+    discovery: Discovery
+    conventions: Conventions
+    created: tuple[str, ...]
+    kept: tuple[str, ...]
+    experiments: int
+    warnings: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "project": str(self.workspace.project),
+            "discovery": self.discovery.to_dict(),
+            "conventions": {k: v for k, v in self.conventions.to_dict().items() if k != "text"},
+            "created": list(self.created),
+            "kept": list(self.kept),
+            "experiments": self.experiments,
+            "warnings": list(self.warnings),
+        }
+
+    def to_text(self) -> str:
+        """The progress line plus what was created and kept."""
+        lines = [self.discovery.progress_line()]
+        if self.created:
+            lines.append("created: " + ", ".join(self.created))
+        if self.kept:
+            lines.append("kept: " + ", ".join(self.kept))
+        if self.experiments:
+            lines.append(f"results.tsv already holds {self.experiments} experiment(s)")
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def environment_section(discovery: Discovery, conventions: Conventions) -> str:
+    """The body of HANDOFF.md's Environment section."""
+    guard = conventions.guard_command or "none"
+    source = "none" if conventions.source is None else f"{conventions.scope} ({conventions.source})"
+    return "\n".join(
+        [
+            f"- Python: {discovery.python} (from {discovery.python_source})",
+            f"- Runner: `{discovery.runner}`",
+            f"- Tests: `{discovery.test_command}`"
+            if discovery.test_command
+            else "- Tests: none found",
+            f"- Guard command: `{guard}`" if conventions.guard_command else "- Guard command: none",
+            f"- Conventions: {source}",
+            f"- pre-commit: {'yes' if discovery.pre_commit else 'no'}",
+        ]
+    )
+
+
+def framework_section(discovery: Discovery) -> str:
+    """The body of HANDOFF.md's Framework section."""
+    deps = ", ".join(discovery.async_deps) or "none"
+    return f"- Framework: {discovery.framework}\n- Async-relevant dependencies: {deps}"
+
+
+def init_workspace(project: str | os.PathLike[str]) -> InitResult:
+    """Discover the project and create (or refresh) its ``.codeflash/`` files.
+
+    Writes setup.md; creates results.tsv (header only), HANDOFF.md (template) and
+    learnings.md when missing. An existing log, handoff or learnings file is never
+    rewritten: only HANDOFF.md's Environment and Framework sections are refreshed.
+
+    Args:
+        project: the project folder.
+
+    Raises:
+        WorkspaceError: the folder does not exist, or ``.codeflash`` exists but is a file.
+    """
+    discovery = discover(project)
+    ws = Workspace(discovery.project)
+    if ws.root.exists() and not ws.root.is_dir():
+        raise WorkspaceError(f"{ws.root}: exists but is not a folder")
+    created: list[str] = []
+    kept: list[str] = []
+    warnings: list[str] = []
+
+    def note(path: Path, was_created: bool) -> None:
+        (created if was_created else kept).append(str(path.relative_to(ws.project)))
+
+    if not ws.root.exists():
+        ws.root.mkdir()
+        created.append(".codeflash/")
+    ws.runs_dir.mkdir(exist_ok=True)
+    conventions = load_conventions(ws)
+    had_setup = ws.setup_md.exists()
+    write_setup_md(ws, discovery, conventions)
+    note(ws.setup_md, not had_setup)
+
+    had_results = ws.results_tsv.exists() and ws.results_tsv.stat().st_size > 0
+    ensure_results_file(ws.results_tsv)
+    note(ws.results_tsv, not had_results)
+    experiments = 0
+    try:
+        experiments = len(read_results(ws.results_tsv))
+    except ResultsFormatError as exc:
+        warnings.append(f"{exc} (left as it is)")
+
+    handoff, handoff_created = ensure_handoff(ws)
+    note(handoff, handoff_created)
+    update_section(ws, "Environment", environment_section(discovery, conventions))
+    update_section(ws, "Framework", framework_section(discovery))
+
+    learnings, learnings_created = ensure_learnings(ws)
+    note(learnings, learnings_created)
+    return InitResult(
+        workspace=ws,
+        discovery=discovery,
+        conventions=conventions,
+        created=tuple(created),
+        kept=tuple(kept),
+        experiments=experiments,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,40 @@
+"""Pre-submit review of the whole optimization diff, and PR preparation from the keeps."""
+
+from __future__ import annotations
+
+from codeflash_lab.experiments.review.checks import CHECKS, available_checks
+from codeflash_lab.experiments.review.diff import (
+    OPTIMIZE_BRANCH,
+    ChangedFile,
+    DiffRange,
+    load_diff,
+)
+from codeflash_lab.experiments.review.model import (
+    CHECKLIST,
+    SEVERITIES,
+    ReviewFinding,
+    ReviewResult,
+)
+from codeflash_lab.experiments.review.runner import (
+    HANDOFF_SECTION,
+    last_review,
+    record_review,
+    review,
+)
+
+__all__ = [
+    "CHECKLIST",
+    "CHECKS",
+    "HANDOFF_SECTION",
+    "OPTIMIZE_BRANCH",
+    "SEVERITIES",
+    "ChangedFile",
+    "DiffRange",
+    "ReviewFinding",
+    "ReviewResult",
+    "available_checks",
+    "last_review",
+    "load_diff",
+    "record_review",
+    "review",
+]

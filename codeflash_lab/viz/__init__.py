@@ -1,5 +1,51 @@
-"""Charts (matplotlib Figures) and ipywidgets dashboards over results.tsv."""
+"""Charts (matplotlib Figures) and ipywidgets dashboards over results.tsv and saved runs."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from codeflash_lab.viz.data import (
+    METRICS,
+    Metric,
+    available_metrics,
+    experiments_frame,
+    with_compare_percentiles,
+)
+from codeflash_lab.viz.log_charts import (
+    plot_cumulative,
+    plot_experiments,
+    plot_keeps,
+    plot_latency,
+    plot_throughput,
+)
+from codeflash_lab.viz.run_charts import plot_findings, plot_lag, plot_latency_cdf, plot_sweep
+from codeflash_lab.viz.style import (
+    PATTERN_COLORS,
+    STATUS_COLORS,
+    chart_style,
+    figure_png,
+    message_figure,
+)
+from codeflash_lab.viz.widgets import LiveView, ResultsDashboard
+
+__all__ = [
+    "METRICS",
+    "PATTERN_COLORS",
+    "STATUS_COLORS",
+    "LiveView",
+    "Metric",
+    "ResultsDashboard",
+    "available_metrics",
+    "chart_style",
+    "experiments_frame",
+    "figure_png",
+    "message_figure",
+    "plot_cumulative",
+    "plot_experiments",
+    "plot_findings",
+    "plot_keeps",
+    "plot_lag",
+    "plot_latency",
+    "plot_latency_cdf",
+    "plot_sweep",
+    "plot_throughput",
+    "with_compare_percentiles",
+]

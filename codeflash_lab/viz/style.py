@@ -1,0 +1,205 @@
+"""The look of every chart: colours, a style context that restores matplotlib's globals, figures.
+
+Charts are built on :class:`matplotlib.figure.Figure` directly (never through
+pyplot), so they are not kept in pyplot's registry, are never auto-shown, and
+leave no global state behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from codeflash_lab.categories import SLUGS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "IMPACT_COLORS",
+    "PATTERN_COLORS",
+    "PATTERN_MARKERS",
+    "STATUS_COLORS",
+    "chart_style",
+    "figure_png",
+    "message_figure",
+    "new_figure",
+    "pattern_color",
+    "pattern_marker",
+    "safe_text",
+]
+
+#: KEEP / DISCARD colours (a colour-blind-safe pair: teal and orange).
+STATUS_COLORS: dict[str, str] = {"KEEP": "#1b9e77", "DISCARD": "#d95f02", "": "#7f7f7f"}
+
+#: Finding impact colours.
+IMPACT_COLORS: dict[str, str] = {"HIGH": "#c0392b", "MEDIUM": "#e6a23c", "LOW": "#7f8c8d"}
+
+_PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#17becf",
+    "#8c564b",
+)
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "*")
+
+#: One colour per category slug (same order as :data:`codeflash_lab.categories.SLUGS`).
+PATTERN_COLORS: dict[str, str] = dict(zip(SLUGS, _PALETTE, strict=True))
+#: One marker shape per category slug.
+PATTERN_MARKERS: dict[str, str] = dict(zip(SLUGS, _MARKERS, strict=True))
+
+_OTHER_COLOR = "#7f7f7f"
+_OTHER_MARKER = "p"
+
+#: rcParams applied inside :func:`chart_style`.
+_RC: dict[str, Any] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial", "Liberation Sans"],
+    "font.size": 10.0,
+    "axes.titlesize": 12.0,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10.0,
+    "axes.edgecolor": "#b0b0b0",
+    "axes.labelcolor": "#333333",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": "#e6e6e6",
+    "grid.linewidth": 0.8,
+    "xtick.color": "#555555",
+    "ytick.color": "#555555",
+    "legend.frameon": False,
+    "legend.fontsize": 9.0,
+    "figure.dpi": 100.0,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.fonttype": "none",
+}
+
+
+def pattern_color(pattern: str) -> str:
+    """The colour of a ``pattern`` slug (grey for anything unknown)."""
+    return PATTERN_COLORS.get(str(pattern).strip().lower(), _OTHER_COLOR)
+
+
+def pattern_marker(pattern: str) -> str:
+    """The marker shape of a ``pattern`` slug (a pentagon for anything unknown)."""
+    return PATTERN_MARKERS.get(str(pattern).strip().lower(), _OTHER_MARKER)
+
+
+@contextmanager
+def chart_style(**overrides: Any) -> Iterator[None]:
+    """Apply the chart style for the duration of a ``with`` block, then restore everything.
+
+    Args:
+        **overrides: extra rcParams (dots written as underscores are not accepted;
+            pass a dict with ``**{"font.size": 12}``).
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({**_RC, **overrides}):
+        yield
+
+
+def new_figure(
+    width: float = 9.0, height: float = 4.0, *, layout: str | None = "constrained", **subplots: Any
+) -> tuple[Figure, Any]:
+    """A Figure outside pyplot with its axes (call inside :func:`chart_style`).
+
+    Args:
+        width: inches.
+        height: inches.
+        layout: matplotlib layout engine; ``None`` for fixed margins (faster to draw).
+        **subplots: passed to :meth:`Figure.subplots` (``nrows``, ``sharex``...).
+
+    Returns:
+        ``(figure, axes)``.
+    """
+    from matplotlib.figure import Figure
+
+    _register_notebook_display()
+    fig = Figure(figsize=(width, height), layout=layout)
+    return fig, fig.subplots(**subplots)
+
+
+def message_figure(title: str, message: str, *, width: float = 9.0, height: float = 2.2) -> Figure:
+    """A small figure that says there is nothing to chart, and why.
+
+    Args:
+        title: the chart that was asked for.
+        message: one or two sentences for the reader.
+    """
+    with chart_style():
+        fig, ax = new_figure(width, height)
+        ax.set_axis_off()
+        ax.set_title(title)
+        ax.text(
+            0.5,
+            0.45,
+            message,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color="#555555",
+            wrap=True,
+            transform=ax.transAxes,
+        )
+        fig.set_label("message")
+    return fig
+
+
+def safe_text(text: object, limit: int = 60) -> str:
+    """User text made safe for a chart label: one line, at most ``limit`` characters.
+
+    ``$`` is escaped so matplotlib never tries to parse it as mathtext.
+    """
+    one_line = " ".join(str(text).split())
+    if len(one_line) > limit:
+        one_line = one_line[: limit - 1].rstrip() + "\u2026"
+    return one_line.replace("$", r"\$")
+
+
+_registered = False
+
+
+def _register_notebook_display() -> None:
+    """Show our pyplot-less Figures as PNG in IPython when no inline backend did it already."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    import sys
+
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, figure_png)
+
+
+def figure_png(fig: Figure, dpi: float = 100.0) -> bytes:
+    """The figure as PNG bytes."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    return buf.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codeflash_lab.experiments.compare_input import CompareNumbers, load_compare
 from codeflash_lab.experiments.decision import (
     DISCARD,
     KEEP,
@@ -17,7 +18,21 @@ from codeflash_lab.experiments.gitops import (
     history_summary,
     tag_milestone,
 )
+from codeflash_lab.experiments.ledger import (
+    RecordResult,
+    read_ledger,
+    record_experiment,
+    refresh_handoff,
+    workspace_status,
+)
 from codeflash_lab.experiments.plateau import STUCK_CHECKLIST, LedgerStatus, ledger_status
+from codeflash_lab.experiments.progress import (
+    baseline_line,
+    plateau_line,
+    result_line,
+    summary_line,
+    target_line,
+)
 
 __all__ = [
     "DISCARD",
@@ -25,13 +40,25 @@ __all__ = [
     "NEEDS_CONFIRMATION",
     "STUCK_CHECKLIST",
     "TRADEOFF",
+    "CompareNumbers",
     "Decision",
     "HistorySummary",
     "LedgerStatus",
+    "RecordResult",
+    "baseline_line",
     "commit_keep",
     "decide",
     "ensure_branch",
     "history_summary",
     "ledger_status",
+    "load_compare",
+    "plateau_line",
+    "read_ledger",
+    "record_experiment",
+    "refresh_handoff",
+    "result_line",
+    "summary_line",
     "tag_milestone",
+    "target_line",
+    "workspace_status",
 ]

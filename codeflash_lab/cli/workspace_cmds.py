@@ -1,0 +1,183 @@
+"""CLI: ``init``, ``record`` and ``status``: the .codeflash/ workspace and the experiment ledger."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from codeflash_lab.categories import SLUGS
+from codeflash_lab.cli._common import add_format_option, add_project_option, print_json
+from codeflash_lab.experiments.compare_input import load_compare
+from codeflash_lab.experiments.ledger import record_experiment, workspace_status
+from codeflash_lab.workspace.initialize import init_workspace
+from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.results import parse_change
+
+__all__ = ["cmd_init", "cmd_record", "cmd_status", "register"]
+
+
+def _percent(text: str) -> float:
+    value = parse_change(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a percent like -63% or +12%, got {text!r}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add ``init``, ``record`` and ``status`` to the top-level parser."""
+    p = subparsers.add_parser(
+        "init",
+        help="discover the project and create .codeflash/ (never overwrites the log)",
+        description=(
+            "Find the project's Python version, runner, test command, async framework and "
+            "async dependencies; write .codeflash/setup.md, and create HANDOFF.md, results.tsv "
+            "and learnings.md when missing. Safe to re-run."
+        ),
+    )
+    p.add_argument("path", nargs="?", type=Path, default=Path.cwd(), help="project folder")
+    add_format_option(p)
+    p.set_defaults(handler=cmd_init)
+
+    r = subparsers.add_parser(
+        "record",
+        help="append one experiment to results.tsv and HANDOFF.md",
+        description=(
+            "Append one experiment. Without --status the keep/discard rules decide from the "
+            "numbers (a change under 10%% needs --confirmed or --noise; a tradeoff needs "
+            "--status). Prints the [experiment N] lines and any [plateau] line."
+        ),
+    )
+    add_project_option(r)
+    r.add_argument("--target-test", help="what was measured (test id or benchmark target)")
+    r.add_argument("--pattern", required=True, choices=SLUGS, metavar="SLUG", help="category slug")
+    r.add_argument("--description", "-m", required=True, help="one line: what the change does")
+    r.add_argument("--commit", help="commit measured (default: HEAD)")
+    r.add_argument("--baseline-latency-ms", type=float, metavar="MS")
+    r.add_argument("--optimized-latency-ms", type=float, metavar="MS")
+    r.add_argument("--baseline-throughput", type=float, metavar="OPS")
+    r.add_argument("--optimized-throughput", type=float, metavar="OPS")
+    r.add_argument(
+        "--latency-change", type=_percent, metavar="PCT", help="e.g. -63%% (without latencies)"
+    )
+    r.add_argument(
+        "--throughput-change",
+        type=_percent,
+        metavar="PCT",
+        help="e.g. +172%% (without throughputs)",
+    )
+    r.add_argument("--p99-change", type=_percent, metavar="PCT", help="p99 latency change")
+    r.add_argument("--concurrency", type=int, metavar="N")
+    r.add_argument("--tests-passed", type=int, metavar="N")
+    r.add_argument("--tests-failed", type=int, metavar="N")
+    r.add_argument(
+        "--status", type=str.upper, choices=("KEEP", "DISCARD"), help="override the rules"
+    )
+    confirm = r.add_mutually_exclusive_group()
+    confirm.add_argument(
+        "--confirmed", action="store_true", help="repeated runs confirmed a small gain"
+    )
+    confirm.add_argument("--noise", action="store_true", help="repeated runs showed noise")
+    r.add_argument(
+        "--blocking-removed",
+        action="store_true",
+        help="a blocking call is gone and asyncio debug mode confirms it (a correctness keep)",
+    )
+    r.add_argument(
+        "--from-compare",
+        metavar="PATH|latest",
+        help="take target, concurrency and numbers from a saved compare run",
+    )
+    r.add_argument(
+        "--new-baseline",
+        action="store_true",
+        help="accept a different concurrency than the locked one (noted in HANDOFF.md)",
+    )
+    r.add_argument(
+        "--files", nargs="+", metavar="FILE", help="commit these files when the result is KEEP"
+    )
+    r.add_argument("--tag-every", type=int, default=3, metavar="N", help="keeps per milestone tag")
+    add_format_option(r)
+    r.set_defaults(handler=cmd_record)
+
+    s = subparsers.add_parser(
+        "status",
+        help="plateau, rotation and stuck state from results.tsv",
+        description=(
+            "Counts, consecutive discards, the irreducible / diminishing-returns / rotation / "
+            "stuck flags, the current and next strategy, and advice."
+        ),
+    )
+    add_project_option(s)
+    add_format_option(s)
+    s.set_defaults(handler=cmd_status)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """``codeflash-lab init [PATH]``."""
+    result = init_workspace(args.path)
+    if args.format == "json":
+        print(result.discovery.progress_line(), file=sys.stderr)
+        print_json(result.to_dict())
+    else:
+        print(result.to_text())
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """``codeflash-lab record ...``."""
+    ws = Workspace(args.project).require()
+    numbers: dict[str, Any] = {
+        "target_test": args.target_test,
+        "baseline_latency_ms": args.baseline_latency_ms,
+        "optimized_latency_ms": args.optimized_latency_ms,
+        "baseline_throughput": args.baseline_throughput,
+        "optimized_throughput": args.optimized_throughput,
+        "concurrency": args.concurrency,
+        "p99_change": args.p99_change,
+    }
+    confirmed = True if args.confirmed else (False if args.noise else None)
+    if args.from_compare:
+        cmp = load_compare(ws, args.from_compare)
+        for key in numbers:
+            value = getattr(cmp, key if key != "target_test" else "target")
+            if numbers[key] is None and value not in (None, ""):
+                numbers[key] = value
+        if confirmed is None:
+            confirmed = cmp.confirmed
+    if not numbers["target_test"]:
+        raise ValueError("target_test: give --target-test (or --from-compare)")
+    result = record_experiment(
+        ws,
+        pattern=args.pattern,
+        description=args.description,
+        commit=args.commit,
+        tests_passed=args.tests_passed,
+        tests_failed=args.tests_failed,
+        status=args.status,
+        confirmed=confirmed,
+        blocking_removed=args.blocking_removed,
+        latency_change=args.latency_change,
+        throughput_change=args.throughput_change,
+        new_baseline=args.new_baseline,
+        files=tuple(args.files or ()),
+        tag_every=args.tag_every,
+        **numbers,
+    )
+    if args.format == "json":
+        print(result.to_text(), file=sys.stderr)
+        print_json(result.to_dict())
+    else:
+        print(result.to_text())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """``codeflash-lab status [--format json]``."""
+    status = workspace_status(args.project)
+    if args.format == "json":
+        print_json(status.to_dict())
+    else:
+        print(status.to_text())
+    return 0

@@ -1,0 +1,108 @@
+"""Numbers for a results.tsv row taken from a saved compare run (``.codeflash/runs/``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from codeflash_lab.errors import WorkspaceError
+from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.runs import load_runs
+
+__all__ = ["CompareNumbers", "load_compare"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompareNumbers:
+    """The parts of a ``CompareResult.to_dict()`` a row and a decision need.
+
+    ``confirmed`` maps the compare verdict onto the ledger's question for small
+    changes: ``KEEP`` is a confirmed gain, ``DISCARD`` is noise, anything else
+    (``INCONCLUSIVE``, ``TRADEOFF``) leaves it open.
+    """
+
+    source: str
+    target: str
+    concurrency: int | None
+    baseline_latency_ms: float | None
+    optimized_latency_ms: float | None
+    baseline_throughput: float | None
+    optimized_throughput: float | None
+    p99_change: float | None
+    verdict: str
+    confirmed: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _side(doc: dict[str, Any], key: str) -> tuple[float | None, float | None]:
+    side = doc.get(key) or {}
+    if not isinstance(side, dict):
+        return None, None
+    latency = side.get("latency_ms") or {}
+    p50 = _float(latency.get("p50")) if isinstance(latency, dict) else None
+    return p50, _float(side.get("throughput_ops_s"))
+
+
+def load_compare(workspace: Workspace | str | os.PathLike[str], spec: str) -> CompareNumbers:
+    """Read a compare run: ``spec`` is a JSON file path or ``latest``.
+
+    Raises:
+        WorkspaceError: no compare run saved, the file is unreadable, or it is not a
+            compare result (the message names the file).
+    """
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
+    if spec == "latest":
+        runs = load_runs(ws, "compare")
+        if not runs:
+            raise WorkspaceError(
+                f"{ws.runs_dir}: no saved compare run; run 'codeflash-lab compare' first"
+            )
+        doc = runs[-1]
+        source = str(doc.get("_path", "latest"))
+    else:
+        path = Path(spec)
+        if not path.is_absolute() and not path.exists():
+            path = ws.runs_dir / spec
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise WorkspaceError(f"{spec}: cannot read the compare run ({exc.strerror})") from exc
+        except ValueError as exc:
+            raise WorkspaceError(f"{path}: not valid JSON ({exc})") from exc
+        source = str(path)
+    if not isinstance(doc, dict) or "a" not in doc or "b" not in doc:
+        raise WorkspaceError(f"{source}: not a compare result (no 'a' and 'b' sides)")
+    a50, a_thr = _side(doc, "a")
+    b50, b_thr = _side(doc, "b")
+    criteria = doc.get("criteria") or {}
+    p99 = criteria.get("p99") if isinstance(criteria, dict) else None
+    verdict = str(doc.get("verdict", "")).upper()
+    confirmed = {"KEEP": True, "DISCARD": False}.get(verdict)
+    conc = doc.get("concurrency")
+    return CompareNumbers(
+        source=source,
+        target=str(doc.get("target", "")),
+        concurrency=int(conc) if isinstance(conc, int | float) else None,
+        baseline_latency_ms=a50,
+        optimized_latency_ms=b50,
+        baseline_throughput=a_thr,
+        optimized_throughput=b_thr,
+        p99_change=_float(p99.get("change_pct")) if isinstance(p99, dict) else None,
+        verdict=verdict,
+        confirmed=confirmed,
+    )

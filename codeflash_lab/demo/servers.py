@@ -164,7 +164,9 @@ class DemoServers:
         Raises:
             DemoError: the port is taken or the server does not start.
         """
-        return self.start(name, code_dir, ["-m", "shopfront", "--upstream", upstream_url], port=port)
+        return self.start(
+            name, code_dir, ["-m", "shopfront", "--upstream", upstream_url], port=port
+        )
 
     def start(self, name: str, code_dir: Path, args: list[str], *, port: int = 0) -> ServerHandle:
         """Start ``python ARGS --port PORT`` in ``code_dir`` and wait for its READY line.

@@ -1,0 +1,376 @@
+"""One measured run, in a fresh event loop or a fresh process, and series of runs.
+
+Never measures on the caller's loop: with no running loop the fresh loop runs in
+this thread; with one (a Jupyter kernel) it runs in a worker thread. Fresh-process
+runs (the default for spec strings and anything recorded) go through ``_worker``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from codeflash_lab.bench.checks import STALL_MS, run_warnings
+from codeflash_lab.bench.drivers import OpFactory, RawRun, run_closed, run_open
+from codeflash_lab.bench.model import BenchConfig, Run
+from codeflash_lab.bench.stats import summarize_latencies
+from codeflash_lab.bench.system import cpu_shares, nest_asyncio_applied, take_cpu_sample
+from codeflash_lab.errors import MeasurementError, TargetError
+from codeflash_lab.targets import Target, is_async_callable, parse_target, resolve_callable
+
+__all__ = [
+    "Measurable",
+    "measure_in_loop",
+    "measure_in_process",
+    "measure_once",
+    "measure_run",
+    "run_in_fresh_loop",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Measurable:
+    """What one arm measures: a target spec, or a Python async callable with arguments.
+
+    Attributes:
+        spec: ``module:function``, ``file.py:function`` or a URL; ``None`` for an object.
+        func: an async callable (notebook objects); ``None`` for a spec.
+        args: positional arguments for ``func`` (or for the resolved spec callable).
+        kwargs: keyword arguments likewise.
+        cwd: folder specs are resolved from (and fresh processes run in).
+        allow_remote: URLs may point at another machine.
+        label: display name.
+    """
+
+    spec: str | None = None
+    func: Callable[..., Awaitable[Any]] | None = None
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    cwd: str | None = None
+    allow_remote: bool = False
+    label: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        target: str | Callable[..., Awaitable[Any]] | Measurable,
+        *args: Any,
+        kwargs: Mapping[str, Any] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        allow_remote: bool = False,
+    ) -> Measurable:
+        """Build from a spec string, an async callable or an existing ``Measurable``.
+
+        Raises:
+            TargetError: a spec that does not parse, or an object that is not async.
+        """
+        if isinstance(target, Measurable):
+            return target
+        where = str(cwd) if cwd is not None else None
+        if isinstance(target, str):
+            parse_target(target, allow_remote=allow_remote)
+            return cls(spec=target, args=args, kwargs=dict(kwargs or {}), cwd=where,
+                       allow_remote=allow_remote, label=target)  # fmt: skip
+        if not is_async_callable(target):
+            raise TargetError(f"target {target!r}: not an async callable (async def)")
+        name = getattr(target, "__qualname__", None) or type(target).__name__
+        return cls(func=target, args=args, kwargs=dict(kwargs or {}), cwd=where, label=name)
+
+    @property
+    def target(self) -> Target | None:
+        """The parsed spec (``None`` for an object)."""
+        return (
+            None if self.spec is None else parse_target(self.spec, allow_remote=self.allow_remote)
+        )
+
+    @property
+    def can_run_in_process(self) -> bool:
+        """Only specs (and JSON-able arguments) can be measured in a fresh process."""
+        if self.spec is None:
+            return False
+        try:
+            json.dumps([list(self.args), dict(self.kwargs)])
+        except (TypeError, ValueError):
+            return False
+        return True
+
+
+async def _make_source(m: Measurable, config: BenchConfig) -> tuple[OpFactory, list[Any]]:
+    """The per-worker op factory and the objects to close afterwards."""
+    target = m.target
+    if target is not None and target.kind == "url":
+        from codeflash_lab.bench.http import HttpConnection, build_request, check_reachable
+
+        await check_reachable(target)
+        body = config.body.encode() if config.body is not None else None
+        request = build_request(target, method=config.method, body=body, headers=config.headers)
+        conns: list[Any] = []
+
+        def make_http(_w: int) -> Callable[[], Awaitable[Any]]:
+            conn = HttpConnection(target, request)
+            conns.append(conn)
+            return conn.request
+
+        return make_http, conns
+    func = m.func if m.func is not None else resolve_callable(m.spec or "", cwd=m.cwd)
+    op: Callable[[], Awaitable[Any]] = (
+        functools.partial(func, *m.args, **m.kwargs) if (m.args or m.kwargs) else func
+    )
+    return (lambda _w: op), []
+
+
+def _lag_monitor_class() -> Any:
+    """``codeflash_lab.profiling.lag.LagMonitor`` when that module is installed, else ``None``."""
+    if importlib.util.find_spec("codeflash_lab.profiling.lag") is None:
+        return None
+    return importlib.import_module("codeflash_lab.profiling.lag").LagMonitor
+
+
+@dataclass
+class _Probe:
+    client_cpu: float | None = None
+    background_busy: float | None = None
+    lag_max_ms: float | None = None
+    lag_stalls: int | None = None
+
+
+def _around(probe: _Probe) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
+    monitor_cls = _lag_monitor_class()
+
+    @contextlib.asynccontextmanager
+    async def around() -> AsyncIterator[None]:
+        monitor = monitor_cls(threshold_ms=STALL_MS) if monitor_cls is not None else None
+        if monitor is not None:
+            await monitor.__aenter__()
+        before = take_cpu_sample()
+        try:
+            yield
+        finally:
+            after = take_cpu_sample()
+            probe.client_cpu, probe.background_busy = cpu_shares(before, after)
+            if monitor is not None:
+                await monitor.__aexit__(None, None, None)
+                lag = monitor.result()
+                probe.lag_max_ms = float(lag.max_ms)
+                probe.lag_stalls = len(lag.stalls)
+
+    return around
+
+
+def _to_run(raw: RawRun, probe: _Probe, config: BenchConfig, index: int) -> Run:
+    ok = len(raw.latencies_ns)
+    elapsed_s = raw.elapsed_ns / 1e9
+    facts: dict[str, Any] = {
+        "index": index,
+        "mode": config.mode,
+        "concurrency": config.concurrency,
+        "ok_ops": ok * config.batch if config.mode == "closed" else ok,
+        "errors": raw.errors,
+        "error_kinds": dict(raw.error_kinds),
+        "first_error": raw.first_error,
+        "elapsed_s": elapsed_s,
+        "throughput_ops_s": (ok * config.batch / elapsed_s) if elapsed_s > 0 else 0.0,
+        "latency_ms": summarize_latencies(raw.latencies_ns) if ok else {},
+        "warmup_ops": raw.warmup_ops,
+        "loop": config.loop,
+        "batch": config.batch,
+        "lag_max_ms": probe.lag_max_ms,
+        "lag_stalls": probe.lag_stalls,
+        "client_cpu": probe.client_cpu,
+        "background_busy": probe.background_busy,
+        "dropped": raw.dropped,
+        "schedule_lag_ms": summarize_latencies(raw.schedule_lag_ns)
+        if raw.schedule_lag_ns
+        else None,
+        "service_ms": summarize_latencies(raw.service_ns) if raw.service_ns else None,
+        "nest_asyncio": nest_asyncio_applied(),
+    }
+    warnings = tuple(run_warnings(facts, index=index))
+    return Run(**facts, warnings=warnings)
+
+
+async def measure_run(m: Measurable, config: BenchConfig, *, index: int = 0) -> Run:
+    """Measure one run on the *running* loop (call it inside a fresh loop).
+
+    Args:
+        m: what to measure.
+        config: how.
+        index: the run's index in its series.
+
+    Returns:
+        The run summary (failed ops are counted, never raised).
+
+    Raises:
+        TargetError: the target cannot be resolved or its server cannot be reached.
+    """
+    make_op, closers = await _make_source(m, config)
+    probe = _Probe()
+    try:
+        if config.rate is not None:
+            seconds = config.ops / config.rate if config.ops else config.run_seconds
+            raw = await run_open(
+                make_op,
+                pool=config.concurrency,
+                rate=config.rate,
+                seconds=max(seconds, config.min_run_s),
+                warmup_s=config.warmup_s,
+                arrivals=config.arrivals,
+                seed=config.seed,
+                timeout_s=config.timeout_s,
+                max_backlog=config.max_backlog,
+                around=_around(probe),
+            )
+        else:
+            raw = await run_closed(
+                make_op,
+                concurrency=config.concurrency,
+                ops=config.ops,
+                seconds=config.min_run_s if config.ops else config.run_seconds,
+                warmup_s=config.warmup_s,
+                timeout_s=config.timeout_s,
+                batch=config.batch,
+                around=_around(probe),
+            )
+    finally:
+        for conn in closers:
+            await conn.aclose()
+    return _to_run(raw, probe, config, index)
+
+
+def _loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop]:
+    if loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            raise MeasurementError(
+                "loop 'uvloop' requested but uvloop is not installed (pip install uvloop)"
+            ) from None
+        return uvloop.new_event_loop  # type: ignore[no-any-return]
+    return asyncio.new_event_loop
+
+
+def run_in_fresh_loop(factory: Callable[[], Coroutine[Any, Any, T]], *, loop: str = "asyncio") -> T:
+    """Run ``factory()`` to completion in a brand-new event loop and return its result.
+
+    With no loop running in this thread the loop runs here; inside a running loop
+    (Jupyter) it runs in a worker thread and this call blocks until it finishes.
+    nest-asyncio is never applied.
+
+    Args:
+        factory: makes the coroutine (called inside the new loop's thread).
+        loop: ``"asyncio"`` or ``"uvloop"``.
+    """
+    make_loop = _loop_factory(loop)
+
+    def in_thread() -> T:
+        with asyncio.Runner(loop_factory=make_loop) as runner:
+            return runner.run(factory())
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return in_thread()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeflash-bench") as pool:
+        return pool.submit(in_thread).result()
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def measure_in_process(
+    m: Measurable, config: BenchConfig, *, index: int = 0, timeout_s: float | None = None
+) -> Run:
+    """Measure one run in a fresh Python process (``python -m codeflash_lab.bench._worker``).
+
+    Args:
+        m: a spec-based measurable (``m.can_run_in_process``).
+        config: how to measure.
+        index: the run's index.
+        timeout_s: wall-clock limit of the whole process (default: generous for the config).
+
+    Returns:
+        The run, with ``isolation="process"``.
+
+    Raises:
+        TargetError: the worker could not resolve or reach the target.
+        MeasurementError: the worker crashed or timed out.
+    """
+    if not m.can_run_in_process:
+        raise ValueError("m: only spec targets with JSON arguments can run in a fresh process")
+    limit = timeout_s or (config.warmup_s + config.run_seconds) * 3 + 60
+    fd, out_path = tempfile.mkstemp(prefix="codeflash-run-", suffix=".json")
+    os.close(fd)
+    job = {
+        "spec": m.spec,
+        "args": list(m.args),
+        "kwargs": dict(m.kwargs),
+        "cwd": m.cwd,
+        "allow_remote": m.allow_remote,
+        "config": config.to_dict(),
+        "index": index,
+        "out": out_path,
+    }
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "codeflash_lab.bench._worker"],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            cwd=m.cwd or None,
+            env=_worker_env(),
+            timeout=limit,
+            check=False,
+        )
+        result = json.loads(Path(out_path).read_text(encoding="utf-8") or "{}")
+    except subprocess.TimeoutExpired:
+        raise MeasurementError(
+            f"target {m.label!r}: measuring process did not finish within {limit:.0f} s"
+        ) from None
+    finally:
+        Path(out_path).unlink(missing_ok=True)
+    if "run" in result:
+        return Run.from_dict(result["run"]).with_changes(isolation="process")
+    if result.get("error_type") == "TargetError":
+        raise TargetError(result["error"])
+    if "error" in result:
+        raise MeasurementError(f"target {m.label!r}: {result['error']}")
+    tail = (proc.stderr or "").strip().splitlines()
+    why = tail[-1] if tail else f"exit code {proc.returncode}"
+    raise MeasurementError(f"target {m.label!r}: measuring process failed ({why})")
+
+
+def measure_in_loop(m: Measurable, config: BenchConfig, *, index: int = 0) -> Run:
+    """Measure one run in a fresh event loop of this process (see :func:`run_in_fresh_loop`)."""
+    run = run_in_fresh_loop(lambda: measure_run(m, config, index=index), loop=config.loop)
+    return run.with_changes(isolation="loop")
+
+
+def measure_once(m: Measurable, config: BenchConfig, *, isolation: str, index: int = 0) -> Run:
+    """One run with the chosen isolation (``"process"`` or ``"loop"``).
+
+    Raises:
+        ValueError: unknown isolation, or ``"process"`` for an object target.
+    """
+    if isolation == "process":
+        return measure_in_process(m, config, index=index)
+    if isolation == "loop":
+        return measure_in_loop(m, config, index=index)
+    raise ValueError(f"isolation: expected 'process' or 'loop', got {isolation!r}")

@@ -1,0 +1,335 @@
+"""Scaling: throughput and p50/p99 per concurrency level, the knee, Little's law,
+and the concurrency-ratio probe that spots a target blocking the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import os
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from codeflash_lab.bench.model import BenchConfig, Run
+from codeflash_lab.bench.runner import Measurable, _make_source, run_in_fresh_loop
+from codeflash_lab.bench.session import default_isolation, run_plan, save_result
+from codeflash_lab.bench.stats import median
+from codeflash_lab.bench.system import capture_environment, git_state
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "ConcurrencyProbe",
+    "SweepLevel",
+    "SweepResult",
+    "find_knee",
+    "probe_concurrency",
+    "sweep",
+]
+
+KNEE_GAIN = 0.05
+BLOCKING_RATIO = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class SweepLevel:
+    """One concurrency level of a sweep.
+
+    Attributes:
+        concurrency: ops in flight.
+        throughput_ops_s: median over the level's runs.
+        p50_ms: median per-run p50.
+        p99_ms: median per-run p99.
+        mean_ms: median per-run mean latency.
+        littles_ratio: throughput x mean latency / concurrency; near 1 in a closed loop
+            when the numbers are consistent (well under 1: time lost outside the ops).
+        runs: the level's runs.
+    """
+
+    concurrency: int
+    throughput_ops_s: float
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    littles_ratio: float
+    runs: tuple[Run, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "concurrency": self.concurrency,
+            "throughput_ops_s": self.throughput_ops_s,
+            "p50_ms": self.p50_ms,
+            "p99_ms": self.p99_ms,
+            "mean_ms": self.mean_ms,
+            "littles_ratio": self.littles_ratio,
+            "runs": [r.to_dict() for r in self.runs],
+        }
+
+
+def find_knee(
+    levels: Sequence[tuple[int, float, float]], *, min_gain: float = KNEE_GAIN
+) -> int | None:
+    """The knee: the first level whose throughput gain over the previous level is under
+    ``min_gain`` while p99 grows.
+
+    Args:
+        levels: ``(concurrency, throughput, p99)`` in increasing concurrency.
+        min_gain: relative throughput gain below which adding concurrency stops paying.
+
+    Returns:
+        The concurrency *before* the flat step (the most useful level), or ``None``.
+    """
+    for (c0, x0, p0), (_c1, x1, p1) in itertools.pairwise(levels):
+        if x0 > 0 and (x1 - x0) / x0 < min_gain and p1 > p0:
+            return c0
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ConcurrencyProbe:
+    """N sequential calls vs N gathered calls of the same target.
+
+    Attributes:
+        n: calls in each phase.
+        sequential_s: wall time of ``for _ in range(n): await f()``.
+        gathered_s: wall time of ``await asyncio.gather(*(f() for _ in range(n)))``.
+        ratio: ``sequential_s / gathered_s``; near ``n`` for a target that waits
+            concurrently, near 1 for one that blocks the loop (or is CPU-bound).
+        blocking: ``ratio`` under 1.5: the target does not overlap with itself.
+    """
+
+    n: int
+    sequential_s: float
+    gathered_s: float
+    ratio: float
+    blocking: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "sequential_s": self.sequential_s,
+            "gathered_s": self.gathered_s,
+            "ratio": self.ratio,
+            "blocking": self.blocking,
+        }
+
+
+def probe_concurrency(
+    target: str | Callable[..., Awaitable[Any]] | Measurable,
+    *args: Any,
+    n: int = 10,
+    cwd: str | os.PathLike[str] | None = None,
+    loop: str = "asyncio",
+) -> ConcurrencyProbe:
+    """Time ``n`` sequential calls against ``n`` gathered ones, in a fresh loop.
+
+    Args:
+        target: the async target (spec, callable or :class:`Measurable`).
+        *args: arguments of the callable.
+        n: calls per phase (at least 2).
+        cwd: folder specs are resolved from.
+        loop: loop implementation.
+
+    Raises:
+        TargetError: the target cannot be resolved or reached.
+    """
+    if n < 2:
+        raise ValueError(f"n: must be at least 2, got {n}")
+    m = Measurable.of(target, *args, cwd=cwd)
+    config = BenchConfig(concurrency=n, loop=loop)  # type: ignore[arg-type]
+
+    async def probe() -> tuple[float, float]:
+        make_op, closers = await _make_source(m, config)
+        ops = [make_op(w) for w in range(n)]
+        try:
+            await ops[0]()  # warm: imports, connection
+            t0 = time.perf_counter()
+            for op in ops:
+                await op()
+            t1 = time.perf_counter()
+            await asyncio.gather(*(op() for op in ops))
+            t2 = time.perf_counter()
+        finally:
+            for conn in closers:
+                await conn.aclose()
+        return t1 - t0, t2 - t1
+
+    seq, gathered = run_in_fresh_loop(probe, loop=loop)
+    ratio = seq / gathered if gathered > 0 else float("inf")
+    return ConcurrencyProbe(n, seq, gathered, ratio, ratio < BLOCKING_RATIO)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Throughput and latency across concurrency levels.
+
+    Attributes:
+        target: what was measured.
+        config: base settings (concurrency varies per level).
+        levels: one entry per level, in increasing concurrency.
+        knee: concurrency after which throughput stops growing (``None``: not reached).
+        probe: the concurrency-ratio probe, when taken.
+        interrupted: Ctrl-C cut the sweep short.
+        environment: machine and software facts.
+        git: ``{"sha", "dirty"}``.
+        saved_to: the ``.codeflash/runs/`` file, when saved.
+    """
+
+    target: str
+    config: BenchConfig
+    levels: tuple[SweepLevel, ...]
+    knee: int | None
+    probe: ConcurrencyProbe | None = None
+    interrupted: bool = False
+    environment: dict[str, Any] = field(default_factory=dict)
+    git: dict[str, Any] = field(default_factory=dict)
+    saved_to: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (saved as ``runs/`` kind ``sweep``)."""
+        return {
+            "target": self.target,
+            "mode": self.config.mode,
+            "levels": [lv.to_dict() for lv in self.levels],
+            "knee": self.knee,
+            "probe": self.probe.to_dict() if self.probe else None,
+            "interrupted": self.interrupted,
+            "config": self.config.to_dict(),
+            "environment": self.environment,
+            "git": self.git,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per level."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [{k: v for k, v in lv.to_dict().items() if k != "runs"} for lv in self.levels]
+        )
+
+    def format_text(self) -> str:
+        lines = [f"{self.target}  sweep ({self.config.mode} loop)"]
+        lines.append("  concurrency   ops/s        p50 ms    p99 ms   X*R/N")
+        for lv in self.levels:
+            mark = "  <- knee" if lv.concurrency == self.knee else ""
+            lines.append(
+                f"  {lv.concurrency:>11}  {lv.throughput_ops_s:>10,.1f}  {lv.p50_ms:>8.3f}  "
+                f"{lv.p99_ms:>8.3f}  {lv.littles_ratio:5.2f}{mark}"
+            )
+        if self.probe is not None:
+            verdict = "BLOCKING: calls do not overlap" if self.probe.blocking else "overlaps"
+            lines.append(
+                f"  probe: {self.probe.n} sequential / gathered = {self.probe.ratio:.2f} ({verdict})"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format_text()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{lv.concurrency}</td><td>{lv.throughput_ops_s:,.1f}</td>"
+            f"<td>{lv.p50_ms:.3f}</td><td>{lv.p99_ms:.3f}</td><td>{lv.littles_ratio:.2f}</td></tr>"
+            for lv in self.levels
+        )
+        return (
+            f"<div><b>{html.escape(self.target)}</b> knee: {self.knee}<table><tr>"
+            "<th>concurrency</th><th>ops/s</th><th>p50 ms</th><th>p99 ms</th><th>X·R/N</th>"
+            f"</tr>{rows}</table></div>"
+        )
+
+
+def _level(concurrency: int, runs: list[Run]) -> SweepLevel:
+    ok = [r for r in runs if r.ok_ops]
+    x = median([r.throughput_ops_s for r in runs])
+    mean = median([r.latency_ms["mean"] for r in ok]) if ok else 0.0
+    return SweepLevel(
+        concurrency=concurrency,
+        throughput_ops_s=x,
+        p50_ms=median([r.latency_ms["p50"] for r in ok]) if ok else 0.0,
+        p99_ms=median([r.latency_ms["p99"] for r in ok]) if ok else 0.0,
+        mean_ms=mean,
+        littles_ratio=x * mean / 1000.0 / concurrency,
+        runs=tuple(runs),
+    )
+
+
+def sweep(
+    target: str | Callable[..., Awaitable[Any]] | Measurable,
+    *args: Any,
+    levels: Sequence[int] = (1, 2, 4, 8, 16, 32, 64),
+    config: BenchConfig | None = None,
+    runs: int = 1,
+    probe: bool = True,
+    isolation: str | None = None,
+    project: str | os.PathLike[str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    allow_remote: bool = False,
+    save: bool = True,
+    progress: bool | None = None,
+) -> SweepResult:
+    """Measure ``target`` at each concurrency level (closed loop).
+
+    Args:
+        target: spec, async callable or :class:`Measurable`.
+        *args: arguments of the callable.
+        levels: concurrency levels, increasing.
+        config: base settings (``concurrency`` is replaced per level).
+        runs: runs per level.
+        probe: also run the concurrency-ratio probe (N = the largest level, at most 50).
+        isolation: ``"process"`` (default for specs) or ``"loop"``.
+        project: with a ``.codeflash/`` the result is saved (kind ``sweep``).
+        cwd: folder specs are resolved from.
+        allow_remote: accept a non-loopback URL.
+        save: save when a workspace exists.
+        progress: progress bar.
+
+    Raises:
+        ValueError: empty or non-increasing ``levels``.
+    """
+    levels = list(levels)
+    if not levels or any(c < 1 for c in levels) or levels != sorted(set(levels)):
+        raise ValueError(f"levels: need increasing positive integers, got {levels}")
+    base = config or BenchConfig()
+    where = cwd if cwd is not None else project
+    m = Measurable.of(target, *args, cwd=where, allow_remote=allow_remote)
+    iso = default_isolation([m], isolation)
+    out: list[SweepLevel] = []
+    interrupted = False
+    for c in levels:
+        cfg = base.replace(concurrency=c)
+        try:
+            got, interrupted = run_plan(
+                [(None, m)] * runs, cfg, isolation=iso, desc=f"sweep c={c}", progress=progress
+            )
+        except KeyboardInterrupt:
+            if not out:
+                raise
+            got, interrupted = [], True
+        if got:
+            out.append(_level(c, got))
+        if interrupted:
+            break
+    knee = find_knee([(lv.concurrency, lv.throughput_ops_s, lv.p99_ms) for lv in out])
+    conc_probe = None
+    if probe and not interrupted:
+        conc_probe = probe_concurrency(m, n=min(max(levels[-1], 2), 50), loop=base.loop)
+    result = SweepResult(
+        target=m.label,
+        config=base,
+        levels=tuple(out),
+        knee=knee,
+        probe=conc_probe,
+        interrupted=interrupted,
+        environment={**capture_environment(loop=base.loop), "isolation": iso},
+        git=git_state(where or os.getcwd()),
+    )
+    if save:
+        saved = save_result(project, "sweep", result.to_dict())
+        if saved is not None:
+            result = replace(result, saved_to=saved)
+    return result

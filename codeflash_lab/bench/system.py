@@ -1,0 +1,163 @@
+"""The machine around a measurement: CPU shares from /proc/stat and the environment record."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from codeflash_lab._git import head_sha, is_dirty, is_git_repo
+
+__all__ = [
+    "CpuSample",
+    "capture_environment",
+    "cpu_shares",
+    "git_state",
+    "loop_version",
+    "nest_asyncio_applied",
+    "take_cpu_sample",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSample:
+    """One reading of the clocks needed for CPU shares.
+
+    Attributes:
+        wall_s: ``time.perf_counter()``.
+        process_cpu_s: this process's user + system CPU seconds.
+        machine_busy: busy jiffies of all CPUs (``None`` without /proc/stat).
+        machine_total: all jiffies of all CPUs (``None`` without /proc/stat).
+    """
+
+    wall_s: float
+    process_cpu_s: float
+    machine_busy: int | None
+    machine_total: int | None
+
+
+def _read_proc_stat() -> tuple[int, int] | tuple[None, None]:
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except OSError:
+        return None, None
+    if not fields or fields[0] != "cpu":
+        return None, None
+    values = [int(v) for v in fields[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is already inside user/nice
+    return total - idle, total
+
+
+def take_cpu_sample() -> CpuSample:
+    """Read wall time, this process's CPU time and the machine's jiffies (one syscall each)."""
+    busy, total = _read_proc_stat()
+    times = os.times()
+    return CpuSample(time.perf_counter(), times.user + times.system, busy, total)
+
+
+def cpu_shares(before: CpuSample, after: CpuSample) -> tuple[float, float | None]:
+    """CPU shares between two samples.
+
+    Returns:
+        ``(client_cpu, background_busy)``: this process's CPU seconds per wall second
+        (1.0 = one full core), and the share of the whole machine's CPU used by *other*
+        processes (0..1; ``None`` without /proc/stat).
+    """
+    wall = max(after.wall_s - before.wall_s, 1e-9)
+    own = max(after.process_cpu_s - before.process_cpu_s, 0.0)
+    client = own / wall
+    if before.machine_total is None or after.machine_total is None:
+        return client, None
+    assert before.machine_busy is not None
+    assert after.machine_busy is not None
+    total = after.machine_total - before.machine_total
+    if total <= 0:
+        return client, None
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    busy_s = (after.machine_busy - before.machine_busy) / hz
+    total_s = total / hz
+    background = (busy_s - own) / total_s
+    return client, min(max(background, 0.0), 1.0)
+
+
+def nest_asyncio_applied() -> bool:
+    """True when nest-asyncio (or nest-asyncio2) patched asyncio in this process.
+
+    The patch swaps asyncio's C ``Task`` for the pure-Python one process-wide, which
+    makes task-heavy code 1.4-1.9x slower, so such numbers are flagged.
+    """
+    if getattr(asyncio, "_nest_patched", False):
+        return True
+    return getattr(asyncio.Task, "__module__", "_asyncio") != "_asyncio"
+
+
+def loop_version(loop: str) -> str | None:
+    """Version of the loop implementation (uvloop's, or Python's for asyncio)."""
+    if loop == "uvloop":
+        try:
+            return metadata.version("uvloop")
+        except metadata.PackageNotFoundError:
+            return None
+    return platform.python_version()
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in (
+            Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
+        ):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def git_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``{"sha", "dirty"}`` of the repository holding ``path`` (``None`` values outside one)."""
+    if not is_git_repo(path):
+        return {"sha": None, "dirty": None}
+    return {"sha": head_sha(path), "dirty": is_dirty(path)}
+
+
+def capture_environment(*, loop: str = "asyncio") -> dict[str, Any]:
+    """Facts that make a measurement comparable (or not) with another.
+
+    Args:
+        loop: the loop implementation used.
+
+    Returns:
+        python version and implementation, executable, loop and its version, CPU model,
+        nproc, platform, harness version, ``PYTHONHASHSEED``, whether nest-asyncio is
+        applied, and the 1-minute load average.
+    """
+    try:
+        harness = metadata.version("codeflash-lab")
+    except metadata.PackageNotFoundError:
+        harness = None
+    try:
+        load1: float | None = os.getloadavg()[0]
+    except OSError:
+        load1 = None
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "loop": loop,
+        "loop_version": loop_version(loop),
+        "cpu_model": _cpu_model(),
+        "nproc": os.cpu_count(),
+        "platform": platform.platform(),
+        "harness_version": harness,
+        "hash_seed": os.environ.get("PYTHONHASHSEED", "random"),
+        "nest_asyncio_applied": nest_asyncio_applied(),
+        "loadavg_1m": load1,
+    }

@@ -72,7 +72,8 @@ def load_compare(workspace: Workspace | str | os.PathLike[str], spec: str) -> Co
             raise WorkspaceError(
                 f"{ws.runs_dir}: no saved compare run; run 'codeflash-lab compare' first"
             )
-        doc = runs[-1]
+        # file names share a one-second resolution; "created" has microseconds
+        doc = max(runs, key=lambda r: str(r.get("created", "")))
         source = str(doc.get("_path", "latest"))
     else:
         path = Path(spec)

@@ -21,7 +21,7 @@ __all__ = [
 
 
 def _num(value: float) -> str:
-    return f"{value:.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:.3g}"
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def baseline_line(*, slow_callbacks: int, blocking_calls: int) -> str:

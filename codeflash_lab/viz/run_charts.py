@@ -153,7 +153,7 @@ def plot_sweep(sweeps: Any, *, labels: Sequence[str] | None = None) -> Figure:
         ax_t.set_title(f"{title}: throughput")
         ax_l.set_ylabel("latency (ms)")
         ax_l.set_title("… and latency")
-        ax_t.legend(loc="lower right")
+        ax_t.legend(loc="upper left")
         ax_l.legend(loc="upper left")
     return fig
 
@@ -255,6 +255,7 @@ def plot_latency_cdf(
         lows = [y for _, _, (main, *_r) in curves for y in main[1] if y > 0]
         if lows and max(lows) / min(lows) > 20:
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter("{x:g}")
         colour = STATUS_COLORS.get(verdict, "#333333")
         ax.set_title(
             f"{title}  ·  A vs B" + (f"  ·  verdict {verdict}" if verdict else ""),

@@ -1,0 +1,140 @@
+"""Gather everything a report shows from a project's ``.codeflash/`` folder (I/O only).
+
+Nothing here raises for a damaged or missing file: a problem becomes a line in
+``ReportInputs.warnings`` and the report shows what it could read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codeflash_lab.errors import ResultsFormatError
+from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.results import ResultsLog, read_results
+from codeflash_lab.workspace.runs import load_runs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ReportInputs", "collect_inputs", "parse_setup_md"]
+
+_HANDOFF_LIMIT = 20_000
+
+
+@dataclass
+class ReportInputs:
+    """The raw material of a report, read from ``.codeflash/``."""
+
+    workspace: Workspace
+    log: ResultsLog
+    frame: pd.DataFrame
+    scan: dict[str, Any] | None = None
+    review: dict[str, Any] | None = None
+    compare: dict[str, Any] | None = None
+    sweep: dict[str, Any] | None = None
+    lag: dict[str, Any] | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    environment_source: str = ""
+    methodology: dict[str, Any] | None = None
+    setup: dict[str, str] = field(default_factory=dict)
+    handoff: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_setup_md(text: str) -> dict[str, str]:
+    """The ``- key: value`` facts of setup.md, in file order."""
+    facts: dict[str, str] = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("- ") or ":" not in stripped:
+            continue
+        key, _, value = stripped[2:].partition(":")
+        key = key.strip().strip("`*")
+        if key and " " not in key:
+            facts[key] = value.strip()
+    return facts
+
+
+def _latest(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return runs[-1] if runs else None
+
+
+def _read_text(path: Path, warnings: list[str], limit: int | None = None) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        warnings.append(f"{path.name} could not be read: {exc.strerror or exc}")
+        return ""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "\n…"
+    return text
+
+
+def collect_inputs(project: Workspace | str | os.PathLike[str]) -> ReportInputs:
+    """Read results.tsv, the latest runs of each kind, methodology, setup.md and HANDOFF.md.
+
+    Args:
+        project: a :class:`Workspace`, the project folder, or its ``.codeflash`` folder.
+
+    Raises:
+        WorkspaceError: the project has no ``.codeflash/`` folder.
+    """
+    from codeflash_lab.viz.data import experiments_frame, with_compare_percentiles
+
+    if isinstance(project, Workspace):
+        ws = project
+    else:
+        path = Path(project)
+        ws = Workspace(path.parent if path.name == ".codeflash" else path)
+    ws.require()
+    warnings: list[str] = []
+    try:
+        log = read_results(ws.results_tsv, strict=False)
+    except ResultsFormatError as exc:
+        warnings.append(f"results.tsv could not be read, so no experiment is shown: {exc}")
+        log = ResultsLog(path=ws.results_tsv, rows=())
+    warnings.extend(f"results.tsv {w}; that cell is left blank" for w in log.warnings[:20])
+    if len(log.warnings) > 20:
+        warnings.append(f"… and {len(log.warnings) - 20} more non-numeric cells in results.tsv")
+    runs = load_runs(ws)
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for doc in runs:
+        by_kind.setdefault(str(doc.get("kind", "")), []).append(doc)
+    frame = with_compare_percentiles(experiments_frame(log), by_kind.get("compare", []))
+    inputs = ReportInputs(
+        workspace=ws,
+        log=log,
+        frame=frame,
+        scan=_latest(by_kind.get("scan", [])),
+        review=_latest(by_kind.get("review", [])),
+        compare=_latest(by_kind.get("compare", [])),
+        sweep=_latest(by_kind.get("sweep", [])),
+        lag=_latest(by_kind.get("lag", [])),
+        warnings=warnings,
+    )
+    measured = [
+        d
+        for d in runs
+        if d.get("kind") in ("bench", "compare") and isinstance(d.get("environment"), dict)
+    ]
+    if measured:
+        inputs.environment = dict(measured[-1]["environment"])
+        inputs.environment_source = (
+            f"{measured[-1].get('kind')} run {measured[-1].get('id', '')}".strip()
+        )
+    methodology_text = _read_text(ws.methodology_json, warnings)
+    if methodology_text:
+        try:
+            data = json.loads(methodology_text)
+            inputs.methodology = data if isinstance(data, dict) else None
+        except ValueError as exc:
+            warnings.append(f"methodology.json is not valid JSON ({exc}); methodology not shown")
+    inputs.setup = parse_setup_md(_read_text(ws.setup_md, warnings))
+    inputs.handoff = _read_text(ws.handoff_md, warnings, _HANDOFF_LIMIT)
+    return inputs

@@ -15,6 +15,8 @@ from codeflash_lab.experiments.review.model import (
     ReviewFinding,
     ReviewResult,
 )
+from codeflash_lab.experiments.review.prepare import PreparedPr, PrPreparation, prepare_prs
+from codeflash_lab.experiments.review.prs import PrGroup, PrPlan, create_branches, plan_prs
 from codeflash_lab.experiments.review.runner import (
     HANDOFF_SECTION,
     last_review,
@@ -30,11 +32,18 @@ __all__ = [
     "SEVERITIES",
     "ChangedFile",
     "DiffRange",
+    "PrGroup",
+    "PrPlan",
+    "PrPreparation",
+    "PreparedPr",
     "ReviewFinding",
     "ReviewResult",
     "available_checks",
+    "create_branches",
     "last_review",
     "load_diff",
+    "plan_prs",
+    "prepare_prs",
     "record_review",
     "review",
 ]

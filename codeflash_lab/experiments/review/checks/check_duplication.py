@@ -18,6 +18,8 @@ __all__ = ["body_similarity", "check_duplication", "twin_key"]
 CHECK = "duplication"
 #: Bodies at least this alike (0..1, after removing await/async) count as twins.
 SIMILARITY = 0.75
+#: Looser bar when the function names match but their classes differ (method vs function).
+NAMED_SIMILARITY = 0.5
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d+|\S")
 
 
@@ -115,12 +117,16 @@ def check_duplication(ctx: ReviewContext) -> list[ReviewFinding]:
                 continue  # not new: an existing async function was edited
             best: tuple[float, str, FunctionSpan, bool] | None = None
             key = twin_key(fn)
+            bare = _strip_name(fn.name)
             for path, other in sync_defs:
-                by_name = twin_key(other) == key and other.name != "__init__"
-                if not by_name and (path != changed.path or _statements(other) < 3):
+                if other.name == "__init__":
+                    continue
+                same_bare = _strip_name(other.name) == bare
+                by_name = same_bare and twin_key(other) == key
+                if not same_bare and (path != changed.path or _statements(other) < 3):
                     continue
                 score = body_similarity(fn.node, other.node)
-                if not by_name and score < SIMILARITY:
+                if not by_name and score < (NAMED_SIMILARITY if same_bare else SIMILARITY):
                     continue
                 if best is None or (by_name, score) > (best[3], best[0]):
                     best = (score, path, other, by_name)

@@ -59,14 +59,24 @@ class _Row(Protocol):
     throughput_change: float | None
 
 
+def _change(row: _Row, before: str, after: str, column: float | None) -> float | None:
+    """The exact change from the row's numbers when it has them (the column is rounded)."""
+    b, a = getattr(row, before, None), getattr(row, after, None)
+    if isinstance(b, int | float) and isinstance(a, int | float) and b:
+        return (a - b) / b * 100.0
+    return column
+
+
 def keep_gain(row: _Row) -> float:
     """The gain of one experiment in percent: the larger of latency saved and throughput won.
 
     A 63% faster row gains 63; a +172% throughput row gains 172; missing numbers count 0.
+    The changes are computed from the row's before/after numbers when present, since
+    results.tsv rounds its change columns to whole percents.
     """
-    lat = -row.latency_change if row.latency_change is not None else 0.0
-    thr = row.throughput_change if row.throughput_change is not None else 0.0
-    return max(lat, thr, 0.0)
+    lat = _change(row, "baseline_latency_ms", "optimized_latency_ms", row.latency_change)
+    thr = _change(row, "baseline_throughput", "optimized_throughput", row.throughput_change)
+    return max(-lat if lat is not None else 0.0, thr if thr is not None else 0.0, 0.0)
 
 
 def _family(pattern: str) -> str:

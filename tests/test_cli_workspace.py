@@ -231,6 +231,22 @@ def test_keep_with_files_commits_on_the_branch(project: Path) -> None:
     out = record(project, "sequential-awaits", "-40%", "--files", "app.py")
     assert "committed" in out
     assert git(project, "log", "-1", "--format=%s").strip() == "async: try sequential-awaits"
+    history = status(project)["history"]
+    assert history["files_touched"] == {"app.py": 1}
+    assert "Files touched by keeps: app.py (1)" in ok(project, "status")
+    handoff = (project / ".codeflash" / "HANDOFF.md").read_text()
+    assert "Files touched by keeps: app.py (1)" in handoff
+
+
+def test_init_can_switch_to_the_optimization_branch(project: Path, tmp_path: Path) -> None:
+    out = ok(project, "init", "--branch")
+    assert out.strip().endswith("on branch codeflash/optimize")
+    assert git(project, "branch", "--show-current").strip() == "codeflash/optimize"
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert "not a git repository" in fails(plain, "init", "--branch")
+    assert (plain / ".codeflash" / "results.tsv").exists()
+    assert status(plain)["history"] is None
 
 
 def test_bad_input_gives_one_line_and_loses_nothing(project: Path, tmp_path: Path) -> None:

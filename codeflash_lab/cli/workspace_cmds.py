@@ -10,7 +10,13 @@ from typing import Any
 from codeflash_lab.categories import SLUGS
 from codeflash_lab.cli._common import add_format_option, add_project_option, print_json
 from codeflash_lab.experiments.compare_input import load_compare
-from codeflash_lab.experiments.ledger import record_experiment, workspace_status
+from codeflash_lab.experiments.gitops import BRANCH, ensure_branch
+from codeflash_lab.experiments.ledger import (
+    read_ledger,
+    record_experiment,
+    workspace_history,
+)
+from codeflash_lab.experiments.plateau import ledger_status
 from codeflash_lab.workspace.initialize import init_workspace
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.results import parse_change
@@ -37,6 +43,11 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("path", nargs="?", type=Path, default=Path.cwd(), help="project folder")
+    p.add_argument(
+        "--branch",
+        action="store_true",
+        help=f"also create or switch to the optimization branch {BRANCH}",
+    )
     add_format_option(p)
     p.set_defaults(handler=cmd_init)
 
@@ -117,11 +128,14 @@ def register(subparsers: Any) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     """``codeflash-lab init [PATH]``."""
     result = init_workspace(args.path)
+    branch = ensure_branch(result.workspace.project) if args.branch else None
     if args.format == "json":
         print(result.discovery.progress_line(), file=sys.stderr)
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "branch": branch})
     else:
         print(result.to_text())
+        if branch:
+            print(f"on branch {branch}")
     return 0
 
 
@@ -175,9 +189,14 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``codeflash-lab status [--format json]``."""
-    status = workspace_status(args.project)
+    ws = Workspace(args.project)
+    rows = read_ledger(ws)
+    status = ledger_status(rows)
+    history = workspace_history(ws, rows)
     if args.format == "json":
-        print_json(status.to_dict())
+        print_json({**status.to_dict(), "history": None if history is None else history.to_dict()})
     else:
         print(status.to_text())
+        if history is not None and history.keep_commits:
+            print(history.to_text())
     return 0

@@ -23,6 +23,7 @@ from codeflash_lab.experiments.ledger import (
     read_ledger,
     record_experiment,
     refresh_handoff,
+    workspace_history,
     workspace_status,
 )
 from codeflash_lab.experiments.plateau import STUCK_CHECKLIST, LedgerStatus, ledger_status
@@ -60,5 +61,6 @@ __all__ = [
     "summary_line",
     "tag_milestone",
     "target_line",
+    "workspace_history",
     "workspace_status",
 ]

@@ -22,7 +22,12 @@ from codeflash_lab.errors import (
     ResultsFormatError,
 )
 from codeflash_lab.experiments.decision import Decision, decide
-from codeflash_lab.experiments.gitops import commit_keep, tag_milestone
+from codeflash_lab.experiments.gitops import (
+    HistorySummary,
+    commit_keep,
+    history_summary,
+    tag_milestone,
+)
 from codeflash_lab.experiments.plateau import LedgerStatus, ledger_status
 from codeflash_lab.experiments.progress import plateau_line, result_line, target_line
 from codeflash_lab.workspace.handoff import append_to_section, update_section
@@ -41,6 +46,7 @@ __all__ = [
     "read_ledger",
     "record_experiment",
     "refresh_handoff",
+    "workspace_history",
     "workspace_status",
 ]
 
@@ -111,6 +117,20 @@ def workspace_status(workspace: Workspace | str | os.PathLike[str]) -> LedgerSta
     return ledger_status(read_ledger(workspace))
 
 
+def workspace_history(
+    workspace: Workspace | str | os.PathLike[str],
+    rows: tuple[Experiment, ...] | list[Experiment] | None = None,
+) -> HistorySummary | None:
+    """:func:`~codeflash_lab.experiments.gitops.history_summary` of the project, with the
+    log's discarded patterns; ``None`` when the project is not a git repository."""
+    ws = _ws(workspace)
+    if not is_git_repo(ws.project):
+        return None
+    rows = read_ledger(ws) if rows is None else rows
+    discarded = [r.pattern for r in rows if r.status == "DISCARD"]
+    return history_summary(ws.project, discarded_patterns=discarded)
+
+
 def _row_text(n: int, e: Experiment) -> str:
     parts = [f"#{n} `{e.commit or '-'}` {e.pattern}: {e.description}"]
     if e.baseline_latency_ms is not None and e.optimized_latency_ms is not None:
@@ -134,10 +154,12 @@ def refresh_handoff(
     workspace: Workspace | str | os.PathLike[str],
     rows: tuple[Experiment, ...] | list[Experiment],
     status: LedgerStatus | None = None,
+    history: HistorySummary | None = None,
 ) -> None:
     """Rewrite HANDOFF.md's Keeps, Discards and Rotation-and-plateau sections from the log.
 
-    These three sections are generated: hand edits inside them are replaced.
+    These three sections are generated: hand edits inside them are replaced. A git
+    ``history`` summary, when given, is added to the rotation section.
     """
     ws = _ws(workspace)
     status = status or ledger_status(rows)
@@ -145,7 +167,10 @@ def refresh_handoff(
     discards = [_row_text(i, r) for i, r in enumerate(rows, 1) if r.status == "DISCARD"]
     update_section(ws, "Keeps", "\n".join(keeps) or "_None yet._")
     update_section(ws, "Discards", "\n".join(discards) or "_None yet._")
-    update_section(ws, "Rotation and plateau state", status.to_text())
+    text = status.to_text()
+    if history is not None:
+        text += "\n\n" + history.to_text()
+    update_section(ws, "Rotation and plateau state", text)
 
 
 def _check_concurrency(
@@ -346,7 +371,7 @@ def record_experiment(
         append_to_section(ws, "Locked methodology", note)
     all_rows = (*rows, experiment)
     state = ledger_status(all_rows)
-    refresh_handoff(ws, all_rows, state)
+    refresh_handoff(ws, all_rows, state, workspace_history(ws, all_rows))
 
     lines = [target_line(number, description, pattern), result_line(number, experiment, decision)]
     if decision is not None and status and decision.status and decision.status != final:

@@ -93,7 +93,7 @@ def compare_run(
             "p50": {"ratio": b_p50 / a_p50, "mwu_p": 0.0002, "ci": [0.3, 0.4], "better": True},
             "throughput": {"ratio": b_tp / a_tp, "mwu_p": 0.0003, "ci": None, "better": True},
         },
-        "noise": {"cv_pct": 4.2},
+        "noise": {"cv_pct": {"p50": 4.2, "throughput": 3.1}, "runs_per_arm": [10, 10]},
     }
 
 

@@ -322,3 +322,14 @@ def test_clean_change_has_no_code_findings(git_repo: Path) -> None:
     commit(git_repo, {"svc.py": clean}, "k")
     checks = ["asyncio-run", "duplication", "resources", "suppression", "config"]
     assert list(review(git_repo, checks=checks, run_tests=False).findings) == []
+
+
+def test_scanner_findings_only_on_changed_lines(git_repo: Path) -> None:
+    old = "import time\n\n\nasync def old():\n    time.sleep(1)\n"
+    start_project(git_repo, {"blocking.py": old})
+    new = old + "\n\nasync def new():\n    time.sleep(2)\n"
+    commit(git_repo, {"blocking.py": new}, "k")
+    f = _only(_review(git_repo, "scan"))
+    assert (f.severity, f.path, f.line) == ("warning", "blocking.py", 9)
+    assert "[blocking-call]" in f.message
+    assert "to_thread" in f.why

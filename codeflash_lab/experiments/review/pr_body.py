@@ -77,9 +77,13 @@ def _verdict_text(run: dict[str, Any]) -> str:
             bits.append(f"Mann-Whitney p={float(c['mwu_p']):.3g}")
         if bits:
             parts.append(f"{name}: " + ", ".join(bits))
-    cv = _get(run, "noise", "cv_pct")
-    if cv is not None:
-        parts.append(f"noise CV {cv:.1f}%")
+    noise = (run.get("noise") or {}).get("cv_pct") if isinstance(run.get("noise"), dict) else None
+    if isinstance(noise, dict):
+        cvs = [f"{k} {float(v):.1f}%" for k, v in noise.items() if isinstance(v, int | float)]
+        if cvs:
+            parts.append("run-to-run CV " + ", ".join(cvs))
+    elif isinstance(noise, int | float):
+        parts.append(f"run-to-run CV {float(noise):.1f}%")
     return "; ".join(parts)
 
 

@@ -240,6 +240,14 @@ def _group(commits: list[KeepCommit]) -> list[list[KeepCommit]]:
     return sorted(groups.values(), key=lambda g: commits.index(g[0]))
 
 
+def _is_ancestor(root: Path, rev: str, of: str) -> bool:
+    try:
+        run_git(["merge-base", "--is-ancestor", rev, of], root)
+    except GitError:
+        return False
+    return True
+
+
 def plan_prs(project: str | os.PathLike[str] = ".", *, base: str | None = None) -> PrPlan:
     """Group the KEEP commits of the optimization branch into independent PRs.
 
@@ -283,9 +291,14 @@ def plan_prs(project: str | os.PathLike[str] = ".", *, base: str | None = None) 
             )
         sha = resolve_commit(root, row.commit)
         if sha not in on_branch:
+            if not _is_ancestor(root, sha, base_sha):
+                raise ReviewError(
+                    f"results.tsv line {line}: KEEP commit {row.commit} is not in the history "
+                    f"of {OPTIMIZE_BRANCH} (amended or rebased after recording?); re-record it"
+                )
             skipped.append(
                 f"results.tsv line {line}: {row.commit} is not on {OPTIMIZE_BRANCH} after "
-                f"{base_sha[:10]} (already merged, or on another branch)"
+                f"{base_sha[:10]}: already in the base"
             )
             continue
         by_sha.setdefault(sha, []).append((line, row))

@@ -28,6 +28,14 @@ def commit_exists(repo: str | os.PathLike[str], rev: str) -> bool:
     return True
 
 
+def _in_history(ctx: ReviewContext, rev: str) -> bool:
+    try:
+        run_git(["merge-base", "--is-ancestor", rev, ctx.diff.head_sha], ctx.repo)
+    except GitError:
+        return False
+    return True
+
+
 def check_claims(ctx: ReviewContext) -> list[ReviewFinding]:
     """Compare each KEEP row with the saved measurements and the repository.
 
@@ -74,6 +82,18 @@ def check_claims(ctx: ReviewContext) -> list[ReviewFinding]:
                     f"{label}: commit {row.commit} does not exist in the repository",
                     "history was rewritten (rebase, amend, squash) after recording; the claim "
                     "now points at nothing; re-measure and re-record against the new commit",
+                )
+            )
+        elif not _in_history(ctx, row.commit):
+            findings.append(
+                ReviewFinding(
+                    CHECK,
+                    "error",
+                    rel,
+                    line,
+                    f"{label}: commit {row.commit} is not in the history of the reviewed head",
+                    "the commit was amended or rebased away after recording, so the measured "
+                    "code is not the code under review; re-measure and re-record",
                 )
             )
         evidence = match_keep(row, runs, locked_id=locked_id)

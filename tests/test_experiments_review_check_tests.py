@@ -1,0 +1,129 @@
+"""The tests check: the project's tests run under coverage against the changed async lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from review_helpers import commit, start_project
+
+from codeflash_lab.experiments.review import review
+from codeflash_lab.experiments.review.checks.check_tests import coverage_command
+
+SVC = """
+import asyncio
+
+
+async def handler(n):
+    await asyncio.sleep(0)
+    return n
+
+
+async def refresh(n):
+    await asyncio.sleep(0)
+    return n
+
+
+def describe():
+    return "svc"
+"""
+
+SVC_CHANGED = """
+import asyncio
+
+
+async def handler(n):
+    results = await asyncio.gather(asyncio.sleep(0, n), asyncio.sleep(0, n + 1))
+    if n < 0:
+        return []
+    return results
+
+
+async def refresh(n):
+    values = await asyncio.gather(asyncio.sleep(0, n))
+    return values
+
+
+def describe():
+    return "svc"
+"""
+
+TESTS = """
+import asyncio
+
+from svc import describe, handler
+
+
+def test_handler_runs_on_a_loop():
+    assert asyncio.run(handler(1)) == [1, 2]
+
+
+def test_describe():
+    assert describe() == "svc"
+"""
+
+SETUP = "- python: 3.11\n- test_command: {cmd}\n"
+
+
+def _tests_findings(repo: Path) -> list:
+    return sorted(review(repo, checks=["tests"]).findings, key=lambda f: (f.path, f.line))
+
+
+@pytest.mark.slow
+def test_uncovered_changed_async_lines_are_reported(git_repo: Path) -> None:
+    cmd = "pytest -q -p no:cacheprovider tests"
+    start_project(
+        git_repo, {"svc.py": SVC, "tests/test_svc.py": TESTS}, setup=SETUP.format(cmd=cmd)
+    )
+    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
+    found = _tests_findings(git_repo)
+    assert [(f.path, f.line, f.severity) for f in found] == [
+        ("svc.py", 7, "warning"),
+        ("svc.py", 12, "warning"),
+    ]
+    assert "changed lines 7 of async def handler are not executed" in found[0].message
+    assert "no test runs async def refresh on an event loop" in found[1].message
+
+
+@pytest.mark.slow
+def test_failing_tests_are_reported(git_repo: Path) -> None:
+    cmd = "python -m pytest -q -p no:cacheprovider tests"
+    failing = TESTS.replace("== [1, 2]", "== [9]")
+    start_project(
+        git_repo, {"svc.py": SVC, "tests/test_svc.py": failing}, setup=SETUP.format(cmd=cmd)
+    )
+    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
+    messages = [f.message for f in _tests_findings(git_repo)]
+    assert any("exited 1 (failing tests)" in m for m in messages), messages
+
+
+def test_missing_test_command_is_a_finding(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SVC})
+    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
+    (f,) = _tests_findings(git_repo)
+    assert (f.path, f.severity) == (".codeflash/setup.md", "warning")
+    assert "tests not run: no '- test_command: ...' line" in f.message
+    assert "handler, refresh" in f.why
+
+
+def test_command_that_cannot_run_under_coverage_is_a_finding(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SVC}, setup=SETUP.format(cmd="make test"))
+    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
+    (f,) = _tests_findings(git_repo)
+    assert "cannot run 'make test' under coverage" in f.message
+
+
+def test_no_changed_async_code_means_nothing_to_run(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SVC}, setup=SETUP.format(cmd="make test"))
+    commit(git_repo, {"svc.py": SVC.replace('"svc"', '"service"')}, "k")
+    assert _tests_findings(git_repo) == []
+
+
+def test_coverage_command_rewrites_runner_prefixes() -> None:
+    kw = {"data_file": "D", "include": ["/p/a.py"], "rcfile": "R", "python": "/py"}
+    assert coverage_command("uv run pytest -x", **kw) == [
+        "uv", "run", "python", "-m", "coverage", "run", "--rcfile=R", "--data-file=D",
+        "--include=/p/a.py", "-m", "pytest", "-x",
+    ]  # fmt: skip
+    assert coverage_command("python3 -m pytest", **kw)[:3] == ["/py", "-m", "coverage"]
+    assert coverage_command("tox -e py311", **kw) is None

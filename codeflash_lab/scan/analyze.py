@@ -1,0 +1,104 @@
+"""Analyse one file's bytes: decode, parse, run the rules, apply ``# noqa`` comments.
+
+Pure and picklable-friendly: results are plain tuples so worker processes and the
+cache can carry them; ``engine`` turns them into ``Finding`` records.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+
+from codeflash_lab.scan.context import FileContext
+from codeflash_lab.scan.files import decode_source
+from codeflash_lab.scan.finding import FileError
+from codeflash_lab.scan.registry import Rule, all_rules
+
+__all__ = ["RawError", "RawFinding", "analyse_bytes", "analyse_text"]
+
+#: ``(line, col, code, message, fix override or "")`` with 1-based line and column.
+RawFinding = tuple[int, int, str, str, str]
+#: ``(message, line, col)``.
+RawError = tuple[str, int, int]
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\s-]+))?", re.IGNORECASE)
+_RULES: list[Rule] | None = None
+
+
+def _rules() -> list[Rule]:
+    global _RULES
+    if _RULES is None:
+        _RULES = all_rules()
+    return _RULES
+
+
+def _suppressed(line_text: str, code: str, category: str) -> bool:
+    m = _NOQA.search(line_text)
+    if m is None:
+        return False
+    codes = m.group("codes")
+    if not codes:
+        return True
+    wanted = {c.strip().upper() for c in re.split(r"[,\s]+", codes) if c.strip()}
+    return any(code.startswith(w) for w in wanted) or category.upper() in wanted
+
+
+def analyse_text(
+    text: str,
+    path: str,
+    *,
+    data: bytes | None = None,
+    rules: Sequence[Rule] | None = None,
+    target_version: tuple[int, int] = (3, 11),
+) -> tuple[list[RawFinding], list[RawError]]:
+    """Run ``rules`` (default: all registered) over source ``text``.
+
+    Never raises for bad input: syntax errors, too-deep nesting and rule failures come
+    back as errors.
+    """
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        return [], [(f"syntax error: {exc.msg}", exc.lineno or 0, exc.offset or 0)]
+    except (RecursionError, MemoryError):
+        return [], [("cannot parse: the code is nested too deeply", 0, 0)]
+    except (ValueError, OverflowError) as exc:
+        return [], [(f"cannot parse: {exc}", 0, 0)]
+    raw = data if data is not None else text.encode("utf-8", "surrogatepass")
+    active = [
+        r for r in (rules if rules is not None else _rules()) if any(t in raw for t in r.tokens)
+    ]
+    if not active:
+        return [], []
+    out: list[RawFinding] = []
+    try:
+        ctx = FileContext(tree, text, path, target_version)
+        for rule in active:
+            for hit in rule.check(ctx):
+                line = getattr(hit.node, "lineno", 1)
+                col = getattr(hit.node, "col_offset", 0) + 1
+                out.append((line, col, rule.code, hit.message or rule.message, hit.fix or ""))
+    except (RecursionError, MemoryError):
+        return [], [("cannot analyse: the code is nested too deeply", 0, 0)]
+    except Exception as exc:  # a rule bug must not stop the scan of other files
+        return [], [(f"internal error while analysing: {type(exc).__name__}: {exc}", 0, 0)]
+    if out:
+        lines = text.splitlines()
+        codes = {r.code: r.category for r in active}
+        out = [
+            f
+            for f in sorted(set(out))
+            if not (0 < f[0] <= len(lines) and _suppressed(lines[f[0] - 1], f[2], codes[f[2]]))
+        ]
+    return out, []
+
+
+def analyse_bytes(
+    data: bytes, path: str, *, target_version: tuple[int, int] = (3, 11)
+) -> tuple[list[RawFinding], list[RawError]]:
+    """Decode ``data`` (PEP 263) and analyse it with every registered rule."""
+    text = decode_source(data, path)
+    if isinstance(text, FileError):
+        return [], [(text.message, 0, 0)]
+    return analyse_text(text, path, data=data, target_version=target_version)

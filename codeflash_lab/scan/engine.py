@@ -1,0 +1,209 @@
+"""Scan files and sources: collect files, consult the cache, analyse in parallel, assemble.
+
+Files are analysed in worker processes (one per core) when there are enough of
+them; every problem with a single file becomes a ``FileError`` and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from codeflash_lab.categories import category
+from codeflash_lab.errors import ScanError
+from codeflash_lab.scan.analyze import RawError, RawFinding, analyse_bytes, analyse_text
+from codeflash_lab.scan.cache import ScanCache, content_key
+from codeflash_lab.scan.config import load_config
+from codeflash_lab.scan.files import collect_files, read_file
+from codeflash_lab.scan.finding import FileError, Finding, ScanResult
+from codeflash_lab.scan.fixes import parse_version
+from codeflash_lab.scan.registry import RULES, Rule, all_rules, rule_set_id, select_rules
+
+__all__ = ["scan_paths", "scan_source"]
+
+_PARALLEL_MIN_FILES = 48
+_CHUNK = 24
+
+FileResult = tuple[str, bytes | None, list[RawFinding], list[RawError]]
+
+
+def _analyse_path(path: str, key: bytes | None, target: tuple[int, int]) -> FileResult:
+    data = read_file(path)
+    if isinstance(data, FileError):
+        return path, None, [], [(data.message, 0, 0)]
+    findings, errors = analyse_bytes(data, path, target_version=target)
+    return path, key if key is not None else None, findings, errors
+
+
+def _analyse_chunk(
+    chunk: list[tuple[str, bytes | None]], target: tuple[int, int]
+) -> list[FileResult]:
+    return [_analyse_path(path, key, target) for path, key in chunk]
+
+
+def _workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _run_parallel(
+    jobs: list[tuple[str, bytes | None]], target: tuple[int, int], workers: int
+) -> list[FileResult]:
+    if workers <= 1 or len(jobs) < _PARALLEL_MIN_FILES:
+        return _analyse_chunk(jobs, target)
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
+    out: list[FileResult] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+        for part in pool.map(_analyse_chunk, chunks, [target] * len(chunks)):
+            out.extend(part)
+    return out
+
+
+def _to_findings(
+    path: str, raw: list[RawFinding], rules: dict[str, Rule], target: tuple[int, int]
+) -> list[Finding]:
+    out = []
+    fixes: dict[str, str] = {}
+    for line, col, code, message, fix in raw:
+        rule = rules.get(code)
+        if rule is None:
+            continue
+        if code not in fixes:
+            fixes[code] = rule.fix(target)
+        cat = category(rule.category)
+        out.append(
+            Finding(
+                path, line, col, code, rule.name, cat.slug, cat.impact, message, fix or fixes[code]
+            )
+        )
+    return out
+
+
+def _resolve_target(
+    target_version: str | tuple[int, int] | None, default: tuple[int, int]
+) -> tuple[int, int]:
+    if target_version is None:
+        return default
+    if isinstance(target_version, tuple):
+        return target_version
+    return parse_version(target_version)
+
+
+def scan_paths(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    target_version: str | tuple[int, int] | None = None,
+    cache: bool = True,
+    workers: int | None = None,
+) -> ScanResult:
+    """Scan files and folders for asyncio antipatterns.
+
+    Args:
+        paths: files and directories (directories are walked for ``*.py``/``*.pyi``).
+        select: codes, code prefixes, rule names or categories to run (default: the
+            project's ``[tool.codeflash-lab] select``, else every default rule).
+        ignore: the same, to skip (added to the project's ``ignore``).
+        target_version: Python version for fix templates (``"3.10"``); default from
+            the project (``.codeflash/setup.md``, then ``requires-python``).
+        cache: reuse results of unchanged files (content hash) and store new ones.
+        workers: processes to use (default: one per core).
+
+    Returns:
+        A :class:`ScanResult`; unreadable or unparsable files are in ``errors``.
+
+    Raises:
+        ScanError: ``paths`` is empty.
+        ValueError: a select/ignore entry matches no rule, or a bad target version.
+    """
+    if not paths:
+        raise ScanError("no paths to scan")
+    str_paths = [os.fspath(p) for p in paths]
+    config = load_config(Path(str_paths[0]))
+    chosen = select_rules(list(select or config.select) or None, [*config.ignore, *(ignore or ())])
+    target = _resolve_target(target_version, config.target_version)
+    files, walk_errors = collect_files(str_paths, exclude=config.exclude)
+    store = ScanCache(rule_set_id(all_rules())) if cache else None
+    results: list[FileResult] = []
+    jobs: list[tuple[str, bytes | None]] = []
+    for path in files:
+        if store is None:
+            jobs.append((path, None))
+            continue
+        data = read_file(path)
+        if isinstance(data, FileError):
+            results.append((path, None, [], [(data.message, 0, 0)]))
+            continue
+        key = content_key(data)
+        hit = store.get(key)
+        if hit is not None:
+            results.append((path, None, list(hit[0]), list(hit[1])))
+        else:
+            jobs.append((path, key))
+    for res in _run_parallel(jobs, target, workers or _workers()):
+        results.append(res)
+        if store is not None and res[1] is not None:
+            store.put(res[1], (tuple(res[2]), tuple(res[3])))
+    if store is not None:
+        store.save()
+    return _assemble(results, walk_errors, chosen, target, len(files))
+
+
+def _assemble(
+    results: list[FileResult],
+    walk_errors: list[FileError],
+    chosen: list[Rule],
+    target: tuple[int, int],
+    n_files: int,
+) -> ScanResult:
+    rules = {r.code: r for r in chosen}
+    findings: list[Finding] = []
+    errors = list(walk_errors)
+    for path, _, raw, raw_errors in results:
+        findings.extend(_to_findings(path, raw, rules, target))
+        errors.extend(FileError(path, msg, line, col) for msg, line, col in raw_errors)
+    findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
+    errors.sort(key=lambda e: (e.path, e.line))
+    return ScanResult(tuple(findings), tuple(errors), n_files, target)
+
+
+def scan_source(
+    source: str,
+    path: str = "<string>",
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    target_version: str | tuple[int, int] | None = None,
+) -> ScanResult:
+    """Scan one piece of source code (no files, no cache).
+
+    Args:
+        source: Python source text.
+        path: the name to show in findings.
+        select: as in :func:`scan_paths` (no project configuration is read).
+        ignore: as in :func:`scan_paths`.
+        target_version: Python version for fix templates (default: the running one).
+
+    Returns:
+        A :class:`ScanResult` with ``files_scanned == 1``.
+    """
+    import sys
+
+    target = _resolve_target(target_version, (sys.version_info.major, sys.version_info.minor))
+    chosen = select_rules(select, ignore)
+    if "\x00" in source:
+        raw: list[RawFinding] = []
+        raw_errors: list[RawError] = [("not scanned: the source contains NUL bytes", 0, 0)]
+    else:
+        raw, raw_errors = analyse_text(source, path, target_version=target)
+    return _assemble([(path, None, raw, raw_errors)], [], chosen, target, 1)
+
+
+def rule_codes() -> list[str]:
+    """Every registered rule code, sorted."""
+    return sorted(RULES)

@@ -1,0 +1,186 @@
+"""Bounded-or-not analysis behind CFL303 unbounded-gather.
+
+Decides what a ``gather`` or a per-item ``create_task`` iterates over, and whether a
+constant size, a batch, a Semaphore or a bounded pool limits it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from codeflash_lab.scan.context import COMPREHENSIONS, FileContext, Scope
+from codeflash_lab.scan.flow import is_lock_like
+from codeflash_lab.scan.names import dotted
+from codeflash_lab.scan.registry import Hit
+from codeflash_lab.scan.rules.tasks import is_task_spawn
+
+__all__ = ["gather_hits"]
+
+_BATCH_NAME = re.compile(r"batch|chunk|page|window|slice|group|shard|first|top|head|sample")
+_BOUNDED_CALLS = frozenset(
+    {"itertools.islice", "itertools.batched", "more_itertools.chunked", "more_itertools.take"}
+)
+_LIMIT_KEYWORDS = frozenset({"limit", "limits", "max_connections", "max_size", "limit_per_host"})
+_GATHERS = frozenset({"asyncio.gather", "asyncio.as_completed", "asyncio.wait"})
+
+
+def _is_spawn(ctx: FileContext, call: ast.AST) -> bool:
+    if not isinstance(call, ast.Call):
+        return False
+    if is_task_spawn(ctx, call):
+        return True
+    f = call.func
+    return isinstance(f, ast.Attribute) and f.attr in ("create_task", "start_soon")
+
+
+def _bounded_iter(ctx: FileContext, it: ast.AST, scope: Scope) -> bool:
+    """True when ``it`` is of constant or explicitly limited size."""
+    if isinstance(it, ast.List | ast.Tuple | ast.Set | ast.Dict | ast.Constant):
+        return True
+    if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Slice):
+        return True
+    if isinstance(it, ast.Call):
+        name = ctx.qualname(it.func)
+        if name == "builtins.range":
+            return not any(
+                isinstance(n, ast.Call) and getattr(n.func, "id", "") == "len"
+                for a in it.args
+                for n in ast.walk(a)
+            )
+        if name in _BOUNDED_CALLS or name in ("builtins.zip", "builtins.enumerate"):
+            return name not in ("builtins.zip", "builtins.enumerate") or all(
+                _bounded_iter(ctx, a, scope) for a in it.args
+            )
+        if isinstance(it.func, ast.Attribute) and it.func.attr in ("items", "keys", "values"):
+            return _bounded_iter(ctx, it.func.value, scope)
+        return False
+    name = dotted(it)
+    if name is None:
+        return False
+    last = name.rpartition(".")[2]
+    if last.isupper() or _BATCH_NAME.search(last.lower()):
+        return True
+    if isinstance(it, ast.Name):
+        for loop in _enclosing_fors(ctx, it):
+            if it.id in {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}:
+                return True  # the item of an outer loop: one batch of a batching loop
+        value = _assigned_value(ctx, it.id, scope)
+        if value is not None and value is not it:
+            return _bounded_iter(ctx, value, scope)
+    return False
+
+
+def _enclosing_fors(ctx: FileContext, node: ast.AST) -> list[ast.For]:
+    return [a for a in ctx.ancestors(node) if isinstance(a, ast.For)]
+
+
+def _assigned_value(ctx: FileContext, name: str, scope: Scope) -> ast.AST | None:
+    """The value last assigned to ``name`` in ``scope`` or, failing that, the module."""
+    for s in (scope, ctx.module):
+        found = None
+        for node in s.nodes:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets
+            ):
+                found = node.value
+        if found is not None:
+            return found
+    return None
+
+
+def _callee_scopes(ctx: FileContext, elt: ast.AST) -> list[Scope]:
+    if isinstance(elt, ast.Call) and _is_spawn(ctx, elt) and elt.args:
+        elt = elt.args[0]
+    if not isinstance(elt, ast.Call):
+        return []
+    f = elt.func
+    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+    return ctx.functions.get(name or "", [])
+
+
+def _limited(ctx: FileContext, scope: Scope, elt: ast.AST | None) -> bool:
+    """A Semaphore, pool acquire or connection limit in the function or the per-item coroutine."""
+    places = [scope, *(_callee_scopes(ctx, elt) if elt is not None else [])]
+    for place in places:
+        for node in ast.walk(place.node):
+            if isinstance(node, ast.AsyncWith | ast.With) and any(
+                is_lock_like(ctx, i.context_expr) for i in node.items
+            ):
+                return True
+            if isinstance(node, ast.Call):
+                name = ctx.qualname(node.func) or ""
+                if name.endswith(("Semaphore", "CapacityLimiter")):
+                    return True
+                if any(k.arg in _LIMIT_KEYWORDS for k in node.keywords):
+                    return True
+    if elt is not None:
+        for node in ast.walk(elt):
+            if isinstance(node, ast.Name) and re.search(r"sem|limit", node.id.lower()):
+                return True
+    return False
+
+
+def _source_of(ctx: FileContext, arg: ast.AST, scope: Scope) -> tuple[ast.AST, ast.AST] | None:
+    """``(iterable, element)`` behind a gather argument, when it can be seen."""
+    if isinstance(arg, ast.Call) and ctx.qualname(arg.func) in ("builtins.list", "builtins.set"):
+        arg = arg.args[0] if arg.args else arg
+    if isinstance(arg, COMPREHENSIONS):
+        gen = arg.generators[0]  # type: ignore[attr-defined]
+        return gen.iter, getattr(arg, "elt", arg)
+    if isinstance(arg, ast.Call) and getattr(arg.func, "id", "") == "map" and len(arg.args) == 2:
+        return arg.args[1], arg.args[0]
+    if isinstance(arg, ast.Name):
+        value = _assigned_value(ctx, arg.id, scope)
+        if isinstance(value, COMPREHENSIONS | ast.Call):
+            return _source_of(ctx, value, scope)
+        if isinstance(value, ast.List) and not value.elts:
+            for node in scope.nodes:
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "append"
+                    and getattr(node.func.value, "id", None) == arg.id
+                    and node.args
+                ):
+                    loops = _enclosing_fors(ctx, node)
+                    if loops:
+                        return loops[0].iter, node.args[0]
+    return None
+
+
+def gather_hits(ctx: FileContext) -> list[Hit]:
+    """Every unbounded fan-out in ``ctx``."""
+    hits: list[Hit] = []
+    for call in ctx.calls:
+        scope = ctx.scope_of[call]
+        if not scope.is_async and scope.kind != "function":
+            continue
+        name = ctx.qualname(call.func)
+        if name in _GATHERS:
+            args = [a.value for a in call.args if isinstance(a, ast.Starred)]
+            if name != "asyncio.gather" and call.args:
+                args = [call.args[0]]
+            for arg in args:
+                src = _source_of(ctx, arg, scope)
+                if src is None or _is_spawn(ctx, src[1]):
+                    continue  # tasks created per item are reported where they are created
+                if not _bounded_iter(ctx, src[0], scope) and not _limited(ctx, scope, src[1]):
+                    hits.append(Hit(call))
+                    break
+        elif _is_spawn(ctx, call):
+            loops = ctx.enclosing_loops(call)
+            if not loops or isinstance(loops[0], ast.While | ast.AsyncFor):
+                continue
+            loop = loops[0]
+            it = loop.generators[0].iter if isinstance(loop, COMPREHENSIONS) else loop.iter  # type: ignore[attr-defined]
+            if _bounded_iter(ctx, it, scope) or _limited(ctx, scope, call):
+                continue
+            hits.append(
+                Hit(
+                    call,
+                    "a task is created per item of an input of unbounded size: "
+                    "no concurrency limit",
+                )
+            )
+    return hits

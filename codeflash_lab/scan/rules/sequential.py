@@ -1,0 +1,169 @@
+"""CFL301 sequential-awaits: independent awaits run one after the other."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from codeflash_lab.scan.context import FileContext
+from codeflash_lab.scan.flow import (
+    awaits_in,
+    is_lock_like,
+    is_ordered_receiver,
+    reads,
+    round_trip,
+    writes,
+)
+from codeflash_lab.scan.names import dotted
+from codeflash_lab.scan.registry import Hit, Rule, register
+from codeflash_lab.scan.rules.concurrency import loop_hits
+
+__all__: list[str] = []
+
+_SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return, ast.Pass)
+_MUTATING = (
+    "create", "insert", "update", "delete", "remove", "save", "set", "put", "write", "send",
+    "publish", "commit", "post", "patch", "add", "apply", "store", "upsert", "append", "emit",
+)  # fmt: skip
+
+
+def _blocks(ctx: FileContext, skip: set[int]) -> Iterator[list[ast.stmt]]:
+    """Statement lists of async functions, skipping lock/transaction bodies and flagged loops."""
+    for scope in ctx.scopes:
+        if not scope.is_async:
+            continue
+        stack: list[ast.AST] = [scope.node]
+        while stack:
+            node = stack.pop()
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.With | ast.AsyncWith) and any(
+                is_lock_like(ctx, i.context_expr) for i in node.items
+            ):
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                    yield block
+                    stack.extend(block)
+            for handler in getattr(node, "handlers", ()):
+                yield handler.body
+                stack.extend(handler.body)
+            for case in getattr(node, "cases", ()):
+                stack.extend(case.body)
+                yield case.body
+
+
+def _callee(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+
+
+def _receiver(call: ast.Call) -> str | None:
+    f = call.func
+    return dotted(f.value) if isinstance(f, ast.Attribute) else None
+
+
+def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call: ast.Call) -> bool:
+    """True when ``call`` must stay after the calls already in ``run``."""
+    recv = _receiver(call)
+    new_args = {ast.dump(a) for a in [*call.args, *(k.value for k in call.keywords)]}
+    for _, prev, discarded in run:
+        prev_recv = _receiver(prev)
+        if recv is not None and recv == prev_recv:
+            if is_ordered_receiver(ctx, call) or is_ordered_receiver(ctx, prev):
+                return True
+            if _callee(prev).startswith(_MUTATING) and _callee(call).startswith(_MUTATING):
+                return True
+        if ast.dump(prev) == ast.dump(call):
+            return True  # the same call repeated on purpose
+        prev_args = {ast.dump(a) for a in [*prev.args, *(k.value for k in prev.keywords)]}
+        if (
+            _callee(prev).startswith(_MUTATING)
+            and _callee(call).startswith(_MUTATING)
+            and prev_args & new_args
+            and (recv == prev_recv or recv is None or prev_recv is None)
+        ):
+            return True
+    last_discarded = run[-1][2]
+    if last_discarded and not call.args and not call.keywords:
+        return True  # a side effect followed by a call that reads hidden state
+    return False
+
+
+def _stmt_awaits(ctx: FileContext, stmt: ast.stmt) -> tuple[list[tuple[ast.Await, ast.Call]], bool]:
+    """Round-trip awaits of a simple statement, and whether it holds any other await."""
+    found: list[tuple[ast.Await, ast.Call]] = []
+    other = False
+    for aw in awaits_in(stmt):
+        call = round_trip(ctx, aw.value)
+        if call is None:
+            other = True
+        else:
+            found.append((aw, call))
+    return found, other
+
+
+def _runs(
+    ctx: FileContext, block: list[ast.stmt]
+) -> Iterator[list[tuple[ast.Await, ast.Call, bool]]]:
+    run: list[tuple[ast.Await, ast.Call, bool]] = []
+    tainted: set[str] = set()
+    for stmt in block:
+        if not isinstance(stmt, _SIMPLE):
+            yield run
+            run, tainted = [], set()
+            continue
+        found, other = _stmt_awaits(ctx, stmt)
+        if other:
+            yield run
+            run, tainted = [], set()
+            continue
+        if not found:
+            if reads(stmt) & tainted:
+                tainted |= writes(stmt)
+            continue
+        discarded = isinstance(stmt, ast.Expr)
+        for aw, call in found:
+            if run and (reads(call) & tainted or _barrier(ctx, run, call)):
+                yield run
+                run, tainted = [], set()
+            run.append((aw, call, discarded))
+        tainted |= writes(stmt)
+        if isinstance(stmt, ast.Return):
+            yield run
+            run, tainted = [], set()
+    yield run
+
+
+@register
+class SequentialAwaits(Rule):
+    """Two or more awaits in a row whose calls do not depend on each other.
+
+    Problem: ``a = await get_user(i)`` then ``b = await get_orders(i)`` waits for the first
+    round trip before starting the second; total latency is the sum instead of the
+    longest. Fix: ``asyncio.gather`` or an ``asyncio.TaskGroup`` (3.11+). Not flagged:
+    a later call that uses an earlier result (directly or through variables), calls on
+    one connection, cursor or stream, awaits under a lock or transaction, ``asyncio.sleep``
+    pacing, permission checks and other gates, and repeated identical calls.
+    Reported once per run, at its first await.
+    """
+
+    code = "CFL301"
+    name = "sequential-awaits"
+    category = "sequential-awaits"
+    message = "independent awaits run one after the other"
+    tokens = (b"await",)
+
+    def check(self, ctx: FileContext) -> Iterator[Hit]:
+        skip = {id(loop) for loop, _ in loop_hits(ctx)}
+        for block in _blocks(ctx, skip):
+            for run in _runs(ctx, block):
+                if len(run) < 2:
+                    continue
+                names = ", ".join(f"`{_callee(c)}()`" for _, c, _ in run[:4])
+                yield Hit(
+                    run[0][0],
+                    f"{len(run)} independent awaits run one after the other ({names}): "
+                    "latency is their sum instead of the longest",
+                )

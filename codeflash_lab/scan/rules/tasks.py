@@ -1,0 +1,178 @@
+"""Task lifecycle rules: CFL401 dangling-task, CFL402 asyncio-run-in-async."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from codeflash_lab.scan.context import FileContext, Scope
+from codeflash_lab.scan.registry import Hit, Rule, register
+
+__all__ = ["is_task_spawn"]
+
+_SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future", "asyncio.async"})
+_ENTRY_NAMES = frozenset({"main", "cli", "run", "entrypoint", "entry_point", "console_main"})
+_ENTRY_DECORATORS = ("command", "task", "shared_task", "fixture", "group", "callback")
+
+
+def is_task_spawn(ctx: FileContext, call: ast.Call) -> bool:
+    """True for ``asyncio.create_task``/``ensure_future`` and ``loop.create_task`` on a loop."""
+    if ctx.qualname(call.func) in _SPAWNERS:
+        return True
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in ("create_task", "ensure_future"):
+        return False
+    if ctx.type_of(func.value, ctx.scope_of[call]) == "asyncio.Loop":
+        return True
+    receiver = func.value
+    name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+    return name.lstrip("_") in ("loop", "event_loop")
+
+
+def _loaded_names(scope_node: ast.AST) -> set[str]:
+    return {
+        n.id
+        for n in ast.walk(scope_node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+
+
+@register
+class DanglingTask(Rule):
+    """A task whose only reference is thrown away.
+
+    Problem: the event loop keeps only a weak reference to tasks, so a task created
+    with ``asyncio.create_task``/``ensure_future``/``loop.create_task`` and not stored can
+    be garbage-collected before it finishes, and its exception is never seen. Fix:
+    keep it in a ``TaskGroup`` or a set with ``add_done_callback(set.discard)``.
+    Overlaps ruff RUF006 (also a local binding that is never used, and ``_ = ...``).
+    """
+
+    code = "CFL401"
+    name = "dangling-task"
+    category = "dangling-task"
+    message = "task created and its reference discarded: it can vanish mid-flight"
+    tokens = (b"create_task", b"ensure_future")
+
+    def check(self, ctx: FileContext) -> Iterator[Hit]:
+        loaded: dict[int, set[str]] = {}
+        for call in ctx.calls:
+            if not is_task_spawn(ctx, call):
+                continue
+            parent = ctx.parent.get(call)
+            if isinstance(parent, ast.Attribute) and parent.attr == "add_done_callback":
+                outer = ctx.parent.get(ctx.parent.get(parent) or parent)
+                if isinstance(outer, ast.Expr):
+                    yield Hit(call)
+                continue
+            if isinstance(parent, ast.Expr):
+                yield Hit(call)
+            elif isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+                target = parent.targets[0]
+                if not isinstance(target, ast.Name):
+                    continue
+                if target.id == "_":
+                    yield Hit(call)
+                    continue
+                scope = ctx.function_scope(ctx.scope_of[call])
+                if scope is None:
+                    continue
+                names = loaded.get(id(scope))
+                if names is None:
+                    names = loaded[id(scope)] = _loaded_names(scope.node)
+                if target.id not in names:
+                    yield Hit(
+                        call, f"task bound to `{target.id}`, which is never used: {self.message}"
+                    )
+
+
+def _has_running_loop_check(scope: Scope) -> bool:
+    for node in ast.walk(scope.node):
+        if isinstance(node, ast.Attribute) and node.attr in (
+            "get_running_loop",
+            "_get_running_loop",
+            "is_running",
+        ):
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "get_running_loop":
+            return True
+    return False
+
+
+def _called_from_async(ctx: FileContext, name: str) -> bool:
+    for call in ctx.calls:
+        func = call.func
+        callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if callee == name and ctx.in_async(call):
+            return True
+    return False
+
+
+def _is_entry_point(scope: Scope) -> bool:
+    name = scope.name.lstrip("_")
+    if name in _ENTRY_NAMES or name.startswith(("test", "main_", "run_")) or name.endswith("main"):
+        return True
+    for deco in getattr(scope.node, "decorator_list", ()):
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        last = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if last in _ENTRY_DECORATORS:
+            return True
+    return False
+
+
+@register
+class AsyncioRunInAsync(Rule):
+    """Starting a new event loop from code that already runs under one.
+
+    Problem: ``asyncio.run`` or ``loop.run_until_complete`` inside ``async def`` (or in a
+    sync helper that async code calls, or a library's sync facade next to async
+    methods) raises "cannot be called from a running event loop" under ASGI servers,
+    notebooks and async tests. Fix: await the coroutine; keep ``asyncio.run`` for the
+    program's entry point. Not flagged: ``if __name__ == "__main__"`` blocks, entry
+    points (``main``, CLI commands, worker tasks) and functions that check for a
+    running loop first.
+    """
+
+    code = "CFL402"
+    name = "asyncio-run-in-async"
+    category = "asyncio-run-in-async"
+    message = "a new event loop is started from code that may already run under one"
+    tokens = (b"asyncio", b"run_until_complete")
+
+    def check(self, ctx: FileContext) -> Iterator[Hit]:
+        for call in ctx.calls:
+            func = call.func
+            name = ctx.qualname(func)
+            is_run = name in ("asyncio.run", "asyncio.runners.run", "anyio.run") or (
+                isinstance(func, ast.Attribute) and func.attr == "run_until_complete"
+            )
+            if not is_run or ctx.under_main_guard(call):
+                continue
+            scope = ctx.scope_of[call]
+            if scope.is_async:
+                yield Hit(
+                    call,
+                    "asyncio.run/run_until_complete inside `async def`: "
+                    "it raises RuntimeError because a loop is already running",
+                )
+                continue
+            func_scope = ctx.function_scope(scope)
+            if func_scope is None or scope.kind == "lambda":
+                continue
+            if _is_entry_point(func_scope) or _has_running_loop_check(func_scope):
+                continue
+            sync_facade = func_scope.cls is not None and any(
+                isinstance(n, ast.AsyncFunctionDef)
+                for n in func_scope.cls.node.body  # type: ignore[attr-defined]
+            )
+            if (
+                _called_from_async(ctx, func_scope.name)
+                or sync_facade
+                or func_scope.name.endswith("_sync")
+                or func_scope.name.startswith("sync_")
+            ):
+                yield Hit(
+                    call,
+                    f"`{func_scope.name}` starts a new event loop but is reachable from async "
+                    "code: it fails with RuntimeError under a running loop",
+                )

@@ -256,11 +256,8 @@ def plot_latency_cdf(
         if lows and max(lows) / min(lows) > 20:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter("{x:g}")
-        colour = STATUS_COLORS.get(verdict, "#333333")
-        ax.set_title(
-            f"{title}  ·  A vs B" + (f"  ·  verdict {verdict}" if verdict else ""),
-            color=colour if verdict else None,
-        )
+        title_text = f"{title}  ·  A vs B" + (f"  ·  verdict {verdict}" if verdict else "")
+        ax.set_title(title_text, color=STATUS_COLORS.get(verdict, "#222222"))
         ax.legend(loc="upper left")
     return fig
 

@@ -1,0 +1,194 @@
+"""Charts of the experiment log, including the logs that have little or nothing to draw."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib.colors as mcolors
+import pytest
+
+from codeflash_lab.viz.log_charts import (
+    plot_cumulative,
+    plot_experiments,
+    plot_keeps,
+    plot_latency,
+    plot_throughput,
+)
+from codeflash_lab.viz.style import STATUS_COLORS
+
+ALL_LOG_CHARTS = (plot_cumulative, plot_experiments, plot_keeps, plot_latency, plot_throughput)
+
+
+def _texts(fig) -> str:
+    parts = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    parts += [t.get_text() for ax in fig.axes for t in ax.texts]
+    parts += [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    return " | ".join(parts)
+
+
+def _point_colours(fig) -> set[str]:
+    found = set()
+    for ax in fig.axes:
+        for coll in ax.collections:
+            for rgba in coll.get_facecolors():
+                found.add(mcolors.to_hex(rgba))
+    return found
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def log(tmp_path, write_results_tsv):
+    return write_results_tsv(tmp_path / "results.tsv", count=12)
+
+
+def test_experiments_chart_colours_keep_and_discard(log) -> None:
+    fig = plot_experiments(log, "p50")
+    assert fig.get_label() != "message"
+    assert {STATUS_COLORS["KEEP"], STATUS_COLORS["DISCARD"]} <= _point_colours(fig)
+    assert "p50 latency" in _texts(fig)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"KEEP", "DISCARD", "sequential-awaits"} <= set(legend)
+
+
+def test_throughput_chart_says_higher_is_better(log) -> None:
+    assert "higher is better" in _texts(plot_throughput(log))
+
+
+def test_long_logs_show_the_latest_window_and_say_so(log) -> None:
+    fig = plot_experiments(log, "p50", max_points=5)
+    assert "last 5 of 12" in _texts(fig)
+    from matplotlib.collections import PathCollection
+
+    points = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    xs = [x for coll in points for x, _ in coll.get_offsets()]
+    assert min(xs) == 8
+
+
+def test_highlighted_experiments_are_labelled(log) -> None:
+    assert "#3" in _texts(plot_experiments(log, "p50", highlight=[3, 99]))
+
+
+def test_row_filter_keeps_the_whole_log_baseline(log) -> None:
+    fig = plot_experiments(log, "p50", rows=[3, 6, 9])
+    assert _point_colours(fig) >= {STATUS_COLORS["DISCARD"]}
+    assert STATUS_COLORS["KEEP"] not in _point_colours(fig)
+    assert "baseline 100 ms" in _texts(fig)
+    assert plot_experiments(log, "p50", rows=[]).get_label() == "message"
+
+
+def test_latency_gets_a_p99_panel_when_p99_is_known(log) -> None:
+    from codeflash_lab.viz.data import experiments_frame
+
+    frame = experiments_frame(log)
+    assert len(plot_latency(frame).axes) == 1
+    frame["optimized_p99_ms"] = frame["optimized_latency_ms"] * 3
+    frame["baseline_p99_ms"] = frame["baseline_latency_ms"] * 3
+    fig = plot_latency(frame)
+    assert len(fig.axes) == 2
+    assert "p99 latency (ms)" in fig.axes[1].get_ylabel()
+
+
+def test_cumulative_improvement_against_the_baseline(log) -> None:
+    fig = plot_cumulative(log)
+    text = _texts(fig)
+    assert "8 KEEP of 12 experiments" in text
+    # eight keeps at 15% each: 100 / (100 * 0.85**8) = 3.67x faster
+    assert "3.67" in text
+
+
+def test_keeps_chart_lists_only_keeps_unless_experiments_are_picked(log) -> None:
+    labels = _texts(plot_keeps(log))
+    assert "#1 " in labels
+    assert "#3 " not in labels
+    picked = _texts(plot_keeps(log, "throughput", experiments=[3, 4]))
+    assert "#3 " in picked
+    assert "#4 " in picked
+    assert "#1 " not in picked
+
+
+@pytest.mark.parametrize("chart", ALL_LOG_CHARTS)
+def test_an_empty_log_gives_a_message_not_an_error(tmp_path, write_results_tsv, chart) -> None:
+    path = write_results_tsv(tmp_path / "results.tsv", [])
+    fig = chart(path)
+    assert fig.get_label() == "message"
+    assert "No experiments" in _texts(fig)
+
+
+@pytest.mark.parametrize("chart", ALL_LOG_CHARTS)
+def test_a_single_row_log_draws(tmp_path, write_results_tsv, chart) -> None:
+    path = write_results_tsv(
+        tmp_path / "results.tsv",
+        [
+            {
+                "baseline_latency_ms": "40",
+                "optimized_latency_ms": "30",
+                "baseline_throughput": "100",
+                "optimized_throughput": "130",
+            }
+        ],
+    )
+    fig = chart(path)
+    assert fig.get_label() != "message"
+    _svg(fig)
+
+
+def test_only_discards(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {"baseline_latency_ms": "40", "optimized_latency_ms": f"{41 + i}", "status": "DISCARD"}
+        for i in range(4)
+    ]
+    path = write_results_tsv(tmp_path / "results.tsv", rows)
+    assert STATUS_COLORS["KEEP"] not in _point_colours(plot_experiments(path))
+    assert "no KEEP yet" in _texts(plot_cumulative(path))
+    keeps = plot_keeps(path)
+    assert keeps.get_label() == "message"
+    assert "discarded" in _texts(keeps)
+    assert plot_throughput(path).get_label() == "message"
+
+
+def test_non_numeric_cells_are_skipped(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {"baseline_latency_ms": "slow", "optimized_latency_ms": "??", "status": "KEEP"},
+        {"baseline_latency_ms": "50", "optimized_latency_ms": "n/a", "status": "DISCARD"},
+        {"baseline_latency_ms": "50", "optimized_latency_ms": "35", "status": "KEEP"},
+    ]
+    path = write_results_tsv(tmp_path / "results.tsv", rows)
+    for chart in ALL_LOG_CHARTS:
+        _svg(chart(path))
+    assert "1.43" in _texts(plot_cumulative(path))
+
+
+def test_all_cells_non_numeric_gives_a_message(tmp_path, write_results_tsv) -> None:
+    path = write_results_tsv(
+        tmp_path / "results.tsv", [{"baseline_latency_ms": "x", "optimized_latency_ms": "y"}]
+    )
+    assert plot_experiments(path).get_label() == "message"
+    assert plot_cumulative(path).get_label() == "message"
+
+
+def test_user_text_cannot_inject_markup_or_mathtext(tmp_path, write_results_tsv) -> None:
+    path = write_results_tsv(
+        tmp_path / "results.tsv",
+        [
+            {
+                "baseline_latency_ms": "40",
+                "optimized_latency_ms": "30",
+                "description": "<script>alert(1)</script> saves $5 and $\\frac{",
+            }
+        ],
+    )
+    svg = _svg(plot_keeps(path))
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+
+
+def test_unknown_metric_names_the_parameter(log) -> None:
+    with pytest.raises(ValueError, match="metric"):
+        plot_experiments(log, "p75")
+    with pytest.raises(ValueError, match="max_points"):
+        plot_experiments(log, max_points=0)

@@ -147,3 +147,12 @@ def test_failed_patterns_and_renderings() -> None:
     assert "4 experiments: 1 kept, 3 discarded" in s.to_text()
     assert "<table>" in s._repr_html_()
     assert s.to_frame().loc["keeps", "value"] == 1
+
+
+def test_correctness_keeps_without_a_gain_are_left_out_of_the_chain() -> None:
+    rows = _keeps(0.6)
+    rows.insert(2, row("KEEP", gain=0.0))
+    s = ledger_status(rows)
+    assert s.keeps == 5
+    assert not s.diminishing_returns
+    assert len(s.recent_keep_gains) == 4

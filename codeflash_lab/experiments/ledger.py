@@ -178,6 +178,7 @@ def _check_concurrency(
 ) -> tuple[int | None, str]:
     """The reference concurrency and where it comes from; raise when it differs."""
     locked = load_methodology(ws)
+    ref: int | None
     if locked is not None:
         ref, source = locked.concurrency, "the locked methodology (methodology.json)"
     else:

@@ -2,7 +2,8 @@
 
 - irreducible: 3 or more consecutive discards;
 - diminishing returns: each of the last 3 keeps gained less than half of the keep
-  before it (so 4 keeps are needed to tell);
+  before it (so 4 keeps with a measured gain are needed to tell; a correctness keep
+  with no gain is left out of the chain);
 - rotation: 3 or more consecutive discards within one strategy family move work
   to the next family in :data:`codeflash_lab.categories.STRATEGIES`;
 - stuck: 5 or more consecutive discards start the recovery checklist; 3 more
@@ -53,10 +54,14 @@ STUCK_CHECKLIST: tuple[str, ...] = (
 
 
 class _Row(Protocol):
-    status: str
-    pattern: str
-    latency_change: float | None
-    throughput_change: float | None
+    @property
+    def status(self) -> str: ...
+    @property
+    def pattern(self) -> str: ...
+    @property
+    def latency_change(self) -> float | None: ...
+    @property
+    def throughput_change(self) -> float | None: ...
 
 
 def _change(row: _Row, before: str, after: str, column: float | None) -> float | None:
@@ -213,7 +218,8 @@ def ledger_status(rows: Iterable[_Row]) -> LedgerStatus:
         current = STRATEGIES[0]
     rotate = same >= ROTATE_AFTER
     nxt = _next_family(current) if rotate else current
-    gains = tuple(keep_gain(r) for r in keeps)
+    # Keeps with no measured gain (correctness fixes) say nothing about returns.
+    gains = tuple(g for g in (keep_gain(r) for r in keeps) if g > 0)
     irreducible = consecutive >= IRREDUCIBLE_AFTER
     diminishing = _diminishing(gains)
     stuck = consecutive >= STUCK_AFTER

@@ -70,9 +70,10 @@ def render_handoff(project_name: str, sections: dict[str, str] | None = None) ->
     given = {k.strip().lower(): v for k, v in (sections or {}).items()}
     parts = [
         f"# HANDOFF: {project_name}\n",
-        "\nWhere the optimization work stands, so the next session can resume it. "
-        "Sections are rewritten by `codeflash-lab` one at a time; notes you add inside a "
-        "section it does not manage (Ranked targets, Next steps) stay.\n",
+        "\nWhere the optimization work stands, so the next session can pick it up. "
+        "`codeflash-lab init` refreshes Environment and Framework, and every `record` "
+        "regenerates Keeps, Discards and Rotation and plateau state from results.tsv; "
+        "write your own notes in the other sections.\n",
     ]
     for title in SECTIONS:
         body = given.get(title.lower(), _PLACEHOLDERS[title])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ssl
 from collections.abc import Sequence
 
@@ -196,7 +197,8 @@ async def check_reachable(target: Target, *, timeout_s: float = 5.0) -> None:
             f"within {timeout_s:g} s"
         ) from None
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+        refused = isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED
+        reason = "connection refused" if refused else (exc.strerror or type(exc).__name__)
         raise TargetError(
             f"target {target.spec!r}: cannot connect to {target.host}:{target.port} ({reason})"
         ) from None

@@ -338,6 +338,17 @@ class BenchResult:
                 f"p50 {r.latency_ms.get('p50', float('nan')):.3f} ms  "
                 f"p99 {r.latency_ms.get('p99', float('nan')):.3f} ms  errors {r.errors}"
             )
+        kinds: dict[str, int] = {}
+        for r in self.runs:
+            for kind, count in r.error_kinds.items():
+                kinds[kind] = kinds.get(kind, 0) + count
+        if kinds:
+            first = next((r.first_error for r in self.runs if r.first_error), "")
+            lines.append(
+                "  errors by kind: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+                + f"; first: {first}"
+            )
         lines.extend(f"  warning {w}" for w in self.warnings)
         return "\n".join(lines)
 

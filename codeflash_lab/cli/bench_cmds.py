@@ -1,0 +1,228 @@
+"""``bench``, ``compare`` and ``sweep``: measurements and A/B verdicts from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from codeflash_lab.cli._common import add_format_option, add_project_option, print_json
+
+__all__ = ["cmd_bench", "cmd_compare", "cmd_sweep", "register"]
+
+
+def _add_measure_options(p: argparse.ArgumentParser, *, concurrency: bool = True) -> None:
+    if concurrency:
+        p.add_argument(
+            "--concurrency", type=int, default=1, metavar="N", help="ops in flight (default 1)"
+        )
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--ops", type=int, metavar="N", help="measured ops per run (min --min-run)")
+    size.add_argument("--duration", type=float, metavar="S", help="measured seconds per run")
+    p.add_argument(
+        "--rate", type=float, metavar="R", help="open loop: R arrivals per second (latency "
+        "from the intended start; --concurrency is the worker pool)",
+    )  # fmt: skip
+    p.add_argument("--poisson", action="store_true", help="open loop: seeded Poisson arrivals")
+    p.add_argument("--seed", type=int, default=0, help="seed of the Poisson schedule")
+    p.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    p.add_argument("--warmup", type=float, default=0.5, metavar="S", help="warm-up seconds")
+    p.add_argument(
+        "--min-run", type=float, default=1.0, metavar="S", help="shortest measured run (1 s)"
+    )
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per-op timeout")
+    p.add_argument("--batch", type=int, default=1, help="calls timed together (sub-µs ops)")
+    p.add_argument("--method", default="GET", help="HTTP method for URL targets")
+    p.add_argument("--body", help="HTTP request body for URL targets")
+    p.add_argument(
+        "--header", action="append", default=[], metavar="NAME:VALUE", help="extra HTTP header"
+    )
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback URL")
+    p.add_argument(
+        "--isolation",
+        choices=("process", "loop"),
+        default="process",
+        help="each run in a fresh process (default) or a fresh event loop",
+    )
+    p.add_argument("--no-save", action="store_true", help="do not save in .codeflash/runs/")
+    add_project_option(p)
+    add_format_option(p)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``bench``, ``compare`` and ``sweep`` subcommands."""
+    p = subparsers.add_parser(
+        "bench",
+        help="measure one target (latency percentiles, throughput, stability warnings)",
+        description=(
+            "Measure TARGET (module:function, path/file.py:function or an "
+            "http://127.0.0.1:PORT/path URL) over --runs runs, each a fresh process. "
+            "Closed loop at --concurrency by default; --rate R for an open loop."
+        ),
+    )
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--runs", type=int, default=3, metavar="K", help="runs (default 3)")
+    _add_measure_options(p)
+    p.set_defaults(handler=cmd_bench)
+
+    c = subparsers.add_parser(
+        "compare",
+        help="A/B verdict: KEEP, DISCARD, INCONCLUSIVE or TRADEOFF",
+        description=(
+            "Compare A and B (two targets), or one TARGET at --base and --head (each revision "
+            "in its own temporary git worktree). One A,B screen round, then interleaved rounds "
+            "B A / A B / B A; KEEP needs a 10%% median gain on p50, p99 or throughput that "
+            "beats the best A run and survives the noise gate, with nothing 10%% worse."
+        ),
+    )
+    c.add_argument("a", metavar="A", help="baseline target (or TARGET with --base/--head)")
+    c.add_argument("b", metavar="B", nargs="?", help="candidate target")
+    c.add_argument("--base", metavar="REV", help="baseline revision")
+    c.add_argument("--head", metavar="REV", help="candidate revision")
+    c.add_argument("--runs", type=int, default=4, help="runs per arm when confirming (4)")
+    c.add_argument("--max-runs", type=int, default=8, help="runs per arm if noise asks (8)")
+    c.add_argument("--threshold", type=float, default=0.10, help="smallest gain (0.10)")
+    c.add_argument(
+        "--fail-on",
+        choices=("regression",),
+        help="exit 1 when a criterion regressed by the threshold (for CI)",
+    )
+    _add_measure_options(c)
+    c.set_defaults(handler=cmd_compare)
+
+    s = subparsers.add_parser(
+        "sweep",
+        help="throughput and p50/p99 per concurrency level, the knee, Little's law",
+        description=(
+            "Measure TARGET at each --concurrency level, find the knee, check Little's law, "
+            "and probe N sequential vs N gathered calls (a ratio near 1 means the target "
+            "blocks the event loop)."
+        ),
+    )
+    s.add_argument("target", metavar="TARGET")
+    s.add_argument(
+        "--concurrency",
+        default="1,2,4,8,16,32,64",
+        metavar="N,N,...",
+        help="levels (default 1,2,4,8,16,32,64)",
+    )
+    s.add_argument("--runs", type=int, default=1, help="runs per level (default 1)")
+    s.add_argument("--no-probe", action="store_true", help="skip the concurrency-ratio probe")
+    _add_measure_options(s, concurrency=False)
+    s.set_defaults(handler=cmd_sweep)
+
+
+def _config(args: argparse.Namespace, concurrency: int | None = None) -> Any:
+    from codeflash_lab.bench import BenchConfig
+
+    headers = []
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise ValueError(f"--header: expected NAME:VALUE, got {item!r}")
+        headers.append((name.strip(), value.strip()))
+    return BenchConfig(
+        concurrency=concurrency if concurrency is not None else args.concurrency,
+        ops=args.ops,
+        duration_s=args.duration,
+        min_run_s=args.min_run,
+        warmup_s=args.warmup,
+        rate=args.rate,
+        arrivals="poisson" if args.poisson else "constant",
+        seed=args.seed,
+        loop=args.loop,
+        timeout_s=args.timeout,
+        batch=args.batch,
+        method=args.method,
+        body=args.body,
+        headers=tuple(headers),
+    )
+
+
+def _common(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "project": args.project,
+        "allow_remote": args.allow_remote,
+        "save": not args.no_save,
+        "progress": False if args.format == "json" else None,
+        "isolation": args.isolation,
+    }
+
+
+def _report_saved(path: str | None) -> None:
+    if path:
+        print(f"saved {path}", file=sys.stderr)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure one target; exit 2 when not a single op succeeded."""
+    from codeflash_lab.bench import bench
+
+    result = bench(args.target, config=_config(args), runs=args.runs, **_common(args))
+    if args.format == "json":
+        print_json(result.to_dict())
+    else:
+        print(result.format_text())
+    _report_saved(result.saved_to)
+    if result.runs and not any(r.ok_ops for r in result.runs):
+        first = next((r.first_error for r in result.runs if r.first_error), "unknown")
+        print(f"codeflash-lab: error: no operation succeeded ({first})", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """A/B compare; exit 1 on a regression with ``--fail-on regression``."""
+    from codeflash_lab.bench import compare, compare_revisions
+
+    options: dict[str, Any] = {
+        "config": _config(args),
+        "runs": args.runs,
+        "max_runs": args.max_runs,
+        "threshold": args.threshold,
+        **_common(args),
+    }
+    if args.base or args.head:
+        if not (args.base and args.head) or args.b is not None:
+            raise ValueError("--base/--head: give one TARGET with both --base REV and --head REV")
+        options.pop("isolation")
+        options.pop("allow_remote")
+        result = compare_revisions(args.a, base=args.base, head=args.head, **options)
+    else:
+        if args.b is None:
+            raise ValueError("B: give two targets, or one TARGET with --base and --head")
+        result = compare(args.a, args.b, **options)
+    if args.format == "json":
+        print_json(result.to_dict())
+    else:
+        print(result.format_text())
+    _report_saved(result.saved_to)
+    if args.fail_on == "regression" and result.regression:
+        return 1
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Scaling curve over concurrency levels."""
+    from codeflash_lab.bench import sweep
+
+    try:
+        levels = [int(x) for x in args.concurrency.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(
+            f"--concurrency: expected comma-separated integers, got {args.concurrency!r}"
+        ) from None
+    result = sweep(
+        args.target,
+        levels=levels,
+        config=_config(args, concurrency=1),
+        runs=args.runs,
+        probe=not args.no_probe,
+        **_common(args),
+    )
+    if args.format == "json":
+        print_json(result.to_dict())
+    else:
+        print(result.format_text())
+    _report_saved(result.saved_to)
+    return 0

@@ -1,0 +1,205 @@
+"""Runs in fresh loops and processes, series with Ctrl-C, workspace saving and the lock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _loopback_server import LoopbackServer
+
+from codeflash_lab.bench import BenchConfig, abench, bench
+from codeflash_lab.errors import MethodologyError, TargetError
+from codeflash_lab.workspace import Methodology, Workspace, load_runs, lock_methodology
+
+QUICK = BenchConfig(concurrency=2, min_run_s=0.15, warmup_s=0.02)
+
+
+async def tiny_sleep() -> None:
+    await asyncio.sleep(0.001)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LoopbackServer]:
+    srv = LoopbackServer().start()
+    yield srv
+    srv.stop()
+
+
+def test_object_target_runs_in_a_fresh_loop_even_inside_a_running_loop() -> None:
+    loops: set[int] = set()
+
+    async def op() -> None:
+        loops.add(id(asyncio.get_running_loop()))
+        await asyncio.sleep(0)
+
+    async def notebook_cell() -> tuple[object, int]:
+        result = bench(op, config=QUICK, runs=2, progress=False)
+        return result, id(asyncio.get_running_loop())
+
+    result, caller_loop = asyncio.run(notebook_cell())
+    assert len(result.runs) == 2  # type: ignore[attr-defined]
+    assert result.runs[0].isolation == "loop"  # type: ignore[attr-defined]
+    assert caller_loop not in loops
+    assert len(loops) == 2  # one fresh loop per run
+
+
+def test_abench_does_not_block_the_callers_loop() -> None:
+    async def main() -> int:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        await abench(tiny_sleep, config=QUICK, runs=1, progress=False)
+        task.cancel()
+        return ticks
+
+    assert asyncio.run(main()) >= 5
+
+
+@pytest.mark.slow
+def test_spec_target_runs_in_a_fresh_process(tmp_path: Path) -> None:
+    (tmp_path / "work_proc.py").write_text(
+        "import asyncio, os\nPIDS = set()\nasync def op(ms):\n    await asyncio.sleep(ms / 1000)\n"
+    )
+    result = bench("work_proc.py:op", 1, config=QUICK, runs=2, cwd=tmp_path, progress=False)
+    assert [r.isolation for r in result.runs] == ["process", "process"]
+    assert result.ops > 0
+    doc = result.to_dict()
+    for key in ("target", "mode", "concurrency", "ops", "errors", "throughput_ops_s", "runs"):
+        assert key in doc
+    assert set(doc["latency_ms"]) == {"p50", "p90", "p99", "p999", "max", "mean"}
+    assert doc["environment"]["nproc"] >= 1
+
+
+def test_unimportable_target_is_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="cannot import 'no_such_mod_q'") as info:
+        bench("no_such_mod_q:op", config=QUICK, runs=1, cwd=tmp_path, progress=False)
+    assert "\n" not in str(info.value)
+
+
+def test_unimportable_target_in_a_fresh_process(tmp_path: Path) -> None:
+    (tmp_path / "broken_mod.py").write_text("import not_installed_anywhere\n")
+    with pytest.raises(TargetError, match=r"broken_mod\.py:op"):
+        bench("broken_mod.py:op", config=QUICK, runs=1, cwd=tmp_path, progress=False)
+
+
+def test_raising_target_is_counted_and_reported() -> None:
+    calls = [0]
+
+    async def flaky() -> None:
+        calls[0] += 1
+        if calls[0] % 2:
+            raise RuntimeError("odd call")
+        await asyncio.sleep(0)
+
+    result = bench(flaky, config=QUICK, runs=1, progress=False)
+    run = result.runs[0]
+    assert run.errors > 0
+    assert run.ok_ops > 0
+    assert run.error_kinds == {"RuntimeError": run.errors}
+    assert "op-errors" in {w.code for w in result.warnings}
+
+
+def test_http_target_with_errors_counted(server: LoopbackServer) -> None:
+    ok = bench(server.url + "/slow", config=QUICK.replace(concurrency=5), runs=1, progress=False)
+    assert ok.runs[0].errors == 0
+    assert ok.latency_ms["p50"] >= 10.0
+    bad = bench(server.url + "/status/500", config=QUICK, runs=1, progress=False)
+    assert bad.runs[0].ok_ops == 0
+    assert bad.runs[0].error_kinds.keys() == {"HttpStatusError"}
+
+
+def test_refused_connection_is_a_clear_error() -> None:
+    gone = LoopbackServer().start()
+    url = gone.url + "/ok"
+    gone.stop()
+    with pytest.raises(TargetError, match="connection refused"):
+        bench(url, config=QUICK, runs=1, progress=False)
+
+
+@pytest.mark.slow
+def test_port_closing_mid_run_keeps_partial_results() -> None:
+    srv = LoopbackServer().start()
+    stopper = threading.Timer(0.3, srv.stop)
+    stopper.start()
+    try:
+        result = bench(
+            srv.url + "/ok",
+            config=QUICK.replace(min_run_s=0.8, timeout_s=1.0),
+            runs=1,
+            isolation="loop",
+            progress=False,
+        )
+    finally:
+        stopper.join()
+        srv.stop()
+    run = result.runs[0]
+    assert run.ok_ops > 0
+    assert run.errors > 0
+
+
+def test_ctrl_c_keeps_the_finished_runs() -> None:
+    calls = [0]
+
+    async def op() -> None:
+        calls[0] += 1
+        if calls[0] > 3000:
+            raise KeyboardInterrupt
+        await asyncio.sleep(0)
+
+    result = bench(op, config=BenchConfig(ops=1000, min_run_s=0, warmup_s=0), runs=5,
+                   progress=False)  # fmt: skip
+    assert result.interrupted
+    assert 1 <= len(result.runs) < 5
+    assert "interrupted" in {w.code for w in result.warnings}
+
+
+def test_results_are_saved_and_the_lock_is_checked(tmp_path: Path) -> None:
+    (tmp_path / ".codeflash").mkdir()
+    (tmp_path / "work_ws.py").write_text("async def op():\n    return None\n")
+    result = bench("work_ws.py:op", config=QUICK, runs=1, project=tmp_path, isolation="loop",
+                   progress=False)  # fmt: skip
+    assert result.saved_to is not None
+    saved = load_runs(tmp_path, "bench")
+    assert len(saved) == 1
+    assert saved[0]["methodology_id"] == result.methodology_id
+    ws = Workspace(tmp_path)
+    lock_methodology(ws, Methodology(target="work_ws.py:op", concurrency=50))
+    with pytest.raises(MethodologyError, match="concurrency"):
+        bench("work_ws.py:op", config=QUICK, runs=1, project=tmp_path, progress=False)
+
+
+@pytest.mark.slow
+def test_nest_asyncio_applied_is_flagged(tmp_path: Path) -> None:
+    script = (
+        "import asyncio, json, nest_asyncio\n"
+        "nest_asyncio.apply()\n"
+        "from codeflash_lab.bench import BenchConfig, bench\n"
+        "async def op():\n    await asyncio.sleep(0)\n"
+        "r = bench(op, config=BenchConfig(min_run_s=0.05, warmup_s=0), runs=1, progress=False)\n"
+        "print(json.dumps([w.code for w in r.warnings]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
+    assert "nest-asyncio-applied" in json.loads(out.strip().splitlines()[-1])
+
+
+def test_importing_bench_does_not_apply_nest_asyncio() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import asyncio, codeflash_lab.bench; print(asyncio.Task.__module__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert out == "_asyncio"

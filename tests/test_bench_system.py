@@ -1,0 +1,50 @@
+"""CPU shares from /proc/stat, environment capture, nest-asyncio detection."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from codeflash_lab.bench.system import (
+    CpuSample,
+    capture_environment,
+    cpu_shares,
+    git_state,
+    nest_asyncio_applied,
+    take_cpu_sample,
+)
+
+
+def test_busy_loop_shows_as_client_cpu() -> None:
+    before = take_cpu_sample()
+    end = time.perf_counter() + 0.2
+    while time.perf_counter() < end:
+        pass
+    client, background = cpu_shares(before, take_cpu_sample())
+    assert client > 0.2  # a busy wait shows up, even on a shared machine
+    assert background is None or 0.0 <= background <= 1.0
+
+
+def test_shares_without_proc_stat() -> None:
+    a = CpuSample(0.0, 0.0, None, None)
+    b = CpuSample(2.0, 1.0, None, None)
+    assert cpu_shares(a, b) == (0.5, None)
+
+
+def test_environment_record() -> None:
+    env = capture_environment(loop="asyncio")
+    for key in ("python", "loop", "cpu_model", "nproc", "harness_version", "hash_seed",
+                "nest_asyncio_applied"):  # fmt: skip
+        assert key in env
+    assert env["nest_asyncio_applied"] is nest_asyncio_applied() is False
+
+
+def test_git_state(git_repo: Path, tmp_path: Path) -> None:
+    state = git_state(git_repo)
+    assert len(state["sha"]) == 40
+    assert state["dirty"] is False
+    (git_repo / "README.md").write_text("changed\n")
+    assert git_state(git_repo)["dirty"] is True
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert git_state(outside) == {"sha": None, "dirty": None}

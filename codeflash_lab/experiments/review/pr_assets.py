@@ -27,26 +27,29 @@ def draw_chart(numbers: list[KeepNumbers]) -> Figure:
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.0, 2.8), dpi=100, layout="constrained")
+    fig = Figure(figsize=(7.5, 3.0), dpi=100, layout="constrained")
     lat, tp = fig.subplots(1, 2)
+    many = len(numbers) > 1
     labels: list[str] = []
     before: list[float] = []
     after: list[float] = []
-    for n in numbers:
-        short = n.label if len(n.label) <= 18 else n.label[:17] + "…"
+    for i, n in enumerate(numbers, start=1):
         for name, pair in (("p50", n.p50), ("p99", n.p99)):
             if pair[0] is not None and pair[1] is not None:
-                labels.append(f"{name}\n{short}" if len(numbers) > 1 else name)
+                labels.append(f"{name} #{i}" if many else name)
                 before.append(pair[0])
                 after.append(pair[1])
     _bars(lat, labels, before, after, "latency (ms, lower is better)")
     labels, before, after = [], [], []
-    for n in numbers:
+    for i, n in enumerate(numbers, start=1):
         if n.throughput[0] is not None and n.throughput[1] is not None:
-            labels.append(n.label[:18] if len(numbers) > 1 else "throughput")
+            labels.append(f"#{i}" if many else "throughput")
             before.append(n.throughput[0])
             after.append(n.throughput[1])
     _bars(tp, labels, before, after, "throughput (ops/s, higher is better)")
+    handles, names = lat.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, names, loc="outside upper center", ncols=2, fontsize=8, frameon=False)
     return fig
 
 
@@ -58,9 +61,7 @@ def _bars(ax: Axes, labels: list[str], before: list[float], after: list[float], 
     ax.set_xticks(x, labels, fontsize=8)
     ax.set_title(title, fontsize=9)
     ax.tick_params(axis="y", labelsize=8)
-    if labels:
-        ax.legend(fontsize=8, frameon=False)
-    else:
+    if not labels:
         ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes)
 
 
@@ -74,10 +75,14 @@ def save_chart(numbers: list[KeepNumbers], path: str | Path) -> Path:
 _TEMPLATE = '''"""Benchmark: {title}.
 
 Kept change {shas}; recorded p50 {p50_before} ms -> {p50_after} ms at concurrency
-{concurrency}. Runs the measured target with {concurrency} calls in flight:
+{concurrency}. Runs the measured target (the zero-argument coroutine function that
+builds the realistic input and calls the changed code, or a URL of the service)
+with {concurrency} calls in flight:
 
-    python {name}                               # prints p50/p99 latency and throughput
-    pytest {name} --benchmark-only              # with pytest-benchmark installed
+    python {name}
+    pytest {name} --benchmark-only
+
+The first prints p50/p99 latency and throughput; the second needs pytest-benchmark.
 """
 
 from __future__ import annotations

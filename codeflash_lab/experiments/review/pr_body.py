@@ -140,7 +140,10 @@ def keep_numbers(
 def _fmt(v: float | None) -> str:
     if v is None:
         return "n/a"
-    return f"{v:,.3f}".rstrip("0").rstrip(".") if abs(v) < 100 else f"{v:,.0f}"
+    if abs(v) >= 10_000:
+        return f"{v:,.0f}"
+    digits = 3 if abs(v) < 100 else 1
+    return f"{v:,.{digits}f}".rstrip("0").rstrip(".")
 
 
 def _change(pair: tuple[float | None, float | None]) -> str:
@@ -150,9 +153,9 @@ def _change(pair: tuple[float | None, float | None]) -> str:
     return f"{(b - a) / a * 100:+.0f}%"
 
 
-def _numbers_md(n: KeepNumbers) -> list[str]:
+def _numbers_md(n: KeepNumbers, prefix: str) -> list[str]:
     lines = [
-        f"**{n.label}**",
+        f"**{prefix}{n.label}**",
         "",
         "| | before | after | change |",
         "| --- | ---: | ---: | ---: |",
@@ -197,8 +200,8 @@ def render_body(
         review_note: where the checklist state comes from.
     """
     lines = [f"# {group.title}", "", "## Measured", ""]
-    for n in numbers:
-        lines += _numbers_md(n)
+    for i, n in enumerate(numbers, start=1):
+        lines += _numbers_md(n, f"#{i} " if len(numbers) > 1 else "")
     lines += [f"![p50/p99 latency and throughput, before and after]({chart_name})", ""]
     lines += ["## What changed and why", ""]
     for c in group.commits:

@@ -1,0 +1,71 @@
+"""Review records: validation, ordering, checklist state and every rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from codeflash_lab.experiments.review import CHECKLIST, ReviewFinding, ReviewResult
+
+
+def _result(*findings: ReviewFinding, checks: tuple[str, ...] = tuple(CHECKLIST)) -> ReviewResult:
+    return ReviewResult("main", "HEAD", "a" * 40, "b" * 40, ("app.py",), findings, checks)
+
+
+WARN = ReviewFinding("resources", "warning", "app.py", 12, "session <leak>", "50 sessions")
+ERR = ReviewFinding("claims", "error", ".codeflash/results.tsv", 3, "no run backs it")
+INFO = ReviewFinding("behaviour", "info", "other.py", 4, "order changes")
+
+
+def test_finding_rejects_unknown_severity_and_negative_line() -> None:
+    with pytest.raises(ValueError, match="severity"):
+        ReviewFinding("scan", "fatal", "a.py", 1, "m")
+    with pytest.raises(ValueError, match="line"):
+        ReviewFinding("scan", "info", "a.py", -1, "m")
+
+
+def test_finding_round_trips_through_dict() -> None:
+    assert ReviewFinding.from_dict(WARN.to_dict()) == WARN
+    assert str(WARN) == "app.py:12: warning: [resources] session <leak>"
+
+
+def test_findings_sorted_most_serious_first_and_counted() -> None:
+    result = _result(INFO, WARN, ERR)
+    assert result.findings == (ERR, WARN, INFO)
+    assert result.counts() == {"error": 1, "warning": 1, "info": 1}
+    assert result.has_errors
+    assert result.exit_code == 1
+    assert list(result.by_check()) == ["resources", "claims", "behaviour"]
+    assert _result(WARN).exit_code == 0
+
+
+def test_checklist_states_and_path_filter() -> None:
+    result = _result(WARN, ERR, INFO, checks=("resources", "claims", "behaviour", "scan"))
+    state = result.checklist()
+    assert state["resources"] == "warn"
+    assert state["claims"] == "fail"
+    assert state["behaviour"] == "confirm"
+    assert state["scan"] == "pass"
+    assert state["tests"] == "not run"
+    only_other = result.checklist(paths={"other.py"})
+    assert only_other["resources"] == "pass"
+    assert only_other["claims"] == "fail"  # results.tsv claims concern every PR
+
+
+def test_renderings() -> None:
+    result = _result(WARN, ERR)
+    text = result.to_text()
+    assert text.splitlines()[0] == "review aaaaaaaaaa..bbbbbbbbbb: 1 file(s) changed"
+    assert "    why: 50 sessions" in text
+    assert text.endswith("1 error(s), 1 warning(s), 0 to confirm")
+    frame = result.to_frame()
+    assert list(frame.columns) == ["check", "severity", "path", "line", "message", "why"]
+    assert frame["severity"].tolist() == ["error", "warning"]
+    page = result._repr_html_()
+    assert "session &lt;leak&gt;" in page
+    assert "<leak>" not in page
+    doc = result.to_dict()
+    assert doc["counts"]["error"] == 1
+    assert doc["findings"][0]["check"] == "claims"
+    assert "- **warning** `app.py:12` [resources] session <leak>" in result.to_markdown()
+    assert "No open findings." in _result().to_markdown()
+    assert "No open findings." in _result()._repr_html_()

@@ -193,3 +193,15 @@ def test_missing_workspace_and_non_git_folder(tmp_path: Path) -> None:
     with pytest.raises(NotAGitRepositoryError, match="pass --commit"):
         rec(plain)
     assert rec(plain, commit="manual").experiment.commit == "manual"
+
+
+def test_lessons_go_to_learnings_and_init_counts_them(ws: Workspace, git_repo: Path) -> None:
+    rec(ws, lesson="gathering the upstream calls halves p50")
+    rec(ws, optimized_latency_ms=130.0, lesson="a bigger pool changed nothing")
+    text = ws.learnings_md.read_text()
+    assert "[worked] gathering the upstream calls halves p50" in text
+    assert "[failed] a bigger pool changed nothing" in text
+    assert (read_section(ws, "Baseline") or "").startswith("- app:handler, concurrency 10")
+    again = init_workspace(git_repo)
+    assert again.lessons == 2
+    assert "learnings.md holds 2 lesson(s)" in again.to_text()

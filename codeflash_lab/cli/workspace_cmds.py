@@ -109,6 +109,7 @@ def register(subparsers: Any) -> None:
         "--files", nargs="+", metavar="FILE", help="commit these files when the result is KEEP"
     )
     r.add_argument("--tag-every", type=int, default=3, metavar="N", help="keeps per milestone tag")
+    r.add_argument("--lesson", metavar="TEXT", help="also add this line to learnings.md")
     add_format_option(r)
     r.set_defaults(handler=cmd_record)
 
@@ -177,6 +178,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         new_baseline=args.new_baseline,
         files=tuple(args.files or ()),
         tag_every=args.tag_every,
+        lesson=args.lesson,
         **numbers,
     )
     if args.format == "json":

@@ -18,11 +18,11 @@ from codeflash_lab.experiments.gitops import (
     history_summary,
     tag_milestone,
 )
+from codeflash_lab.experiments.handoff_sync import refresh_handoff
 from codeflash_lab.experiments.ledger import (
     RecordResult,
     read_ledger,
     record_experiment,
-    refresh_handoff,
     workspace_history,
     workspace_status,
 )

@@ -28,15 +28,16 @@ from codeflash_lab.experiments.gitops import (
     history_summary,
     tag_milestone,
 )
+from codeflash_lab.experiments.handoff_sync import note_baseline, refresh_handoff
 from codeflash_lab.experiments.plateau import LedgerStatus, ledger_status
 from codeflash_lab.experiments.progress import plateau_line, result_line, target_line
-from codeflash_lab.workspace.handoff import append_to_section, update_section
+from codeflash_lab.workspace.handoff import append_to_section
 from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.learnings import append_learning
 from codeflash_lab.workspace.methodology import load_methodology, lock_methodology
 from codeflash_lab.workspace.results import (
     Experiment,
     append_experiment,
-    format_change,
     percent_change,
     read_results,
 )
@@ -45,7 +46,6 @@ __all__ = [
     "RecordResult",
     "read_ledger",
     "record_experiment",
-    "refresh_handoff",
     "workspace_history",
     "workspace_status",
 ]
@@ -131,48 +131,6 @@ def workspace_history(
     return history_summary(ws.project, discarded_patterns=discarded)
 
 
-def _row_text(n: int, e: Experiment) -> str:
-    parts = [f"#{n} `{e.commit or '-'}` {e.pattern}: {e.description}"]
-    if e.baseline_latency_ms is not None and e.optimized_latency_ms is not None:
-        chg = format_change(e.latency_change)
-        parts.append(
-            f"latency {e.baseline_latency_ms:g} -> {e.optimized_latency_ms:g} ms"
-            + (f" ({chg})" if chg else "")
-        )
-    if e.baseline_throughput is not None and e.optimized_throughput is not None:
-        chg = format_change(e.throughput_change)
-        parts.append(
-            f"throughput {e.baseline_throughput:g} -> {e.optimized_throughput:g}"
-            + (f" ({chg})" if chg else "")
-        )
-    if e.concurrency is not None:
-        parts.append(f"concurrency {e.concurrency:g}")
-    return "- " + "; ".join(parts)
-
-
-def refresh_handoff(
-    workspace: Workspace | str | os.PathLike[str],
-    rows: tuple[Experiment, ...] | list[Experiment],
-    status: LedgerStatus | None = None,
-    history: HistorySummary | None = None,
-) -> None:
-    """Rewrite HANDOFF.md's Keeps, Discards and Rotation-and-plateau sections from the log.
-
-    These three sections are generated: hand edits inside them are replaced. A git
-    ``history`` summary, when given, is added to the rotation section.
-    """
-    ws = _ws(workspace)
-    status = status or ledger_status(rows)
-    keeps = [_row_text(i, r) for i, r in enumerate(rows, 1) if r.status == "KEEP"]
-    discards = [_row_text(i, r) for i, r in enumerate(rows, 1) if r.status == "DISCARD"]
-    update_section(ws, "Keeps", "\n".join(keeps) or "_None yet._")
-    update_section(ws, "Discards", "\n".join(discards) or "_None yet._")
-    text = status.to_text()
-    if history is not None:
-        text += "\n\n" + history.to_text()
-    update_section(ws, "Rotation and plateau state", text)
-
-
 def _check_concurrency(
     ws: Workspace, rows: tuple[Experiment, ...], concurrency: int | None, new_baseline: bool
 ) -> tuple[int | None, str]:
@@ -239,6 +197,7 @@ def record_experiment(
     new_baseline: bool = False,
     files: tuple[str, ...] | list[str] = (),
     tag_every: int = 3,
+    lesson: str | None = None,
 ) -> RecordResult:
     """Decide, then append one row to results.tsv and update HANDOFF.md at once.
 
@@ -270,6 +229,7 @@ def record_experiment(
         new_baseline: accept a concurrency different from the locked one; noted in HANDOFF.md.
         files: files to commit when the result is a KEEP.
         tag_every: keeps per milestone tag (3 to 5).
+        lesson: a line for learnings.md (filed under ``worked`` for a KEEP, else ``failed``).
 
     Returns:
         The :class:`RecordResult`.
@@ -370,7 +330,12 @@ def record_experiment(
                 reason=f"experiment {number}: {description}",
             )
         append_to_section(ws, "Locked methodology", note)
-    all_rows = (*rows, experiment)
+    if new_baseline or not rows:
+        note_baseline(ws, number, experiment, replace_placeholder_only=not new_baseline)
+    if lesson and lesson.strip():
+        append_learning(ws, lesson, kind="worked" if final == "KEEP" else "failed")
+    # read back: another process may have appended in the meantime
+    all_rows = read_results(ws.results_tsv, strict=False).rows
     state = ledger_status(all_rows)
     refresh_handoff(ws, all_rows, state, workspace_history(ws, all_rows))
 

@@ -19,6 +19,7 @@ __all__ = [
     "SECTIONS",
     "append_to_section",
     "ensure_handoff",
+    "is_placeholder",
     "read_section",
     "render_handoff",
     "section_titles",
@@ -188,13 +189,14 @@ def append_to_section(workspace: Workspace | str | os.PathLike[str], title: str,
     """
 
     def combine(old: str | None) -> str:
-        keep = "" if old is None or _is_placeholder(old) else old.rstrip()
+        keep = "" if old is None or is_placeholder(old) else old.rstrip()
         return f"{keep}\n{text.strip()}" if keep else text.strip()
 
     return _edit(workspace, title, combine)
 
 
-def _is_placeholder(body: str) -> bool:
+def is_placeholder(body: str) -> bool:
+    """True when a section body is empty or still the template's placeholder line."""
     stripped = body.strip()
     return stripped in _PLACEHOLDERS.values() or stripped == ""
 

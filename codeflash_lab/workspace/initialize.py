@@ -12,7 +12,7 @@ from codeflash_lab.workspace.conventions import Conventions, load_conventions
 from codeflash_lab.workspace.discovery import Discovery, discover
 from codeflash_lab.workspace.handoff import ensure_handoff, update_section
 from codeflash_lab.workspace.layout import Workspace
-from codeflash_lab.workspace.learnings import ensure_learnings
+from codeflash_lab.workspace.learnings import ensure_learnings, read_learnings
 from codeflash_lab.workspace.results import ensure_results_file, read_results
 from codeflash_lab.workspace.setup_md import write_setup_md
 
@@ -31,6 +31,7 @@ class InitResult:
         kept: files that existed and were left as they were (HANDOFF.md gets its
             Environment and Framework sections refreshed).
         experiments: rows already in results.tsv.
+        lessons: lines recorded in learnings.md by earlier sessions.
         warnings: problems found in existing files (nothing was changed in them).
     """
 
@@ -40,6 +41,7 @@ class InitResult:
     created: tuple[str, ...]
     kept: tuple[str, ...]
     experiments: int
+    lessons: int
     warnings: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,6 +53,7 @@ class InitResult:
             "created": list(self.created),
             "kept": list(self.kept),
             "experiments": self.experiments,
+            "lessons": self.lessons,
             "warnings": list(self.warnings),
         }
 
@@ -63,6 +66,10 @@ class InitResult:
             lines.append("kept: " + ", ".join(self.kept))
         if self.experiments:
             lines.append(f"results.tsv already holds {self.experiments} experiment(s)")
+        if self.lessons:
+            lines.append(
+                f"learnings.md holds {self.lessons} lesson(s) from earlier sessions: read them first"
+            )
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -143,6 +150,9 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
 
     learnings, learnings_created = ensure_learnings(ws)
     note(learnings, learnings_created)
+    lessons = sum(
+        1 for line in read_learnings(ws).splitlines() if line.lstrip().startswith(("- ", "* "))
+    )
     return InitResult(
         workspace=ws,
         discovery=discovery,
@@ -150,5 +160,6 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
         created=tuple(created),
         kept=tuple(kept),
         experiments=experiments,
+        lessons=lessons,
         warnings=tuple(warnings),
     )

@@ -34,7 +34,44 @@ _NOT_ROUND_TRIP = frozenset(
 )
 #: Method names that are lifecycle, synchronisation or gating steps, never a parallelisable fetch.
 _BARRIER_METHODS = frozenset(
-    ["sleep", "wait", "wait_for_completion", "acquire", "release", "join", "drain", "wait_closed", "close", "aclose", "cancel", "start", "stop", "shutdown", "connect", "disconnect", "login", "logout", "authenticate", "authorize", "initialize", "init", "setup", "prepare", "flush", "commit", "rollback", "begin", "__aenter__", "__aexit__", "start_server", "serve_forever", "wait_started", "reconnect", "handshake", "accept"]
+    [
+        "sleep",
+        "wait",
+        "wait_for_completion",
+        "acquire",
+        "release",
+        "join",
+        "drain",
+        "wait_closed",
+        "close",
+        "aclose",
+        "cancel",
+        "start",
+        "stop",
+        "shutdown",
+        "connect",
+        "disconnect",
+        "login",
+        "logout",
+        "authenticate",
+        "authorize",
+        "initialize",
+        "init",
+        "setup",
+        "prepare",
+        "flush",
+        "commit",
+        "rollback",
+        "begin",
+        "__aenter__",
+        "__aexit__",
+        "start_server",
+        "serve_forever",
+        "wait_started",
+        "reconnect",
+        "handshake",
+        "accept",
+    ]
 )
 _GATE_PREFIXES = (
     "check",
@@ -64,7 +101,42 @@ _CONN_NAME = re.compile(
     r"|uow|tr)$"
 )
 _ORDERED_METHODS = frozenset(
-    ["execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchone", "fetchall", "fetchmany", "copy_records_to_table", "send", "sendall", "write", "send_json", "send_text", "send_bytes", "send_str", "recv", "receive", "receive_json", "receive_text", "receive_bytes", "readline", "readexactly", "readuntil", "read", "scalar", "scalars", "refresh", "merge", "add", "flush", "publish", "basic_publish", "set_isolation_level"]
+    [
+        "execute",
+        "executemany",
+        "fetch",
+        "fetchrow",
+        "fetchval",
+        "fetchone",
+        "fetchall",
+        "fetchmany",
+        "copy_records_to_table",
+        "send",
+        "sendall",
+        "write",
+        "send_json",
+        "send_text",
+        "send_bytes",
+        "send_str",
+        "recv",
+        "receive",
+        "receive_json",
+        "receive_text",
+        "receive_bytes",
+        "readline",
+        "readexactly",
+        "readuntil",
+        "read",
+        "scalar",
+        "scalars",
+        "refresh",
+        "merge",
+        "add",
+        "flush",
+        "publish",
+        "basic_publish",
+        "set_isolation_level",
+    ]
 )
 _HTTP_CLIENTS = frozenset({"httpx.AsyncClient", "aiohttp.ClientSession"})
 _LOCK_NAME = re.compile(r"lock|mutex|sem|limit|throttl|slot|guard")
@@ -105,7 +177,9 @@ def writes(stmt: ast.AST, *, names_only: bool = False) -> set[str]:
     if isinstance(stmt, ast.Assign):
         for t in stmt.targets:
             _targets(t, out, names_only)
-    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign) or isinstance(stmt, ast.For | ast.AsyncFor):
+    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign) or isinstance(
+        stmt, ast.For | ast.AsyncFor
+    ):
         _targets(stmt.target, out, names_only)
     elif isinstance(stmt, ast.With | ast.AsyncWith):
         for item in stmt.items:

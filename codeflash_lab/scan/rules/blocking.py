@@ -40,23 +40,94 @@ FUNCTIONS: dict[str, str] = {
     "glob.glob": "file",
     **{
         f"os.path.{f}": "file"
-        for f in ["exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getmtime", "getatime", "getctime", "samefile", "sameopenfile", "samestat"]
+        for f in [
+            "exists",
+            "lexists",
+            "isfile",
+            "isdir",
+            "islink",
+            "ismount",
+            "getsize",
+            "getmtime",
+            "getatime",
+            "getctime",
+            "samefile",
+            "sameopenfile",
+            "samestat",
+        ]
     },
     **{
         f"os.{f}": "file"
-        for f in ["listdir", "scandir", "walk", "stat", "lstat", "remove", "unlink", "rename", "renames", "replace", "mkdir", "makedirs", "rmdir", "removedirs", "chmod", "chown", "utime", "link", "symlink", "readlink", "truncate"]
+        for f in [
+            "listdir",
+            "scandir",
+            "walk",
+            "stat",
+            "lstat",
+            "remove",
+            "unlink",
+            "rename",
+            "renames",
+            "replace",
+            "mkdir",
+            "makedirs",
+            "rmdir",
+            "removedirs",
+            "chmod",
+            "chown",
+            "utime",
+            "link",
+            "symlink",
+            "readlink",
+            "truncate",
+        ]
     },
     **{
         f"shutil.{f}": "file"
-        for f in ["copy", "copy2", "copyfile", "copytree", "rmtree", "move", "make_archive", "unpack_archive"]
+        for f in [
+            "copy",
+            "copy2",
+            "copyfile",
+            "copytree",
+            "rmtree",
+            "move",
+            "make_archive",
+            "unpack_archive",
+        ]
     },
     **{
         f"subprocess.{f}": "subprocess"
-        for f in ["run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"]
+        for f in [
+            "run",
+            "call",
+            "check_call",
+            "check_output",
+            "Popen",
+            "getoutput",
+            "getstatusoutput",
+        ]
     },
     **{
         f"os.{f}": "subprocess"
-        for f in ["system", "popen", "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe", "posix_spawn", "posix_spawnp", "wait", "wait3", "wait4", "waitid", "waitpid"]
+        for f in [
+            "system",
+            "popen",
+            "spawnl",
+            "spawnle",
+            "spawnlp",
+            "spawnlpe",
+            "spawnv",
+            "spawnve",
+            "spawnvp",
+            "spawnvpe",
+            "posix_spawn",
+            "posix_spawnp",
+            "wait",
+            "wait3",
+            "wait4",
+            "waitid",
+            "waitpid",
+        ]
     },
     "sqlite3.connect": "database",
     "psycopg2.connect": "database",
@@ -73,7 +144,32 @@ FUNCTIONS: dict[str, str] = {
 }
 
 _PATH_IO = frozenset(
-    ["read_text", "read_bytes", "write_text", "write_bytes", "open", "touch", "unlink", "mkdir", "rmdir", "rename", "replace", "exists", "is_file", "is_dir", "is_symlink", "stat", "lstat", "chmod", "symlink_to", "hardlink_to", "samefile", "readlink", "owner", "group"]
+    [
+        "read_text",
+        "read_bytes",
+        "write_text",
+        "write_bytes",
+        "open",
+        "touch",
+        "unlink",
+        "mkdir",
+        "rmdir",
+        "rename",
+        "replace",
+        "exists",
+        "is_file",
+        "is_dir",
+        "is_symlink",
+        "stat",
+        "lstat",
+        "chmod",
+        "symlink_to",
+        "hardlink_to",
+        "samefile",
+        "readlink",
+        "owner",
+        "group",
+    ]
 )
 
 #: receiver type -> (family, blocking methods; ``None`` = every method).
@@ -88,7 +184,18 @@ METHODS: dict[str, tuple[str, frozenset[str] | None]] = {
     "socket.socket": (
         "http",
         frozenset(
-            ["connect", "accept", "recv", "recv_into", "recvfrom", "recvfrom_into", "send", "sendall", "sendto", "sendfile"]
+            [
+                "connect",
+                "accept",
+                "recv",
+                "recv_into",
+                "recvfrom",
+                "recvfrom_into",
+                "send",
+                "sendall",
+                "sendto",
+                "sendfile",
+            ]
         ),
     ),
     "smtplib.SMTP": (
@@ -97,7 +204,18 @@ METHODS: dict[str, tuple[str, frozenset[str] | None]] = {
     ),
     "ftplib.FTP": (
         "http",
-        frozenset(["login", "connect", "cwd", "nlst", "retrbinary", "retrlines", "storbinary", "storlines"]),
+        frozenset(
+            [
+                "login",
+                "connect",
+                "cwd",
+                "nlst",
+                "retrbinary",
+                "retrlines",
+                "storbinary",
+                "storlines",
+            ]
+        ),
     ),
     "pathlib.Path": ("file", _PATH_IO),
     "subprocess.Popen": ("subprocess", frozenset({"wait", "communicate"})),

@@ -49,12 +49,37 @@ _HEAVY: dict[str, str] = {
 _TYPED: dict[str, tuple[str, frozenset[str]]] = {
     "PIL.Image": (
         "image processing",
-        frozenset(["resize", "thumbnail", "rotate", "filter", "transform", "convert", "quantize", "reduce"]),
+        frozenset(
+            [
+                "resize",
+                "thumbnail",
+                "rotate",
+                "filter",
+                "transform",
+                "convert",
+                "quantize",
+                "reduce",
+            ]
+        ),
     ),
     "pandas.DataFrame": (
         "dataframe work",
         frozenset(
-            ["groupby", "merge", "join", "apply", "pivot_table", "sort_values", "to_csv", "to_parquet", "to_excel", "resample", "rolling", "describe", "corr"]
+            [
+                "groupby",
+                "merge",
+                "join",
+                "apply",
+                "pivot_table",
+                "sort_values",
+                "to_csv",
+                "to_parquet",
+                "to_excel",
+                "resample",
+                "rolling",
+                "describe",
+                "corr",
+            ]
         ),
     ),
     "argon2.PasswordHasher": ("password hashing", frozenset({"hash", "verify"})),

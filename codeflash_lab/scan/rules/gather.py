@@ -132,7 +132,7 @@ def _source_of(ctx: FileContext, arg: ast.AST, scope: Scope) -> tuple[ast.AST, a
         return arg.args[1], arg.args[0]
     if isinstance(arg, ast.Name):
         value = _assigned_value(ctx, arg.id, scope)
-        if isinstance(value, COMPREHENSIONS | ast.Call):
+        if isinstance(value, (*COMPREHENSIONS, ast.Call)):
             return _source_of(ctx, value, scope)
         if isinstance(value, ast.List) and not value.elts:
             for node in scope.nodes:

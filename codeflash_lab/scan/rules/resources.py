@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from codeflash_lab.scan.context import LOOPS, FileContext, Scope
+from codeflash_lab.scan.context import COMPREHENSIONS, LOOPS, FileContext, Scope
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit, Rule, register
 
@@ -16,7 +16,6 @@ _CLIENTS = frozenset(
     {
         "httpx.AsyncClient",
         "aiohttp.ClientSession",
-        "aiohttp.TCPConnector",
         "asyncpg.connect",
         "asyncpg.create_pool",
         "aiopg.create_pool",
@@ -48,10 +47,33 @@ _ONCE_WORDS = re.compile(
     r"|aenter|enter|prepare|configure|app)(_|$)"
 )
 _ROUTE_DECORATORS = frozenset(
-    ["get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket", "view"]
+    [
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "route",
+        "api_route",
+        "websocket",
+        "view",
+    ]
 )
 _ROUTE_REGISTRARS = frozenset(
-    ["add_get", "add_post", "add_put", "add_patch", "add_delete", "add_route", "add_api_route", "add_websocket_route", "add_url_rule", "add_view"]
+    [
+        "add_get",
+        "add_post",
+        "add_put",
+        "add_patch",
+        "add_delete",
+        "add_route",
+        "add_api_route",
+        "add_websocket_route",
+        "add_url_rule",
+        "add_view",
+    ]
 )
 
 
@@ -126,11 +148,28 @@ def _stored(ctx: FileContext, call: ast.Call) -> bool:
     return False
 
 
-def _long_lived_body(ctx: FileContext, call: ast.Call) -> bool:
+def _reused(ctx: FileContext, call: ast.Call) -> bool:
+    """True when the client serves many requests: its block loops, gathers or fans out."""
     parent = ctx.parent.get(call)
+    if isinstance(parent, ast.Await):
+        parent = ctx.parent.get(parent)
     if isinstance(parent, ast.withitem):
-        block = ctx.parent.get(parent)
-        return any(isinstance(n, LOOPS) for s in block.body for n in ast.walk(s))  # type: ignore[union-attr]
+        body: list[ast.stmt] = ctx.parent[parent].body  # type: ignore[attr-defined]
+    else:
+        func = ctx.function_scope(ctx.scope_of[call])
+        if func is None:
+            return False
+        body = [s for s in func.node.body if s.lineno > call.lineno]  # type: ignore[attr-defined]
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, (*LOOPS, *COMPREHENSIONS)):
+                return True
+            if isinstance(node, ast.Call) and ctx.qualname(node.func) in (
+                "asyncio.gather",
+                "asyncio.wait",
+                "asyncio.as_completed",
+            ):
+                return True
     return False
 
 
@@ -163,12 +202,15 @@ class ClientPerRequest(Rule):
                 continue
             short = name.rpartition(".")[2]
             loops = [lp for lp in ctx.enclosing_loops(call) if not isinstance(lp, ast.While)]
-            if loops and not _long_lived_body(ctx, call):
+            if loops and not _reused(ctx, call):
                 yield Hit(call, f"`{short}` created inside a loop: one client per item")
                 continue
             if _stored(ctx, call):
                 continue
-            if _is_handler(ctx, func) or not _ONCE_WORDS.search(func.name.lower().strip("_")):
+            handler = _is_handler(ctx, func)
+            if not handler and _reused(ctx, call):
+                continue
+            if handler or not _ONCE_WORDS.search(func.name.lower().strip("_")):
                 yield Hit(
                     call,
                     f"`{short}` created in `{func.name}`, which runs per request: "
@@ -206,6 +248,7 @@ def _prefilled(ctx: FileContext, call: ast.Call, key: str) -> bool:
         if isinstance(c.func, ast.Attribute)
         and c.func.attr in ("put", "put_nowait")
         and dotted(c.func.value) == key
+        and ("." in key or ctx.function_scope(ctx.scope_of[c]) is scope)
     ]
     if not puts or scope is None:
         return False

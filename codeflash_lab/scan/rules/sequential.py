@@ -24,6 +24,8 @@ _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return, ast.P
 _MUTATING = (
     "create", "insert", "update", "delete", "remove", "save", "set", "put", "write", "send",
     "publish", "commit", "post", "patch", "add", "apply", "store", "upsert", "append", "emit",
+    "incr", "decr", "hset", "hdel", "hincr", "lpush", "rpush", "sadd", "srem", "zadd", "zrem",
+    "expire", "xadd", "mark", "record", "log", "track",
 )  # fmt: skip
 
 
@@ -64,10 +66,15 @@ def _receiver(call: ast.Call) -> str | None:
     return dotted(f.value) if isinstance(f, ast.Attribute) else None
 
 
+def _arg_keys(call: ast.Call) -> set[str]:
+    args = [*call.args, *(k.value for k in call.keywords)]
+    return {ast.dump(a) for a in args if not isinstance(a, ast.Constant)}
+
+
 def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call: ast.Call) -> bool:
     """True when ``call`` must stay after the calls already in ``run``."""
     recv = _receiver(call)
-    new_args = {ast.dump(a) for a in [*call.args, *(k.value for k in call.keywords)]}
+    new_args = _arg_keys(call)
     for _, prev, discarded in run:
         prev_recv = _receiver(prev)
         if recv is not None and recv == prev_recv:
@@ -77,7 +84,7 @@ def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call
                 return True
         if ast.dump(prev) == ast.dump(call):
             return True  # the same call repeated on purpose
-        prev_args = {ast.dump(a) for a in [*prev.args, *(k.value for k in prev.keywords)]}
+        prev_args = _arg_keys(prev)
         if (
             _callee(prev).startswith(_MUTATING)
             and _callee(call).startswith(_MUTATING)

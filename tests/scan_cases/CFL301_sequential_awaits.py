@@ -1,0 +1,176 @@
+"""CFL301 sequential-awaits: independent awaits in a row, and the ordering barriers."""
+
+import asyncio
+
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+
+@app.get("/dashboard/{user_id}")
+async def dashboard(user_id: int, api=Depends()):
+    profile = await api.get_profile(user_id)  # expect: CFL301
+    orders = await api.get_orders(user_id)
+    notifications = await api.get_notifications(user_id)
+    return {"profile": profile, "orders": orders, "notifications": notifications}
+
+
+async def page_data(client, slug: str) -> dict:
+    article = await client.get(f"/articles/{slug}")  # expect: CFL301
+    comments = await client.get(f"/articles/{slug}/comments")
+    return {"article": article.json(), "comments": comments.json()}
+
+
+async def enrich(user_id: int) -> dict:
+    user = await fetch_user(user_id)  # expect: CFL301
+    prefs = await fetch_preferences(user_id)
+    return {**user, **prefs}
+
+
+async def with_logging_between(log, item_id: int):
+    price = await get_price(item_id)  # expect: CFL301
+    log.info("price fetched")
+    stock = await get_stock(item_id)
+    return price, stock
+
+
+async def notify_all(user) -> None:
+    await send_email(user.email, "hi")  # expect: CFL301
+    await send_sms(user.phone, "hi")
+
+
+class Aggregator:
+    async def load(self, key: str) -> None:
+        self.weather = await self.weather_api.fetch(key)  # expect: CFL301
+        self.news = await self.news_api.fetch(key)
+
+
+async def in_one_expression(a, b):
+    return {"a": await fetch_a(a), "b": await fetch_b(b)}  # expect: CFL301
+
+
+# ---- hard negatives -------------------------------------------------------------------
+
+
+async def dependent(user_id: int):
+    user = await fetch_user(user_id)
+    orders = await fetch_orders(user["account_id"])
+    return orders
+
+
+async def dependent_through_variable(user_id: int):
+    user = await fetch_user(user_id)
+    account = user["account"]
+    return await fetch_orders(account)
+
+
+async def same_connection(conn, user_id: int):
+    await conn.execute("UPDATE users SET seen = now() WHERE id = $1", user_id)
+    await conn.execute("INSERT INTO audit VALUES ($1)", user_id)
+
+
+async def in_transaction(pool, order):
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await reserve_stock(order)
+            await charge_card(order)
+
+
+async def under_lock(lock, cache, key):
+    async with lock:
+        value = await load_value(key)
+        other = await load_other(key)
+    return value, other
+
+
+async def paced(api):
+    first = await api.call("a")
+    await asyncio.sleep(1.0)
+    second = await api.call("b")
+    return first, second
+
+
+async def gated(request, item_id: int):
+    await check_permissions(request.user, item_id)
+    return await load_item(item_id)
+
+
+async def validated(payload):
+    await validate_payload(payload)
+    await store_payload(payload)
+
+
+async def stream_protocol(reader, writer):
+    writer.write(b"HELLO\n")
+    await writer.drain()
+    greeting = await reader.readline()
+    await writer.drain()
+    return greeting
+
+
+async def websocket_session(websocket):
+    await websocket.accept()
+    data = await websocket.receive_text()
+    await websocket.send_text(data)
+
+
+async def lifecycle(server):
+    await server.start()
+    await server.wait_closed()
+
+
+async def tasks_already_running():
+    t1 = asyncio.create_task(fetch_a(1))
+    t2 = asyncio.create_task(fetch_b(2))
+    a = await t1
+    b = await t2
+    return a, b
+
+
+async def gathered():
+    a, b = await asyncio.gather(fetch_a(1), fetch_b(2))
+    return a, b
+
+
+async def hidden_state(self_like):
+    await self_like.refresh()
+    await self_like.render()
+
+
+async def side_effect_then_read(store, key):
+    await reload_cache()
+    return await store.read_all()
+
+
+async def conditional_between(user_id):
+    user = await fetch_user(user_id)
+    if user is None:
+        return None
+    return await fetch_orders(user_id)
+
+
+async def write_then_write(repo, user):
+    await repo.create_user(user)
+    await repo.add_to_group(user, "default")
+
+
+async def session_db(session, user):
+    session.add(user)
+    await session.flush()
+    await session.refresh(user)
+
+
+async def reads_request(request):
+    body = await request.json()
+    return await save_payload(body)
+
+
+async def retry_pair(client):
+    try:
+        return await client.fetch("primary")
+    except ConnectionError:
+        return await client.fetch("fallback")
+
+
+async def single(client):
+    return await client.get("/x")

@@ -1,0 +1,143 @@
+"""CFL303 unbounded-gather: fan-out over input of unbounded size with no limit in sight."""
+
+import asyncio
+
+import aiohttp
+from fastapi import FastAPI
+
+app = FastAPI()
+REGIONS = ("eu", "us", "ap")
+NUM_WORKERS = 8
+
+
+@app.post("/bulk-lookup")
+async def bulk_lookup(ids: list[int]):
+    results = await asyncio.gather(*[lookup(i) for i in ids])  # expect: CFL303
+    return {"results": results}
+
+
+async def crawl(session: aiohttp.ClientSession, urls: list[str]) -> list[str]:
+    return await asyncio.gather(*(fetch(session, u) for u in urls))  # expect: CFL303
+
+
+async def coroutines_built_first(user_ids):
+    coros = [load_profile(uid) for uid in user_ids]
+    return await asyncio.gather(*coros)  # expect: CFL303
+
+
+async def appended_in_loop(records):
+    pending = []
+    for rec in records:
+        pending.append(upload(rec))
+    await asyncio.gather(*pending, return_exceptions=True)  # expect: CFL303
+
+
+async def task_per_item(items) -> None:
+    tasks = set()
+    for item in items:
+        task = asyncio.create_task(process(item))  # expect: CFL303
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.wait(tasks)
+
+
+async def taskgroup_per_item(rows) -> None:
+    async with asyncio.TaskGroup() as tg:
+        for row in rows:
+            tg.create_task(index_row(row))  # expect: CFL303
+
+
+async def tasks_comprehension(urls):
+    tasks = [asyncio.create_task(download(u)) for u in urls]  # expect: CFL303
+    return await asyncio.gather(*tasks)
+
+
+async def mapped(paths):
+    return await asyncio.gather(*map(read_remote, paths))  # expect: CFL303
+
+
+# ---- hard negatives -------------------------------------------------------------------
+
+
+async def fixed_fan_out(user_id: int):
+    return await asyncio.gather(get_profile(user_id), get_orders(user_id), get_prefs(user_id))
+
+
+async def per_region():
+    return await asyncio.gather(*[region_health(r) for r in REGIONS])
+
+
+async def worker_pool(queue: asyncio.Queue):
+    workers = [asyncio.create_task(worker(queue)) for _ in range(NUM_WORKERS)]
+    await queue.join()
+    for w in workers:
+        w.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+
+
+async def constant_pool(queue):
+    workers = [asyncio.create_task(worker(queue)) for _ in range(8)]
+    await asyncio.gather(*workers)
+
+
+async def with_semaphore(urls: list[str], limit: int = 10):
+    sem = asyncio.Semaphore(limit)
+
+    async def bounded(url: str):
+        async with sem:
+            return await fetch_url(url)
+
+    return await asyncio.gather(*(bounded(u) for u in urls))
+
+
+SEM = asyncio.Semaphore(20)
+
+
+async def guarded_fetch(url: str):
+    async with SEM:
+        return await fetch_url(url)
+
+
+async def module_semaphore(urls):
+    return await asyncio.gather(*[guarded_fetch(u) for u in urls])
+
+
+async def batched(items, batch_size: int = 100):
+    results = []
+    for start in range(0, len(items), batch_size):
+        batch = items[start : start + batch_size]
+        results += await asyncio.gather(*(handle(x) for x in batch))
+    return results
+
+
+async def sliced(items):
+    return await asyncio.gather(*[handle(x) for x in items[:10]])
+
+
+async def bounded_connector(urls):
+    connector = aiohttp.TCPConnector(limit=20)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        return await asyncio.gather(*(fetch(session, u) for u in urls))
+
+
+async def literal_list():
+    return await asyncio.gather(*[ping(host) for host in ["a.example", "b.example"]])
+
+
+async def unknown_tasks(tasks):
+    # Built elsewhere: not visible here.
+    return await asyncio.gather(*tasks)
+
+
+async def server_accept_loop(listener):
+    while True:
+        conn = await listener.accept()
+        asyncio.create_task(serve(conn))  # expect: CFL401
+
+
+async def pool_acquire_per_item(pool, ids):
+    async def one(i):
+        async with pool.acquire() as conn:
+            return await conn.fetchrow("SELECT * FROM t WHERE id = $1", i)
+
+    return await asyncio.gather(*(one(i) for i in ids))

@@ -109,6 +109,12 @@ def register(subparsers: Any) -> None:
         "--files", nargs="+", metavar="FILE", help="commit these files when the result is KEEP"
     )
     r.add_argument("--tag-every", type=int, default=3, metavar="N", help="keeps per milestone tag")
+    r.add_argument(
+        "--no-pre-commit",
+        dest="pre_commit",
+        action="store_false",
+        help="do not run the project's pre-commit hooks before a keep commit",
+    )
     r.add_argument("--lesson", metavar="TEXT", help="also add this line to learnings.md")
     add_format_option(r)
     r.set_defaults(handler=cmd_record)
@@ -179,6 +185,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         files=tuple(args.files or ()),
         tag_every=args.tag_every,
         lesson=args.lesson,
+        pre_commit=args.pre_commit,
         **numbers,
     )
     if args.format == "json":

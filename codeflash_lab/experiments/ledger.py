@@ -198,6 +198,7 @@ def record_experiment(
     files: tuple[str, ...] | list[str] = (),
     tag_every: int = 3,
     lesson: str | None = None,
+    pre_commit: bool = True,
 ) -> RecordResult:
     """Decide, then append one row to results.tsv and update HANDOFF.md at once.
 
@@ -230,6 +231,7 @@ def record_experiment(
         files: files to commit when the result is a KEEP.
         tag_every: keeps per milestone tag (3 to 5).
         lesson: a line for learnings.md (filed under ``worked`` for a KEEP, else ``failed``).
+        pre_commit: run the project's pre-commit hooks on ``files`` before committing.
 
     Returns:
         The :class:`RecordResult`.
@@ -292,7 +294,7 @@ def record_experiment(
     sha: str | None = None
     tag: str | None = None
     if files and final == "KEEP":
-        sha = commit_keep(ws.project, list(files), description)
+        sha = commit_keep(ws.project, list(files), description, pre_commit=pre_commit)
         tag = tag_milestone(ws.project, every=tag_every)
     row_commit = (sha[:12] if sha else None) or commit or _head(ws.project)
     experiment = Experiment.build(

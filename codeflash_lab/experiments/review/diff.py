@@ -8,8 +8,9 @@ other people's work into the change under review.
 from __future__ import annotations
 
 import codecs
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codeflash_lab._git import repo_root, run_git
@@ -104,6 +105,30 @@ def _unquote(path: str) -> str:
     return path
 
 
+@dataclass
+class _Acc:
+    old: str | None = None
+    new: str | None = None
+    status: str = "modified"
+    added: list[tuple[int, int]] = field(default_factory=list)
+    removed: list[tuple[int, int]] = field(default_factory=list)
+
+    def build(self) -> ChangedFile:
+        status = self.status
+        path = self.new if self.new is not None else (self.old or "")
+        if status == "modified" and self.old and self.new and self.old != self.new:
+            status = "renamed"
+        if status == "deleted":
+            path = self.old or path
+        return ChangedFile(
+            path=path,
+            old_path=None if status == "added" else (self.old or path),
+            status=status,
+            added=tuple(self.added) if status != "deleted" else (),
+            removed=tuple(self.removed),
+        )
+
+
 def parse_diff(text: str) -> tuple[ChangedFile, ...]:
     """Parse ``git diff -U0 -M`` output into changed files with their line ranges.
 
@@ -113,56 +138,34 @@ def parse_diff(text: str) -> tuple[ChangedFile, ...]:
     Returns:
         One :class:`ChangedFile` per file, sorted by path.
     """
-    files: list[ChangedFile] = []
-    cur: dict[str, object] | None = None
-
-    def flush() -> None:
-        if cur is None:
-            return
-        old, new = cur["old"], cur["new"]
-        status = str(cur["status"])
-        path = str(new if new is not None else old)
-        if status == "modified" and old is not None and new is not None and old != new:
-            status = "renamed"
-        files.append(
-            ChangedFile(
-                path=path,
-                old_path=None if status == "added" else (str(old) if old else path),
-                status=status,
-                added=tuple(cur["added"]),  # type: ignore[call-overload]
-                removed=tuple(cur["removed"]),  # type: ignore[call-overload]
-            )
-        )
-
+    accs: list[_Acc] = []
     for line in text.splitlines():
         if line.startswith("diff --git "):
-            flush()
-            cur = {"old": None, "new": None, "status": "modified", "added": [], "removed": []}
-            rest = line[len("diff --git ") :]
-            m = re.match(r'^("?)a/(.*)\1 ("?)b/(.*)\3$', rest)
+            cur = _Acc()
+            accs.append(cur)
+            m = re.match(r'^("?)a/(.*)\1 ("?)b/(.*)\3$', line[len("diff --git ") :])
             if m:
-                cur["old"] = _unquote(f'"{m.group(2)}"') if m.group(1) else m.group(2)
-                cur["new"] = _unquote(f'"{m.group(4)}"') if m.group(3) else m.group(4)
-        elif cur is None:
+                cur.old = _unquote(f'"{m.group(2)}"') if m.group(1) else m.group(2)
+                cur.new = _unquote(f'"{m.group(4)}"') if m.group(3) else m.group(4)
             continue
-        elif line.startswith("new file mode"):
-            cur["status"] = "added"
+        if not accs:
+            continue
+        cur = accs[-1]
+        if line.startswith("new file mode"):
+            cur.status = "added"
         elif line.startswith("deleted file mode"):
-            cur["status"] = "deleted"
+            cur.status = "deleted"
         elif line.startswith("rename from "):
-            cur["old"] = _unquote(line[len("rename from ") :])
+            cur.old = _unquote(line[len("rename from ") :])
         elif line.startswith("rename to "):
-            cur["new"] = _unquote(line[len("rename to ") :])
-        elif line.startswith("--- "):
-            name = line[4:]
-            if name != "/dev/null":
-                cur["old"] = _unquote(name)[2:]
+            cur.new = _unquote(line[len("rename to ") :])
+        elif line.startswith("--- ") and line[4:] != "/dev/null":
+            cur.old = _unquote(line[4:])[2:]
         elif line.startswith("+++ "):
-            name = line[4:]
-            if name == "/dev/null":
-                cur["status"] = "deleted"
+            if line[4:] == "/dev/null":
+                cur.status = "deleted"
             else:
-                cur["new"] = _unquote(name)[2:]
+                cur.new = _unquote(line[4:])[2:]
         elif line.startswith("@@"):
             m = _HUNK.match(line)
             if not m:
@@ -170,19 +173,13 @@ def parse_diff(text: str) -> tuple[ChangedFile, ...]:
             old_start, old_len = int(m.group(1)), int(m.group(2) or "1")
             new_start, new_len = int(m.group(3)), int(m.group(4) or "1")
             if new_len:
-                cur["added"].append((new_start, new_start + new_len - 1))  # type: ignore[union-attr]
+                cur.added.append((new_start, new_start + new_len - 1))
             if old_len:
-                cur["removed"].append((old_start, old_start + old_len - 1))  # type: ignore[union-attr]
-    flush()
-    if any(f.status == "deleted" for f in files):
-        files = [
-            f if f.status != "deleted" else ChangedFile(f.path, f.path, "deleted", (), f.removed)
-            for f in files
-        ]
-    return tuple(sorted(files, key=lambda f: f.path))
+                cur.removed.append((old_start, old_start + old_len - 1))
+    return tuple(sorted((a.build() for a in accs), key=lambda f: f.path))
 
 
-def resolve_commit(repo: str | Path, rev: str, *, what: str = "revision") -> str:
+def resolve_commit(repo: str | os.PathLike[str], rev: str, *, what: str = "revision") -> str:
     """Full SHA of ``rev`` as a commit.
 
     Raises:
@@ -191,7 +188,9 @@ def resolve_commit(repo: str | Path, rev: str, *, what: str = "revision") -> str
     if not rev or rev.startswith("-"):
         raise ReviewError(f"{what} {rev!r} is not a valid revision name")
     try:
-        return run_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], repo).strip()
+        return run_git(
+            ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], Path(repo)
+        ).strip()
     except GitError:
         raise ReviewError(f"{what} {rev!r} does not exist in {repo}") from None
 
@@ -232,7 +231,9 @@ def merges_in_range(repo: str | Path, base_sha: str, head_sha: str) -> list[str]
     return out.split()
 
 
-def load_diff(project: str | Path, *, base: str | None = None, head: str = "HEAD") -> DiffRange:
+def load_diff(
+    project: str | os.PathLike[str], *, base: str | None = None, head: str = "HEAD"
+) -> DiffRange:
     """Resolve the range and read its changed files and line ranges.
 
     Args:
@@ -245,7 +246,7 @@ def load_diff(project: str | Path, *, base: str | None = None, head: str = "HEAD
             a base that is not an ancestor of head, or a merge commit in the range.
         NotAGitRepositoryError: ``project`` is not in a git repository.
     """
-    root = repo_root(project)
+    root = repo_root(Path(project))
     head_sha = resolve_commit(root, head, what="head")
     if base is None:
         base_name, base_sha = default_base(root)

@@ -264,7 +264,7 @@ def plan_prs(project: str | os.PathLike[str] = ".", *, base: str | None = None) 
             does not exist.
     """
     ws = Workspace(Path(project))
-    root = repo_root(project)
+    root = repo_root(Path(project))
     if not run_git(["branch", "--list", OPTIMIZE_BRANCH], root).strip():
         raise ReviewError(
             f"{root}: no {OPTIMIZE_BRANCH!r} branch; PRs are built from the kept commits on it"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from codeflash_lab._git import run_git
 from codeflash_lab.errors import GitError, WorkspaceError
@@ -22,7 +23,7 @@ def commit_exists(repo: str | os.PathLike[str], rev: str) -> bool:
     if not rev or rev.startswith("-"):
         return False
     try:
-        run_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], repo)
+        run_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], Path(repo))
     except GitError:
         return False
     return True

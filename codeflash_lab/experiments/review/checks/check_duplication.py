@@ -101,9 +101,9 @@ def check_duplication(ctx: ReviewContext) -> list[ReviewFinding]:
     for path in ctx.neighbour_python_files():
         if path in per_file:
             continue
-        tree = ctx.tree("head", path)
-        if tree is not None:
-            sync_defs += [(path, fn) for fn in functions_in(tree) if not fn.is_async]
+        near = ctx.tree("head", path)
+        if near is not None:
+            sync_defs += [(path, fn) for fn in functions_in(near) if not fn.is_async]
     findings: list[ReviewFinding] = []
     for changed, _tree in files:
         base_tree = ctx.tree("base", changed.old_path) if changed.old_path else None

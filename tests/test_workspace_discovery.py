@@ -146,3 +146,24 @@ def test_bad_input(tmp_path: Path) -> None:
     make(tmp_path, {"pyproject.toml": "[project\n"})
     with pytest.raises(WorkspaceError, match="not valid TOML"):
         discover(tmp_path)
+
+
+def test_odd_pyproject_shapes_do_not_crash(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                'project = "oops"\n[tool]\npoetry = 3\n[dependency-groups]\ndev = ["pytest", {x = 1}]\n'
+            ),
+        },
+    )
+    d = discover(tmp_path)
+    assert d.test_command.endswith(" -m pytest")
+    assert d.python_source == "interpreter"
+
+
+def test_a_file_is_not_a_project(tmp_path: Path) -> None:
+    f = tmp_path / "f.py"
+    f.write_text("")
+    with pytest.raises(WorkspaceError, match="not a folder"):
+        discover(f)

@@ -177,9 +177,10 @@ def _lower_bound(spec: str) -> str | None:
 
 
 def _python(project: Path, pyproject: dict[str, Any]) -> tuple[str, str]:
-    spec = pyproject.get("project", {}).get("requires-python")
+    spec = _table(pyproject.get("project")).get("requires-python")
     if not spec:
-        spec = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
+        poetry = _table(_table(pyproject.get("tool")).get("poetry"))
+        spec = _table(poetry.get("dependencies")).get("python")
     if isinstance(spec, str) and (v := _lower_bound(spec)):
         return v, "requires-python"
     cfg = project / "setup.cfg"
@@ -201,14 +202,14 @@ def _python(project: Path, pyproject: dict[str, Any]) -> tuple[str, str]:
 
 
 def _runner(project: Path, pyproject: dict[str, Any]) -> str:
-    tool = pyproject.get("tool", {})
+    tool = _table(pyproject.get("tool"))
     if (project / "uv.lock").exists() or "uv" in tool:
         return "uv run python"
     if (project / "poetry.lock").exists() or "poetry" in tool:
         return "poetry run python"
     if (project / "pdm.lock").exists() or "pdm" in tool:
         return "pdm run python"
-    if (project / "hatch.toml").exists() or "envs" in tool.get("hatch", {}):
+    if (project / "hatch.toml").exists() or "envs" in _table(tool.get("hatch")):
         return "hatch run python"
     for venv in (".venv", "venv", "env"):
         for exe in ("bin/python", "Scripts/python.exe"):
@@ -219,7 +220,7 @@ def _runner(project: Path, pyproject: dict[str, Any]) -> str:
 
 def _test_command(project: Path, pyproject: dict[str, Any], runner: str, deps: set[str]) -> str:
     pytest_config = (
-        "pytest" in pyproject.get("tool", {})
+        "pytest" in _table(pyproject.get("tool"))
         or (project / "pytest.ini").exists()
         or (project / "conftest.py").exists()
         or (project / "tests" / "conftest.py").exists()
@@ -249,20 +250,37 @@ def _dist_name(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else ""
 
 
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    """The strings of a TOML array (or the keys of a table); anything else gives nothing."""
+    if isinstance(value, dict):
+        return [k for k in value if isinstance(k, str)]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def _declared_deps(project: Path, pyproject: dict[str, Any]) -> set[str]:
-    reqs: list[str] = []
-    proj = pyproject.get("project", {})
-    reqs += proj.get("dependencies", []) or []
-    for group in (proj.get("optional-dependencies", {}) or {}).values():
-        reqs += group
-    for group in (pyproject.get("dependency-groups", {}) or {}).values():
-        reqs += [g for g in group if isinstance(g, str)]
-    poetry = pyproject.get("tool", {}).get("poetry", {})
-    reqs += list((poetry.get("dependencies") or {}).keys())
-    for grp in (poetry.get("group") or {}).values():
-        reqs += list((grp.get("dependencies") or {}).keys())
+    """Distribution names declared in pyproject.toml (PEP 621, PEP 735, Poetry) and requirements."""
+    proj = _table(pyproject.get("project"))
+    reqs = _strings(proj.get("dependencies"))
+    for group in _table(proj.get("optional-dependencies")).values():
+        reqs += _strings(group)
+    for group in _table(pyproject.get("dependency-groups")).values():
+        reqs += _strings(group)
+    poetry = _table(_table(pyproject.get("tool")).get("poetry"))
+    reqs += _strings(poetry.get("dependencies"))
+    for grp in _table(poetry.get("group")).values():
+        reqs += _strings(_table(grp).get("dependencies"))
     for req_file in sorted(project.glob("requirements*.txt")):
-        for line in req_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            text = req_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
             line = line.split("#", 1)[0].strip()
             if line and not line.startswith("-"):
                 reqs.append(line)
@@ -348,6 +366,8 @@ def discover(project: str | os.PathLike[str]) -> Discovery:
         WorkspaceError: the folder does not exist, or its pyproject.toml is not valid TOML.
     """
     root = Path(project).resolve()
+    if root.exists() and not root.is_dir():
+        raise WorkspaceError(f"{root}: not a folder; give the project folder")
     if not root.is_dir():
         raise WorkspaceError(f"{root}: no such project folder")
     pyproject = _load_toml(root / "pyproject.toml")

@@ -127,3 +127,11 @@ def test_coverage_command_rewrites_runner_prefixes() -> None:
     ]  # fmt: skip
     assert coverage_command("python3 -m pytest", **kw)[:3] == ["/py", "-m", "coverage"]
     assert coverage_command("tox -e py311", **kw) is None
+
+
+def test_uncommitted_edits_to_the_changed_files_are_a_reason_not_to_run(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SVC}, setup=SETUP.format(cmd="pytest -q"))
+    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
+    (git_repo / "svc.py").write_text(SVC_CHANGED + "\n# local edit\n", encoding="utf-8")
+    (f,) = _tests_findings(git_repo)
+    assert "the working tree differs from the reviewed head in svc.py" in f.message

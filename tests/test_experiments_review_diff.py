@@ -105,3 +105,13 @@ def test_merge_commit_in_range_is_refused_and_nothing_changes(git_repo: Path) ->
     with pytest.raises(ReviewError, match=r"contains 1 merge commit\(s\)"):
         load_diff(git_repo, base="HEAD~2")
     assert snapshot(git_repo) == before
+
+
+def test_non_utf8_file_is_listed_without_line_ranges(git_repo: Path) -> None:
+    start_project(git_repo, {"app.py": BASE_APP})
+    (git_repo / "legacy.txt").write_bytes(b"caf\xe9\n")
+    git(git_repo, "add", "legacy.txt")
+    commit(git_repo, {"app.py": BASE_APP + "\nZ = 1\n"}, "k")
+    by_path = {f.path: f for f in load_diff(git_repo).files}
+    assert by_path["legacy.txt"].added == ()
+    assert 8 in by_path["app.py"].added_lines

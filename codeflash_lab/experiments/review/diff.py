@@ -266,28 +266,33 @@ def load_diff(
             f"commit(s) ({shown}); the review needs a linear history of the change: rebase "
             "it onto the base, or pass --base after the merge"
         )
-    text = run_git(
-        [
-            "-c",
-            "core.quotePath=false",
-            "diff",
-            "-U0",
-            "-M",
-            "--no-color",
-            "--no-ext-diff",
-            base_sha,
-            head_sha,
-        ],
-        root,
-    )
     return DiffRange(
         repo=root,
         base=base_name,
         head=head,
         base_sha=base_sha,
         head_sha=head_sha,
-        files=parse_diff(text),
+        files=_changed_files(root, base_sha, head_sha),
     )
+
+
+_DIFF = ["-c", "core.quotePath=false", "diff", "-U0", "-M", "--no-color", "--no-ext-diff"]
+
+
+def _changed_files(root: Path, base_sha: str, head_sha: str) -> tuple[ChangedFile, ...]:
+    """Parse the range's diff; files whose text is not UTF-8 are listed without line ranges."""
+    try:
+        return parse_diff(run_git([*_DIFF, base_sha, head_sha], root))
+    except UnicodeDecodeError:
+        pass
+    names = run_git([*_DIFF[:3], "--name-only", "-M", base_sha, head_sha], root).splitlines()
+    files: list[ChangedFile] = []
+    for name in names:
+        try:
+            files += parse_diff(run_git([*_DIFF, base_sha, head_sha, "--", name], root))
+        except UnicodeDecodeError:
+            files.append(ChangedFile(name, name, "modified", (), ()))
+    return tuple(sorted(files, key=lambda f: f.path))
 
 
 def file_at(repo: str | Path, rev: str, path: str) -> str | None:

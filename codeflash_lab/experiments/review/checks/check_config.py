@@ -77,12 +77,16 @@ def _is_definition(path: str, text: str, name: str) -> bool:
     )
 
 
-def _occurrences(ctx: ReviewContext, name: str) -> list[tuple[str, int, str]]:
-    out = run_git(
-        ["grep", "-n", "-w", "-F", "-I", "-e", name, ctx.diff.head_sha, "--"],
-        ctx.repo,
-        check=False,
-    )
+def _occurrences(ctx: ReviewContext, name: str) -> list[tuple[str, int, str]] | None:
+    """``(path, line, text)`` of every whole-word match at head; ``None`` when unreadable."""
+    try:
+        out = run_git(
+            ["grep", "-n", "-w", "-F", "-I", "-e", name, ctx.diff.head_sha, "--"],
+            ctx.repo,
+            check=False,
+        )
+    except UnicodeDecodeError:  # a matching file is not UTF-8 text: no safe verdict
+        return None
     prefix = f"{ctx.diff.head_sha}:"
     found = []
     for raw in out.splitlines():
@@ -120,7 +124,10 @@ def check_config(ctx: ReviewContext) -> list[ReviewFinding]:
     for name, use in sorted(uses.items()):
         definitions: list[tuple[str, int]] = []
         readers = 0
-        for path, line, text in _occurrences(ctx, name):
+        occurrences = _occurrences(ctx, name)
+        if occurrences is None:
+            continue
+        for path, line, text in occurrences:
             if _is_definition(path, text, name):
                 definitions.append((path, line))
             elif path.endswith((".py", ".pyi")) and not text.lstrip().startswith("#"):

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeflash_lab._git import head_sha
+from codeflash_lab._git import head_sha, run_git
 from codeflash_lab.experiments.review.context import FunctionSpan, ReviewContext, functions_in
 from codeflash_lab.experiments.review.model import ReviewFinding
 
@@ -160,6 +160,12 @@ def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
         return not_run(f"no '- test_command: ...' line in {setup_rel}")
     if head_sha(ctx.repo) != ctx.diff.head_sha:
         return not_run(f"the reviewed head {ctx.diff.head[:20]} is not the checked-out commit")
+    paths = sorted({t.path for t in targets})
+    edited = run_git(["diff", "--name-only", ctx.diff.head_sha, "--", *paths], ctx.repo).split()
+    if edited:
+        return not_run(
+            f"the working tree differs from the reviewed head in {', '.join(edited[:3])}"
+        )
     project = ctx.workspace.project
     with tempfile.TemporaryDirectory(prefix="cfl-review-") as tmp:
         rcfile = Path(tmp) / "coveragerc"

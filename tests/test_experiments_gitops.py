@@ -120,6 +120,8 @@ def test_history_summary_lists_files_and_failures(git_repo: Path) -> None:
     assert len(summary.keep_commits) == 4
     assert "hot.py (3)" in summary.to_text()
     assert summary.to_dict()["files_touched"]["cold.py"] == 1
+    assert summary.to_frame().loc["hot.py", "keeps"] == 3
+    assert "hot.py (3)" in summary._repr_html_()
 
 
 def test_history_summary_counts_reverted_keeps(git_repo: Path) -> None:

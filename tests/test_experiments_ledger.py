@@ -205,3 +205,11 @@ def test_lessons_go_to_learnings_and_init_counts_them(ws: Workspace, git_repo: P
     again = init_workspace(git_repo)
     assert again.lessons == 2
     assert "learnings.md holds 2 lesson(s)" in again.to_text()
+
+
+def test_record_result_renders(ws: Workspace) -> None:
+    r = rec(ws)
+    assert r.to_frame().loc[1, "status"] == "KEEP"
+    assert "[experiment 1] Target" in r._repr_html_()
+    assert r.to_dict()["decision"]["verdict"] == "KEEP"
+    assert str(r) == r.to_text()

@@ -61,3 +61,11 @@ def test_a_mangled_log_is_reported_and_left_alone(tmp_path: Path) -> None:
 def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="no such project folder"):
         init_workspace(tmp_path / "nope")
+
+
+def test_result_renders(tmp_path: Path) -> None:
+    result = init_workspace(tmp_path)
+    frame = result.to_frame()
+    assert frame.loc["framework", "value"] == "none"
+    assert "<li>[discovery] Python" in result._repr_html_()
+    assert "<table>" in result.discovery._repr_html_()

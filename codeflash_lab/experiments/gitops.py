@@ -16,10 +16,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeflash_lab._git import head_sha, is_git_repo, repo_root, run_git
 from codeflash_lab.errors import DirtyIndexError, GitError, NotAGitRepositoryError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "BRANCH",
@@ -261,6 +264,18 @@ class HistorySummary:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Files touched by keeps: ``file`` index, ``keeps`` column."""
+        import pandas as pd
+
+        frame = pd.DataFrame(list(self.files_touched), columns=["file", "keeps"])
+        return frame.set_index("file")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<br>".join(html.escape(line) for line in self.to_text().splitlines())
 
 
 def history_summary(

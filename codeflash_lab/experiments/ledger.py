@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeflash_lab._git import is_git_repo, run_git
 from codeflash_lab.categories import SLUGS
@@ -41,6 +41,9 @@ from codeflash_lab.workspace.results import (
     percent_change,
     read_results,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "RecordResult",
@@ -99,6 +102,19 @@ class RecordResult:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The recorded row as a one-row DataFrame indexed by experiment number."""
+        import pandas as pd
+
+        frame = pd.DataFrame([self.experiment.to_dict()])
+        frame.index = pd.Index([self.number], name="experiment")
+        return frame
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<br>".join(html.escape(line) for line in self.lines)
 
 
 def read_ledger(workspace: Workspace | str | os.PathLike[str]) -> tuple[Experiment, ...]:

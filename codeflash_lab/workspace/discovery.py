@@ -15,9 +15,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ASYNC_PACKAGES", "FRAMEWORKS", "Discovery", "discover"]
 
@@ -149,6 +152,23 @@ class Discovery:
 
     def __str__(self) -> str:
         return self.progress_line()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per fact (``fact``, ``value``)."""
+        import pandas as pd
+
+        items = [(k, ", ".join(v) if isinstance(v, list) else v) for k, v in self.to_dict().items()]
+        return pd.DataFrame(items, columns=["fact", "value"]).set_index("fact")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td>{html.escape(str(v))}</td></tr>"
+            for k, v in self.to_dict().items()
+        )
+        return f"<p>{html.escape(self.progress_line())}</p><table>{rows}</table>"
 
 
 def _load_toml(path: Path) -> dict[str, Any]:

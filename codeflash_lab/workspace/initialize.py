@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.errors import ResultsFormatError, WorkspaceError
 from codeflash_lab.workspace.conventions import Conventions, load_conventions
@@ -15,6 +15,9 @@ from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.learnings import ensure_learnings, read_learnings
 from codeflash_lab.workspace.results import ensure_results_file, read_results
 from codeflash_lab.workspace.setup_md import write_setup_md
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["InitResult", "environment_section", "framework_section", "init_workspace"]
 
@@ -75,6 +78,16 @@ class InitResult:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The discovered facts, one row each (see :meth:`Discovery.to_frame`)."""
+        return self.discovery.to_frame()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.to_text().splitlines())
+        return f"<ul>{items}</ul>"
 
 
 def environment_section(discovery: Discovery, conventions: Conventions) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from typing import TYPE_CHECKING
@@ -46,6 +47,6 @@ def figure_svg(fig: Figure, *, key: str, label: str = "") -> str:
     if root is None:
         return text
     tag = _SIZE.sub("", root.group(0))
-    aria = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    aria = html.escape(label, quote=True)
     tag = tag.replace("<svg", f'<svg class="chart" role="img" aria-label="{aria}"', 1)
     return text[: root.start()] + tag + text[root.end() :]

@@ -1,0 +1,256 @@
+"""Building and rendering the report: sections, escaping, offline-only, and thin logs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from codeflash_lab.errors import WorkspaceError
+from codeflash_lab.report import build_report
+from codeflash_lab.report.render import SORT_SCRIPT
+from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.runs import save_run
+
+XSS = "<script>alert(1)</script>"
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def _parse(page: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(page)
+    return parser
+
+
+def _project(tmp_path, write_results_tsv, rows=(), count=0):
+    project = tmp_path / "proj"
+    write_results_tsv(Workspace(project).results_tsv, rows, count=count)
+    return project
+
+
+@pytest.mark.slow
+def test_full_report_has_every_section(populated_project) -> None:
+    report = build_report(populated_project)
+    page = report.to_html()
+    assert report.title == "Async performance report: service"
+    assert f"<title>{report.title}</title>" in page
+    for section in ("summary", "charts", "experiments", "findings", "review", "method"):
+        assert f'id="{section}"' in page
+    keys = [c.key for c in report.charts]
+    assert keys == [
+        "cumulative",
+        "latency",
+        "throughput",
+        "keeps",
+        "cdf",
+        "sweep",
+        "lag",
+        "findings",
+    ]
+    assert page.count("<svg") == len(keys)
+    assert "time.sleep blocks the loop" in page
+    assert "session created per call" in page
+    assert "svc.api:fetch" in page  # locked methodology
+    assert "aiohttp, asyncpg" in page  # setup.md
+    assert "3.11.7" in page  # environment of the latest bench/compare run
+    assert "gather the fetches" in page  # HANDOFF.md
+    assert report.summary.keeps == 6
+    assert "Keep going" in page or "Plateau" in page
+
+
+@pytest.mark.slow
+def test_page_is_offline_only_with_one_allowed_script(populated_project) -> None:
+    page = build_report(populated_project).to_html()
+    parsed = _parse(page)
+    for tag, attrs in parsed.tags:
+        for name in ("src", "href", "xlink:href", "action", "data"):
+            value = attrs.get(name) or ""
+            assert not re.match(r"^\s*(https?:|//|file:)", value), (tag, name, value)
+    assert "@import" not in page
+    assert not re.search(r"url\(\s*['\"]?(https?:|//)", page)
+    csp = next(
+        a["content"]
+        for t, a in parsed.tags
+        if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert "default-src 'none'" in csp
+    assert parsed.scripts == [SORT_SCRIPT]
+    digest = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in csp
+
+
+def test_every_user_value_is_escaped(tmp_path, write_results_tsv) -> None:
+    project = _project(
+        tmp_path,
+        write_results_tsv,
+        [
+            {
+                "baseline_latency_ms": "40",
+                "optimized_latency_ms": "20",
+                "description": XSS,
+                "commit": XSS,
+                "target_test": XSS,
+            }
+        ],
+    )
+    ws = Workspace(project)
+    ws.handoff_md.write_text(f"# Handoff\n{XSS}\n", encoding="utf-8")
+    ws.setup_md.write_text(f"- framework: {XSS}\n", encoding="utf-8")
+    save_run(
+        ws,
+        "scan",
+        {
+            "findings": [
+                {
+                    "path": XSS,
+                    "line": 1,
+                    "category": "blocking-call",
+                    "impact": "HIGH",
+                    "message": XSS,
+                    "fix": XSS,
+                    "code": XSS,
+                }
+            ]
+        },
+    )
+    save_run(
+        ws,
+        "review",
+        {
+            "findings": [
+                {
+                    "check": XSS,
+                    "severity": "error",
+                    "path": "a.py",
+                    "line": 1,
+                    "message": XSS,
+                    "why": XSS,
+                }
+            ]
+        },
+    )
+    report = build_report(project, title=XSS)
+    page = report.to_html()
+    assert XSS not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 8
+    assert _parse(page).scripts == [SORT_SCRIPT]
+
+
+def test_empty_log_gives_a_clear_page(tmp_path, write_results_tsv) -> None:
+    report = build_report(_project(tmp_path, write_results_tsv, []))
+    page = report.to_html()
+    assert report.charts == ()
+    assert "Nothing to chart yet" in page
+    assert "No experiments recorded yet" in page
+    assert "No scan saved yet" in page
+    assert "<svg" not in page
+
+
+def test_missing_results_file_reads_as_empty(tmp_path) -> None:
+    ws = Workspace(tmp_path / "p")
+    ws.root.mkdir(parents=True)
+    assert build_report(ws).summary.experiments == 0
+
+
+def test_single_row_log(tmp_path, write_results_tsv) -> None:
+    row = {
+        "baseline_latency_ms": "40",
+        "optimized_latency_ms": "30",
+        "baseline_throughput": "10",
+        "optimized_throughput": "12",
+    }
+    report = build_report(_project(tmp_path, write_results_tsv, [row]))
+    assert [c.key for c in report.charts if c.svg] == [
+        "cumulative",
+        "latency",
+        "throughput",
+        "keeps",
+    ]
+    assert len(report.experiments) == 1
+    assert "1.33" in report.to_html()
+
+
+def test_only_discards_explain_themselves(tmp_path, write_results_tsv) -> None:
+    rows = [{"baseline_latency_ms": "40", "optimized_latency_ms": "45", "status": "DISCARD"}] * 3
+    report = build_report(_project(tmp_path, write_results_tsv, rows))
+    keeps = next(c for c in report.charts if c.key == "keeps")
+    assert keeps.svg == ""
+    assert "discarded" in keeps.message
+    page = report.to_html()
+    assert "No change kept yet" in page
+    assert "Plateau" in page
+
+
+def test_non_numeric_cells_are_warned_about_not_fatal(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {"baseline_latency_ms": "fast", "optimized_latency_ms": "30"},
+        {"baseline_latency_ms": "40", "optimized_latency_ms": "30", "baseline_throughput": "lots"},
+    ]
+    report = build_report(_project(tmp_path, write_results_tsv, rows))
+    assert any("'fast' is not a number" in w for w in report.warnings)
+    page = report.to_html()
+    assert "Read with care" in page
+    assert report.summary.latency.baseline == 40
+
+
+def test_unreadable_log_becomes_a_warning(tmp_path) -> None:
+    ws = Workspace(tmp_path / "p")
+    ws.root.mkdir(parents=True)
+    ws.results_tsv.write_text("not\ta\tresults\tfile\n", encoding="utf-8")
+    ws.methodology_json.write_text("{broken", encoding="utf-8")
+    report = build_report(ws)
+    assert report.summary.experiments == 0
+    assert any("results.tsv could not be read" in w for w in report.warnings)
+    assert any("methodology.json" in w for w in report.warnings)
+
+
+def test_long_logs_are_cut_in_the_table_and_say_so(tmp_path, write_results_tsv) -> None:
+    report = build_report(_project(tmp_path, write_results_tsv, count=30), table_limit=10)
+    assert len(report.experiments) == 10
+    assert report.experiments[0]["experiment"] == 21
+    assert "Showing the last 10 of 30 experiments" in report.to_html()
+
+
+@pytest.mark.slow
+def test_to_file_repr_and_dict(populated_project, tmp_path) -> None:
+    report = build_report(populated_project)
+    out = report.to_file(tmp_path / "out" / "report.html")
+    assert out.read_text(encoding="utf-8") == report.to_html()
+    frame = report._repr_html_()
+    assert frame.startswith("<iframe srcdoc=")
+    assert "<svg" not in frame  # escaped inside the attribute
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["summary"]["experiments"] == 9
+    assert data["findings_total"] == 2
+
+
+def test_a_project_without_codeflash_is_an_error(tmp_path) -> None:
+    with pytest.raises(WorkspaceError, match="init"):
+        build_report(tmp_path)
+
+
+def test_bad_limits_name_the_parameter(populated_project) -> None:
+    with pytest.raises(ValueError, match="table_limit"):
+        build_report(populated_project, table_limit=0)

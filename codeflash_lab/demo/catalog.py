@@ -50,6 +50,9 @@ class Exercise:
         hint: a nudge for a workshop attendee who is stuck.
         decoy: True for a change that looks like an optimization but is not one.
         scanned: True when the static scanner is expected to report the original code.
+        tests: the demo tests that catch this antipattern (they fail until it is fixed).
+        measured: False when a benchmark says nothing about the fix (a correctness bug
+            whose original version fails instead of being slow).
     """
 
     name: str
@@ -63,6 +66,8 @@ class Exercise:
     hint: str
     decoy: bool = False
     scanned: bool = True
+    tests: tuple[str, ...] = ()
+    measured: bool = True
 
     @property
     def fix_path(self) -> Path:
@@ -95,6 +100,8 @@ EXERCISES: tuple[Exercise, ...] = (
             "awaited only once. Store the awaited value (a dict keyed by currency, with a "
             "lock so concurrent first calls share one fetch)."
         ),
+        tests=("test_quote_twice_fetches_the_rate_once_and_answers_both",),
+        measured=False,
     ),
     Exercise(
         name="sequential-awaits",
@@ -125,6 +132,21 @@ EXERCISES: tuple[Exercise, ...] = (
             "Each iteration awaits before the next starts: N lines cost N upstream round "
             "trips. Build the coroutines first and gather them (bounded by a semaphore); "
             "gather returns results in argument order, so the lines keep their order."
+        ),
+    ),
+    Exercise(
+        name="sequential-steps",
+        pattern="sequential-awaits",
+        title="the order's context and its priced lines fetched one after the other",
+        file="shopfront/app.py",
+        function="process",
+        endpoint=PROCESS,
+        summary="fetch the order context and the line prices together",
+        expect="latency",
+        hint=(
+            "In the /process handler, pricing the lines does not need the customer context, "
+            "yet it waits for it. Gather the two steps so the request costs one round of "
+            "upstream calls instead of two."
         ),
     ),
     Exercise(

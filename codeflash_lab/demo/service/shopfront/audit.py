@@ -19,9 +19,9 @@ class AuditLog:
         self.dropped = 0
         self._worker: asyncio.Task[None] | None = None
 
-    async def record(self, event: dict[str, Any]) -> None:
-        """Hand one event to the worker."""
-        await self.queue.put(event)
+    def record(self, event: dict[str, Any]) -> None:
+        """Hand one event to the worker (never waits)."""
+        self.queue.put_nowait(event)
 
     async def start(self) -> None:
         """Start the shipping worker."""

@@ -9,10 +9,6 @@ SECRET = b"shopfront-demo-secret"
 ROUNDS = 12_000
 
 
-def _derive(payload: str) -> str:
-    return hashlib.pbkdf2_hmac("sha256", payload.encode(), SECRET, ROUNDS).hex()
-
-
 async def sign(payload: str) -> str:
     """The hex signature of ``payload``."""
-    return _derive(payload)
+    return hashlib.pbkdf2_hmac("sha256", payload.encode(), SECRET, ROUNDS).hex()

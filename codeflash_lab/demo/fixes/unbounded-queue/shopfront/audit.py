@@ -21,7 +21,7 @@ class AuditLog:
         self.dropped = 0
         self._worker: asyncio.Task[None] | None = None
 
-    async def record(self, event: dict[str, Any]) -> None:
+    def record(self, event: dict[str, Any]) -> None:
         """Hand one event to the worker, or drop it when the worker is far behind."""
         try:
             self.queue.put_nowait(event)

@@ -1,0 +1,174 @@
+"""One experiment of the guided demo: apply a fix, test, measure A/B, decide, record.
+
+The verdict comes from the harness's numbers and the ledger's rules; nothing
+here knows in advance whether a fix will pay.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from codeflash_lab.demo.catalog import Exercise
+from codeflash_lab.demo.context import DemoContext
+from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
+from codeflash_lab.demo.result import ExperimentOutcome
+from codeflash_lab.experiments import (
+    DISCARD,
+    NEEDS_CONFIRMATION,
+    TRADEOFF,
+    decide,
+    record_experiment,
+    target_line,
+)
+from codeflash_lab.experiments.progress import benchmarking_line, implementing_line
+from codeflash_lab.workspace import percent_change
+
+if TYPE_CHECKING:
+    from codeflash_lab.bench import CompareResult
+
+__all__ = ["endpoint_label", "measure_pair", "run_experiment"]
+
+
+def endpoint_label(endpoint: str) -> str:
+    """The stable name of a measured request, e.g. ``GET /process`` (ports change per run)."""
+    return "GET " + endpoint.split("?", 1)[0]
+
+
+def measure_pair(ctx: DemoContext, base_url: str, head_url: str, endpoint: str) -> CompareResult:
+    """Compare ``endpoint`` on two running servers (A = before, B = after), interleaved.
+
+    The result is saved in ``.codeflash/runs/`` (kind ``compare``).
+    """
+    from codeflash_lab.bench import Measurable, compare
+
+    label = endpoint_label(endpoint)
+    a = dataclasses.replace(Measurable.of(base_url + endpoint), label=f"{label} before")
+    b = dataclasses.replace(Measurable.of(head_url + endpoint), label=f"{label} after")
+    s = ctx.settings
+    return compare(
+        a,
+        b,
+        config=ctx.bench_config(),
+        runs=s.runs,
+        max_runs=s.runs + (2 if s.name == "full" else 1),
+        labels=("before", "after"),
+        project=ctx.demo.project,
+        target_name=label,
+        isolation=s.isolation,
+        progress=False,
+    )
+
+
+def _numbers(result: CompareResult) -> dict[str, Any]:
+    doc = result.to_dict()
+    a, b = doc["a"], doc["b"]
+    p99 = (doc.get("criteria") or {}).get("p99") or {}
+    return {
+        "baseline_latency_ms": a["latency_ms"].get("p50"),
+        "optimized_latency_ms": b["latency_ms"].get("p50"),
+        "baseline_throughput": a.get("throughput_ops_s"),
+        "optimized_throughput": b.get("throughput_ops_s"),
+        "p99_change": p99.get("change_pct"),
+    }
+
+
+def _confirmed(verdict: str) -> bool | None:
+    return {"KEEP": True, "DISCARD": False}.get(verdict.upper())
+
+
+def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentOutcome:
+    """Apply ``item``'s fix as experiment ``number`` and keep it only if the rules say so.
+
+    On KEEP the fix is committed on the optimization branch and the candidate
+    server becomes the new baseline; on DISCARD the file is restored and the
+    candidate stopped.
+
+    Returns:
+        What happened, for the demo's result.
+    """
+    ws = ctx.workspace
+    ctx.say(target_line(number, item.title, item.pattern))
+    base = ctx.restart_current(f"service-{number}-before")
+    files = apply_fix(ctx.demo.project, item)
+    ctx.say(implementing_line(number, item.summary))
+    tests = run_tests(ctx.demo.project)
+    ctx.say(f"[experiment {number}] Guard (tests): {tests}")
+    label = endpoint_label(item.endpoint)
+    numbers: dict[str, Any] = {}
+    verdict = ""
+    status: str | None = None
+    confirmed: bool | None = None
+    candidate = None
+    try:
+        if tests.failed == 0:
+            candidate = ctx.start_service(f"service-{number}-after")
+            ctx.say(benchmarking_line(number, ctx.settings.concurrency))
+            result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
+            numbers, verdict = _numbers(result), result.verdict
+            confirmed = _confirmed(verdict)
+            decision = decide(
+                tests_failed=0,
+                latency_change=percent_change(
+                    numbers["baseline_latency_ms"], numbers["optimized_latency_ms"]
+                ),
+                p99_change=numbers["p99_change"],
+                throughput_change=percent_change(
+                    numbers["baseline_throughput"], numbers["optimized_throughput"]
+                ),
+                confirmed=confirmed,
+            )
+            if decision.verdict == NEEDS_CONFIRMATION:
+                ctx.say(f"[experiment {number}] Small change ({decision.reason}); re-running")
+                again = measure_pair(ctx, base.url, candidate.url, item.endpoint)
+                numbers, verdict = _numbers(again), again.verdict
+                # A second run that still cannot tell the change from noise counts as noise.
+                confirmed = verdict == "KEEP"
+            elif decision.verdict == TRADEOFF:
+                # Nobody is there to weigh a tradeoff in a headless run: keep the known state.
+                status = DISCARD
+                ctx.say(f"[experiment {number}] TRADEOFF: {decision.reason}; not taken headless")
+        record = record_experiment(
+            ws,
+            target_test=label,
+            pattern=item.pattern,
+            description=item.summary,
+            concurrency=ctx.settings.concurrency,
+            tests_passed=tests.passed,
+            tests_failed=tests.failed,
+            status=status,
+            confirmed=confirmed,
+            files=files,
+            **numbers,
+        )
+    except BaseException:
+        revert_fix(ctx.demo.project, item)
+        if candidate is not None:
+            ctx.servers.stop(candidate)
+        raise
+    for line in record.lines:
+        if not line.startswith(f"[experiment {number}] Target:"):
+            ctx.say(line)
+    kept = record.experiment.status == "KEEP"
+    if kept and candidate is not None:
+        ctx.servers.stop(base)
+        ctx.current = candidate
+    else:
+        revert_fix(ctx.demo.project, item)
+        if candidate is not None:
+            ctx.servers.stop(candidate)
+    reason = record.decision.reason if record.decision else "decided by hand"
+    return ExperimentOutcome(
+        number=record.number,
+        name=item.name,
+        pattern=item.pattern,
+        status=record.experiment.status,
+        reason=reason,
+        compare_verdict=verdict,
+        latency_before_ms=numbers.get("baseline_latency_ms"),
+        latency_after_ms=numbers.get("optimized_latency_ms"),
+        throughput_before=numbers.get("baseline_throughput"),
+        throughput_after=numbers.get("optimized_throughput"),
+        tests_failed=tests.failed,
+        commit=record.commit,
+    )

@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from codeflash_lab.profiling.lag import IDLE_LAG_FLOOR_MS, LagMonitor, LagResult, Stall
+
+__all__ = ["IDLE_LAG_FLOOR_MS", "LagMonitor", "LagResult", "Stall"]

@@ -1,0 +1,73 @@
+"""Stack samples as plain data: take one from a live frame, trim the event-loop plumbing."""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+import types
+from functools import cache
+
+__all__ = ["StackEntry", "is_library_path", "sample_stack", "user_frame"]
+
+#: One frame of a stack sample: (file path, line number, function name).
+StackEntry = tuple[str, int, str]
+
+
+@cache
+def _library_roots() -> tuple[str, ...]:
+    roots = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            roots.add(os.path.realpath(path))
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
+        roots.add(os.path.realpath(os.path.join(prefix, "lib")))
+    return tuple(sorted(roots))
+
+
+def is_library_path(path: str) -> bool:
+    """True for the standard library, installed packages and ``<frozen ...>`` pseudo-files."""
+    if not path or path.startswith("<"):
+        return True
+    real = os.path.realpath(path)
+    if "site-packages" in real.split(os.sep) or "dist-packages" in real.split(os.sep):
+        return True
+    return any(real == root or real.startswith(root + os.sep) for root in _library_roots())
+
+
+def sample_stack(frame: types.FrameType | None, *, limit: int = 40) -> tuple[StackEntry, ...]:
+    """The frames of a (possibly other thread's) live stack, outermost first.
+
+    Frames from the event loop's own machinery (``run_forever``, ``_run_once``,
+    ``Handle._run``) are dropped: the sample starts at the callback that was running.
+
+    Args:
+        frame: the innermost frame (``sys._current_frames()[thread_id]``).
+        limit: keep at most this many innermost frames.
+
+    Returns:
+        ``(path, line, function)`` tuples, outermost first.
+    """
+    entries: list[StackEntry] = []
+    f = frame
+    while f is not None:
+        code = f.f_code
+        entries.append((code.co_filename, f.f_lineno or code.co_firstlineno, code.co_name))
+        f = f.f_back
+    entries.reverse()
+    # Drop everything up to and including asyncio's Handle._run (the callback runner).
+    for i in range(len(entries) - 1, -1, -1):
+        path, _line, name = entries[i]
+        if name == "_run" and path.endswith(os.path.join("asyncio", "events.py")):
+            entries = entries[i + 1 :]
+            break
+    return tuple(entries[-limit:])
+
+
+def user_frame(stack: tuple[StackEntry, ...]) -> StackEntry | None:
+    """The innermost frame outside the standard library and installed packages, if any."""
+    for entry in reversed(stack):
+        if not is_library_path(entry[0]):
+            return entry
+    return stack[-1] if stack else None

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import subprocess
@@ -134,11 +135,25 @@ async def _make_source(m: Measurable, config: BenchConfig) -> tuple[OpFactory, l
     return (lambda _w: op), []
 
 
-def _lag_monitor_class() -> Any:
-    """``codeflash_lab.profiling.lag.LagMonitor`` when that module is installed, else ``None``."""
-    if importlib.util.find_spec("codeflash_lab.profiling.lag") is None:
+def _lag_monitor() -> Any:
+    """A ``codeflash_lab.profiling.lag.LagMonitor`` for a timed run, or ``None`` without one.
+
+    Stack sampling (a watchdog thread contending for the GIL) and callback hooks stay
+    off: during a timed run only the single probe task runs.
+    """
+    try:
+        if importlib.util.find_spec("codeflash_lab.profiling.lag") is None:
+            return None
+        monitor_cls = importlib.import_module("codeflash_lab.profiling.lag").LagMonitor
+    except ImportError:
         return None
-    return importlib.import_module("codeflash_lab.profiling.lag").LagMonitor
+    options: dict[str, Any] = {"threshold_ms": STALL_MS}
+    params = inspect.signature(monitor_cls).parameters
+    if "sample_stacks" in params:
+        options["sample_stacks"] = False
+    if "hook" in params:
+        options["hook"] = False
+    return monitor_cls(**options)
 
 
 @dataclass
@@ -150,11 +165,9 @@ class _Probe:
 
 
 def _around(probe: _Probe) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
-    monitor_cls = _lag_monitor_class()
-
     @contextlib.asynccontextmanager
     async def around() -> AsyncIterator[None]:
-        monitor = monitor_cls(threshold_ms=STALL_MS) if monitor_cls is not None else None
+        monitor = _lag_monitor()
         if monitor is not None:
             await monitor.__aenter__()
         before = take_cpu_sample()

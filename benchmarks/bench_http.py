@@ -1,0 +1,170 @@
+"""HTTP: the harness's lean client vs ``wrk -c50 -t1`` on one loopback aiohttp server.
+
+A server process (aiohttp, handler ``await asyncio.sleep(0.01)``) is started once on
+127.0.0.1 with an OS-chosen port. It times each handler (the true service time) and
+runs a 1 ms lag probe on its loop (the queueing a ready request waits for). Then,
+alternating the order each rep, it is loaded at concurrency 50 by:
+
+- ``codeflash-lab`` (closed loop, fresh process, keep-alive streams client);
+- ``wrk -c50 -t1 --latency`` for the same duration.
+
+Printed: req/s of both and their ratio (goal: harness >= wrk), and the harness p50
+against the server's service p50 plus its measured queueing (goal: within 10%).
+
+Queueing is measured two ways and both are printed. The loop-lag probe sees how late
+a ready callback runs. But closed-loop clients convoy: the 50 requests arrive
+together and the server works through the batch one request at a time, so a
+request's median wait is about (C - 1) / 2 times the server's CPU cost per request.
+That cost is measured from /proc/PID/stat (CPU ticks / requests served). The goal
+is checked against the convoy figure.
+
+Run: ``.venv/bin/python benchmarks/bench_http.py [--reps 2] [--seconds 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from codeflash_lab.bench import BenchConfig, bench
+
+SERVER = r"""
+import asyncio, statistics, sys, time
+from aiohttp import web
+
+service, lags = [], []
+
+@web.middleware
+async def timed(request, handler):
+    t0 = time.perf_counter()
+    resp = await handler(request)
+    if request.path == "/":
+        service.append(time.perf_counter() - t0)
+    return resp
+
+async def root(_):
+    await asyncio.sleep(0.01)
+    return web.Response(text="ok")
+
+def _p50(xs):
+    return statistics.median(xs) * 1000 if xs else None
+
+async def stats(_):
+    doc = {"service_p50_ms": _p50(service), "lag_p50_ms": _p50(lags), "n": len(service)}
+    service.clear(); lags.clear()
+    return web.json_response(doc)
+
+async def probe(_app):
+    async def run():
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.001)
+            lags.append(max(time.perf_counter() - t0 - 0.001, 0.0))
+    task = asyncio.create_task(run())
+    yield
+    task.cancel()
+
+async def main():
+    app = web.Application(middlewares=[timed])
+    app.router.add_get("/", root)
+    app.router.add_get("/stats", stats)
+    app.cleanup_ctx.append(probe)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(site._server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+def _cpu_s(pid: int) -> float:
+    text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    fields = text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stats(base: str) -> dict[str, float]:
+    with urllib.request.urlopen(base + "/stats", timeout=10) as resp:
+        return json.loads(resp.read())  # type: ignore[no-any-return]
+
+
+def _wrk(url: str, seconds: float) -> tuple[float, float]:
+    out = subprocess.run(
+        ["wrk", "-c50", "-t1", f"-d{int(seconds)}s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    m = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", out)
+    assert m is not None, out
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    return rps, float(m.group(1)) * scale
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        base = f"http://127.0.0.1:{port}"
+        url = base + "/"
+        config = BenchConfig(concurrency=50, min_run_s=args.seconds, warmup_s=0.5)
+        ours_rps, wrk_rps = [], []
+        for rep in range(args.reps):
+            order = ("ours", "wrk") if rep % 2 == 0 else ("wrk", "ours")
+            for who in order:
+                _stats(base)  # reset the server's counters
+                if who == "ours":
+                    cpu0 = _cpu_s(server.pid)
+                    result = bench(url, config=config, runs=1, save=False, progress=False)
+                    cpu1 = _cpu_s(server.pid)
+                    run = result.runs[0]
+                    srv = _stats(base)
+                    cpu_per_req_ms = (cpu1 - cpu0) / max(srv["n"], 1) * 1000
+                    convoy = (config.concurrency - 1) / 2 * cpu_per_req_ms
+                    expected = srv["service_p50_ms"] + convoy
+                    p50 = run.latency_ms["p50"]
+                    ours_rps.append(run.throughput_ops_s)
+                    print(
+                        f"rep {rep} harness: {run.throughput_ops_s:,.0f} req/s, p50 {p50:.2f} "
+                        f"ms, p99 {run.latency_ms['p99']:.2f} ms, errors {run.errors}, client "
+                        f"CPU {run.client_cpu or 0:.0%}, background {run.background_busy or 0:.0%}"
+                    )
+                    print(f"    server: service p50 {srv['service_p50_ms']:.2f} ms, CPU "
+                          f"{cpu_per_req_ms * 1000:.0f} µs/request, loop-lag p50 "
+                          f"{srv['lag_p50_ms']:.2f} ms; service + convoy queueing "
+                          f"{srv['service_p50_ms']:.2f} + {convoy:.2f} = {expected:.2f} ms -> "
+                          f"harness p50 off by {(p50 - expected) / expected:+.1%} (goal within "
+                          f"±10%); service + lag = "
+                          f"{srv['service_p50_ms'] + srv['lag_p50_ms']:.2f} ms")  # fmt: skip
+                else:
+                    rps, p50 = _wrk(url, args.seconds)
+                    _stats(base)
+                    wrk_rps.append(rps)
+                    print(f"rep {rep} wrk -c50 -t1: {rps:,.0f} req/s, p50 {p50:.2f} ms")
+        ratio = sum(ours_rps) / sum(wrk_rps)
+        print(f"req/s harness / wrk: {ratio:.2f} (per rep "
+              f"{', '.join(f'{o / w:.2f}' for o, w in zip(ours_rps, wrk_rps, strict=True))}); "
+              "goal >= 1.0")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from codeflash_lab.experiments.gitops import HistorySummary
@@ -30,18 +31,36 @@ def test_sections_are_regenerated_from_the_rows(tmp_path: Path) -> None:
     ws = Workspace(tmp_path)
     ws.root.mkdir()
     ensure_handoff(ws)
-    rows = [exp("KEEP", 120.0), exp("DISCARD", 210.0)]
+    noise = Experiment.build(
+        commit="abc1234",
+        target_test="app:handler",
+        baseline_latency_ms=None,
+        optimized_latency_ms=None,
+        baseline_throughput=None,
+        optimized_throughput=None,
+        concurrency=16,
+        status="DISCARD",
+        pattern="client-per-request",
+        description="pool size 20",
+    )
+    noise = dataclasses.replace(noise, latency_change=-4.0)
+    rows = [exp("KEEP", 120.0), exp("DISCARD", 210.0), noise]
     history = HistorySummary((("abc", "async: x"),), (("app.py", 1),), (), ())
     refresh_handoff(ws, rows, history=history)
     assert read_section(ws, "Keeps") == (
         "- #1 `abc1234` client-per-request: reuse one session; latency 200 -> 120 ms (-40%); "
         "concurrency 16"
     )
-    assert (read_section(ws, "Discards") or "").startswith("- #2 ")
+    discards = (read_section(ws, "Discards") or "").splitlines()
+    assert discards[0].startswith("- #2 ")
+    assert (
+        discards[1]
+        == "- #3 `abc1234` client-per-request: pool size 20; latency -4%; concurrency 16"
+    )
     plateau = read_section(ws, "Rotation and plateau state") or ""
-    assert plateau.startswith("2 experiments: 1 kept, 1 discarded")
+    assert plateau.startswith("- 3 experiments: 1 kept, 2 discarded")
     assert plateau.endswith(
-        "Files touched by keeps: app.py (1)\nApproaches that failed 3+ times: none"
+        "- Files touched by keeps: app.py (1)\n- Approaches that failed 3+ times: none"
     )
 
 

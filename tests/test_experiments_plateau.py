@@ -156,3 +156,9 @@ def test_correctness_keeps_without_a_gain_are_left_out_of_the_chain() -> None:
     assert s.keeps == 5
     assert not s.diminishing_returns
     assert len(s.recent_keep_gains) == 4
+
+
+def test_markdown_view_is_a_list() -> None:
+    md = ledger_status([row("DISCARD")] * 5).to_markdown().splitlines()
+    assert md[0] == "- 5 experiments: 0 kept, 5 discarded; 5 consecutive discard(s)"
+    assert md[-1].startswith("   6. ")

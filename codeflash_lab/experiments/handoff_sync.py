@@ -23,20 +23,21 @@ def _ws(workspace: Workspace | str | os.PathLike[str]) -> Workspace:
     return workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
 
 
+def _pair(before: float | None, after: float | None, change: float | None, unit: str) -> str:
+    chg = format_change(change)
+    if before is not None and after is not None:
+        return f"{before:g} -> {after:g}{unit}" + (f" ({chg})" if chg else "")
+    return chg
+
+
 def _row_text(n: int, e: Experiment) -> str:
     parts = [f"#{n} `{e.commit or '-'}` {e.pattern}: {e.description}"]
-    if e.baseline_latency_ms is not None and e.optimized_latency_ms is not None:
-        chg = format_change(e.latency_change)
-        parts.append(
-            f"latency {e.baseline_latency_ms:g} -> {e.optimized_latency_ms:g} ms"
-            + (f" ({chg})" if chg else "")
-        )
-    if e.baseline_throughput is not None and e.optimized_throughput is not None:
-        chg = format_change(e.throughput_change)
-        parts.append(
-            f"throughput {e.baseline_throughput:g} -> {e.optimized_throughput:g}"
-            + (f" ({chg})" if chg else "")
-        )
+    latency = _pair(e.baseline_latency_ms, e.optimized_latency_ms, e.latency_change, " ms")
+    if latency:
+        parts.append(f"latency {latency}")
+    throughput = _pair(e.baseline_throughput, e.optimized_throughput, e.throughput_change, "")
+    if throughput:
+        parts.append(f"throughput {throughput}")
     if e.concurrency is not None:
         parts.append(f"concurrency {e.concurrency:g}")
     return "- " + "; ".join(parts)
@@ -59,9 +60,9 @@ def refresh_handoff(
     discards = [_row_text(i, r) for i, r in enumerate(rows, 1) if r.status == "DISCARD"]
     update_section(ws, "Keeps", "\n".join(keeps) or "_None yet._")
     update_section(ws, "Discards", "\n".join(discards) or "_None yet._")
-    text = status.to_text()
+    text = status.to_markdown()
     if history is not None:
-        text += "\n\n" + history.to_text()
+        text += "\n\n" + "\n".join(f"- {line}" for line in history.to_text().splitlines())
     update_section(ws, "Rotation and plateau state", text)
 
 

@@ -152,6 +152,16 @@ class LedgerStatus:
             lines += [f"  {i}. {step}" for i, step in enumerate(self.stuck_checklist, 1)]
         return "\n".join(lines)
 
+    def to_markdown(self) -> str:
+        """The summary as a Markdown list (what HANDOFF.md shows)."""
+        lines = []
+        for line in self.to_text().splitlines():
+            if line.startswith("  "):
+                lines.append("   " + line.strip())
+            else:
+                lines.append(f"- {line}")
+        return "\n".join(lines)
+
     def __str__(self) -> str:
         return self.to_text()
 

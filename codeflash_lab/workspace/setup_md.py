@@ -79,7 +79,7 @@ def render_setup_md(
     """The text of setup.md for these facts, plus ``extra`` keys kept from an older file."""
     values = _values(discovery, conventions)
     lines = [
-        f"# Setup: {discovery.project.name}\n",
+        f"# Setup: {discovery.project.name}",
         "",
         "Written by `codeflash-lab init` from the project's files. Re-running init rewrites",
         "the keys below; other `- key: value` lines you add are kept.",

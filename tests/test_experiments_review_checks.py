@@ -333,3 +333,60 @@ def test_scanner_findings_only_on_changed_lines(git_repo: Path) -> None:
     assert (f.severity, f.path, f.line) == ("warning", "blocking.py", 9)
     assert "[blocking-call]" in f.message
     assert "to_thread" in f.why
+
+
+OWNED = """
+import asyncio
+
+import aiohttp
+
+KEY = "client"
+
+
+async def on_startup(app):
+    app[KEY] = aiohttp.ClientSession()
+
+
+async def reachable(host, port):
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 1.0)
+    except OSError:
+        return False
+    writer.close()
+    return True
+
+
+class Conn:
+    async def _connect(self):
+        self._reader, self._writer = await asyncio.wait_for(asyncio.open_connection("h", 1), 1)
+
+    def _drop(self):
+        self._writer.close()
+"""
+
+
+def test_owned_or_immediately_closed_resources_are_fine(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SERVICE})
+    commit(git_repo, {"owned.py": OWNED}, "k")
+    assert _review(git_repo, "resources") == []
+
+
+def test_asyncio_run_in_test_modules_is_left_alone(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SERVICE})
+    test = "import asyncio\n\nfrom svc import handler\n\n\ndef test_it():\n    asyncio.run(handler([]))\n"
+    commit(git_repo, {"tests/test_svc.py": test}, "k")
+    assert _review(git_repo, "asyncio-run") == []
+
+
+def test_same_plain_name_elsewhere_and_nested_wrappers_are_not_twins(git_repo: Path) -> None:
+    start_project(git_repo, {"lib/sync_api.py": SERVICE})
+    other = SERVICE.replace("def fetch_user(user_id):", "async def fetch_user(user_id):")
+    wrapper = (
+        "def around(step):\n"
+        "    async def inner():\n"
+        "        value = await step()\n"
+        "        return value\n"
+        "    return inner\n"
+    )
+    commit(git_repo, {"app/users.py": other, "app/wrap.py": wrapper}, "k")
+    assert _review(git_repo, "duplication") == []

@@ -19,7 +19,7 @@ from codeflash_lab.experiments.review.checks._ast import (
 from codeflash_lab.experiments.review.context import FunctionSpan, ReviewContext, functions_in
 from codeflash_lab.experiments.review.model import ReviewFinding
 
-__all__ = ["check_asyncio_run"]
+__all__ = ["check_asyncio_run", "is_test_file"]
 
 CHECK = "asyncio-run"
 _ENTRY_POINTS = {"asyncio.run", "asyncio.runners.run", "uvloop.run"}
@@ -71,13 +71,24 @@ def _script_like(path: str, fn: FunctionSpan | None, tree: ast.Module) -> bool:
     )
 
 
+def is_test_file(path: str) -> bool:
+    """Test modules drive their own loops from sync test functions; the check skips them."""
+    p = PurePosixPath(path)
+    return (
+        p.name.startswith("test_")
+        or p.name.endswith("_test.py")
+        or p.name == "conftest.py"
+        or any(part in {"tests", "test"} for part in p.parts[:-1])
+    )
+
+
 def check_asyncio_run(ctx: ReviewContext) -> list[ReviewFinding]:
     """Flag ``asyncio.run``/``run_until_complete`` added on changed lines.
 
     Inside an ``async def``, or in a sync function that an ``async def`` of the
     same module calls, it is an error (it cannot work there). In any other
-    importable function it is a warning. ``if __name__ == "__main__":`` blocks
-    and the ``main()`` they call are left alone.
+    importable function it is a warning. ``if __name__ == "__main__":`` blocks,
+    the ``main()`` they call, and test modules are left alone.
 
     Args:
         ctx: the review context.
@@ -87,6 +98,8 @@ def check_asyncio_run(ctx: ReviewContext) -> list[ReviewFinding]:
     """
     findings: list[ReviewFinding] = []
     for changed, tree in ctx.changed_python():
+        if is_test_file(changed.path):
+            continue
         aliases = import_aliases(tree)
         functions = functions_in(tree)
         guard = main_guard_lines(tree)

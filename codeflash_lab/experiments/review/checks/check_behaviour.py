@@ -89,6 +89,7 @@ def check_behaviour(ctx: ReviewContext) -> list[ReviewFinding]:
             {f.qualname: f for f in functions_in(base_tree)} if base_tree else {}
         )
         base_aliases = import_aliases(base_tree) if base_tree else {}
+        seen: set[tuple[int, str]] = set()
         for fn in functions_in(tree):
             if not changed.touches(fn.first, fn.last):
                 continue
@@ -97,6 +98,9 @@ def check_behaviour(ctx: ReviewContext) -> list[ReviewFinding]:
             for key, line in _constructs(fn.node, aliases).items():
                 if key in old_constructs or not changed.touches(line, line):
                     continue
+                if (line, key) in seen:
+                    continue  # already reported for the enclosing function
+                seen.add((line, key))
                 what, why = _CONSTRUCTS[key]
                 findings.append(
                     ReviewFinding(CHECK, "info", changed.path, line, f"{fn.qualname}: {what}", why)

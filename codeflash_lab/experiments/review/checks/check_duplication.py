@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from pathlib import PurePosixPath
 
 from codeflash_lab.experiments.review.context import FunctionSpan, ReviewContext, functions_in
 from codeflash_lab.experiments.review.model import ReviewFinding
@@ -18,8 +19,10 @@ __all__ = ["body_similarity", "check_duplication", "twin_key"]
 CHECK = "duplication"
 #: Bodies at least this alike (0..1, after removing await/async) count as twins.
 SIMILARITY = 0.75
-#: Looser bar when the function names match but their classes differ (method vs function).
+#: Bar for the same plain name in a sibling module (method vs function, two modules).
 NAMED_SIMILARITY = 0.5
+#: Bar for a name with an async marker whose unmarked name exists (``get_async`` / ``get``).
+MARKED_SIMILARITY = 0.3
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d+|\S")
 
 
@@ -47,11 +50,12 @@ class _Unasync(ast.NodeTransformer):
 
     def visit_AsyncWith(self, node: ast.AsyncWith) -> ast.AST:
         self.generic_visit(node)
-        return ast.With(items=node.items, body=node.body, type_comment=None)
+        return ast.copy_location(ast.With(items=node.items, body=node.body), node)
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> ast.AST:
         self.generic_visit(node)
-        return ast.For(target=node.target, iter=node.iter, body=node.body, orelse=node.orelse)
+        loop = ast.For(target=node.target, iter=node.iter, body=node.body, orelse=node.orelse)
+        return ast.copy_location(loop, node)
 
 
 def _body_tokens(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
@@ -78,12 +82,52 @@ def _statements(fn: FunctionSpan) -> int:
     return sum(isinstance(n, ast.stmt) for n in ast.walk(fn.node)) - 1
 
 
+def _marked(fn: FunctionSpan) -> bool:
+    """True when the name carries an async marker (``_async``, ``async_``, ``Async...``)."""
+    return any(_strip_name(p) != p for p in (*fn.parents, fn.name))
+
+
+def _related(a: FunctionSpan, b: FunctionSpan) -> bool:
+    """One function is nested in the other (a wrapper and its inner function)."""
+    qa, qb = a.qualname + ".", b.qualname + "."
+    return qa.startswith(qb) or qb.startswith(qa)
+
+
+def _twin_match(
+    fn: FunctionSpan, path: str, other: FunctionSpan, other_path: str
+) -> tuple[float, bool] | None:
+    """``(similarity, matched by name)`` when ``other`` is a sync twin of ``fn``, else ``None``.
+
+    A name carrying an async marker (``fetch_async`` for ``fetch``) needs bodies
+    at least :data:`MARKED_SIMILARITY` alike; the same plain name in a sibling
+    module :data:`NAMED_SIMILARITY`; a different name in the same file
+    :data:`SIMILARITY` and at least three statements.
+    """
+    if other.name == "__init__" or (other_path == path and _related(fn, other)):
+        return None
+    same_dir = PurePosixPath(other_path).parent == PurePosixPath(path).parent
+    if _strip_name(other.name) == _strip_name(fn.name):
+        if _marked(fn) and twin_key(other) == twin_key(fn):
+            floor = MARKED_SIMILARITY
+        elif same_dir:
+            floor = NAMED_SIMILARITY
+        else:
+            return None
+        score = body_similarity(fn.node, other.node)
+        return (score, True) if score >= floor else None
+    if other_path != path or _statements(other) < 3:
+        return None
+    score = body_similarity(fn.node, other.node)
+    return (score, False) if score >= SIMILARITY else None
+
+
 def check_duplication(ctx: ReviewContext) -> list[ReviewFinding]:
     """Flag added async functions that have a sync twin in the changed files.
 
     A twin is a sync function whose name matches once async markers are removed
-    (``async_``/``_async`` affixes, an ``Async`` class prefix), or a sync function
-    in the same file whose body is at least :data:`SIMILARITY` alike.
+    (``async_``/``_async`` affixes, an ``Async`` class prefix) with a body alike
+    enough, or a sync function in the same file whose body is at least
+    :data:`SIMILARITY` alike (see :func:`_twin_match`).
 
     Args:
         ctx: the review context.
@@ -116,18 +160,11 @@ def check_duplication(ctx: ReviewContext) -> list[ReviewFinding]:
             if fn.qualname in base_async:
                 continue  # not new: an existing async function was edited
             best: tuple[float, str, FunctionSpan, bool] | None = None
-            key = twin_key(fn)
-            bare = _strip_name(fn.name)
             for path, other in sync_defs:
-                if other.name == "__init__":
+                match = _twin_match(fn, changed.path, other, path)
+                if match is None:
                     continue
-                same_bare = _strip_name(other.name) == bare
-                by_name = same_bare and twin_key(other) == key
-                if not same_bare and (path != changed.path or _statements(other) < 3):
-                    continue
-                score = body_similarity(fn.node, other.node)
-                if not by_name and score < (NAMED_SIMILARITY if same_bare else SIMILARITY):
-                    continue
+                score, by_name = match
                 if best is None or (by_name, score) > (best[3], best[0]):
                     best = (score, path, other, by_name)
             if best is None:

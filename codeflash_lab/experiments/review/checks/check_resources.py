@@ -143,6 +143,46 @@ def _managed_later(fn: ast.AST, name: str) -> bool:
     return False
 
 
+def _is_close_of(stmt: ast.stmt, name: str) -> bool:
+    expr = stmt.value if isinstance(stmt, ast.Expr) else None
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in _CLOSERS
+        and dotted(expr.func.value) == name
+    )
+
+
+def _closed_right_after(fn: ast.AST, call: ast.Call, name: str) -> bool:
+    """The statement that runs right after the creating one closes ``name``.
+
+    Nothing can fail between creating and closing, so no cleanup path is needed
+    (``reader, writer = await open_connection(...)`` then ``writer.close()``).
+    """
+    levels: list[tuple[list[ast.stmt], int]] = []
+
+    def find(block: list[ast.stmt]) -> bool:
+        for i, stmt in enumerate(block):
+            if any(n is call for n in ast.walk(stmt)):
+                levels.append((block, i))
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    inner = getattr(stmt, field, None)
+                    if isinstance(inner, list):
+                        blocks = [h.body for h in inner] if field == "handlers" else [inner]
+                        if any(find(b) for b in blocks if b and isinstance(b[0], ast.stmt)):
+                            return True
+                return True
+        return False
+
+    find(getattr(fn, "body", []))
+    for block, i in reversed(levels):
+        if i + 1 < len(block):
+            return _is_close_of(block[i + 1], name)
+    return False
+
+
 def _parent_map(fn: ast.AST) -> dict[int, ast.AST]:
     return {id(c): p for p in ast.walk(fn) for c in ast.iter_child_nodes(p)}
 
@@ -153,22 +193,33 @@ def _creation_findings(
     parents = _parent_map(fn.node)
     if id(call) in _with_items(fn.node):
         return None
-    parent = parents.get(id(call))
-    if isinstance(parent, ast.Await):
-        parent = parents.get(id(parent))
-    target: str | None = None
-    if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
-        target = dotted(parent.targets[0])
-    elif isinstance(parent, ast.AnnAssign):
-        target = dotted(parent.target)
-    elif isinstance(parent, ast.Return | ast.Yield):
+    node: ast.AST = call
+    parent = parents.get(id(node))
+    # climb through awaits and wrappers such as asyncio.wait_for(open_connection(...), t)
+    while isinstance(parent, ast.Await | ast.Call) and (
+        isinstance(parent, ast.Await) or node in parent.args
+    ):
+        node, parent = parent, parents.get(id(parent))
+    if isinstance(parent, ast.Return | ast.Yield):
         return None  # a factory: the caller owns what it returns
-    if target is not None and "." in target:
-        return None  # stored on an object that owns it (self.session = ...)
-    if target is not None and (
-        _closed_in_finally(fn.node, target) or _managed_later(fn.node, target)
+    targets: list[ast.expr] = []
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+        first = parent.targets[0]
+        targets = list(first.elts) if isinstance(first, ast.Tuple) else [first]
+    elif isinstance(parent, ast.AnnAssign):
+        targets = [parent.target]
+    if any(isinstance(t, ast.Attribute | ast.Subscript) for t in targets):
+        return None  # stored on an object that owns it (self.session = ..., app[KEY] = ...)
+    names = [dotted(t) for t in targets]
+    local = [n for n in names if n is not None and n != "_"]
+    if any(
+        _closed_in_finally(fn.node, n)
+        or _managed_later(fn.node, n)
+        or _closed_right_after(fn.node, call, n)
+        for n in local
     ):
         return None
+    target = ", ".join(local) if local else None
     what = f"{factory}() assigned to {target}" if target else f"{factory}() used inline"
     return ReviewFinding(
         CHECK,
@@ -203,7 +254,8 @@ def _foreign_close(path: str, call: ast.Call, fn: FunctionSpan) -> ReviewFinding
             "finish closes it under the other 49 ('Session is closed' errors); let the creator "
             "close it",
         )
-    if first == "self" and fn.name not in _OWNER_METHODS and fn.parents:
+    per_call = fn.is_async and not fn.name.startswith("_") and fn.name not in _OWNER_METHODS
+    if first == "self" and per_call and fn.parents:
         return ReviewFinding(
             CHECK,
             "warning",

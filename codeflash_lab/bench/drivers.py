@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from time import perf_counter_ns
@@ -96,7 +96,9 @@ class _Watchdog:
             task.uncancel()
 
 
-async def _run_workers(workers: list[Callable[[int], Awaitable[None]]], dog: _Watchdog) -> None:
+async def _run_workers(
+    workers: list[Callable[[int], Coroutine[Any, Any, None]]], dog: _Watchdog
+) -> None:
     dog.tasks = [asyncio.create_task(fn(w)) for w, fn in enumerate(workers)]
     watcher = asyncio.create_task(dog.watch()) if dog.timeout_ns else None
     try:
@@ -217,7 +219,7 @@ async def run_closed(
     rate = len(warm) / (warm_ns / 1e9) if warm_ns else 0.0
     hint = int(min(rate * seconds * 1.2, 20_000_000)) + concurrency
     ctx = around() if around is not None else contextlib.nullcontext()
-    async with ctx:  # type: ignore[attr-defined]
+    async with ctx:
         samples, elapsed, tally = await _closed_phase(
             fns, limit=ops or 0, seconds=seconds, size_hint=hint, timeout_s=timeout_s, batch=batch
         )
@@ -402,7 +404,7 @@ async def run_open(
         _, warm_ops = await _open_phase(fns, warm_sched, max_backlog=cap, timeout_s=timeout_s)
     schedule = arrival_offsets_ns(rate, seconds, arrivals=arrivals, seed=seed)
     ctx = around() if around is not None else contextlib.nullcontext()
-    async with ctx:  # type: ignore[attr-defined]
+    async with ctx:
         raw, _ = await _open_phase(fns, schedule, max_backlog=cap, timeout_s=timeout_s)
     raw.warmup_ops = warm_ops
     return raw

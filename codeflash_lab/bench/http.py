@@ -177,8 +177,8 @@ class HttpConnection:
         _, proto = await asyncio.wait_for(
             loop.create_connection(
                 lambda: _ResponseProtocol(self._head_only),
-                self._target.host,
-                self._target.port,
+                self._target.host or "127.0.0.1",
+                self._target.port or 80,
                 ssl=self._ssl,
             ),
             self._timeout,

@@ -273,7 +273,7 @@ def _loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop]:
             raise MeasurementError(
                 "loop 'uvloop' requested but uvloop is not installed (pip install uvloop)"
             ) from None
-        return uvloop.new_event_loop  # type: ignore[no-any-return]
+        return uvloop.new_event_loop
     return asyncio.new_event_loop
 
 

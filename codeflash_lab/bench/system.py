@@ -123,9 +123,10 @@ def _cpu_model() -> str | None:
 
 def git_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     """``{"sha", "dirty"}`` of the repository holding ``path`` (``None`` values outside one)."""
-    if not is_git_repo(path):
+    folder = Path(path)
+    if not is_git_repo(folder):
         return {"sha": None, "dirty": None}
-    return {"sha": head_sha(path), "dirty": is_dirty(path)}
+    return {"sha": head_sha(folder), "dirty": is_dirty(folder)}
 
 
 def capture_environment(*, loop: str = "asyncio") -> dict[str, Any]:

@@ -29,6 +29,8 @@ from codeflash_lab.experiments.ledger import (
 from codeflash_lab.experiments.plateau import STUCK_CHECKLIST, LedgerStatus, ledger_status
 from codeflash_lab.experiments.progress import (
     baseline_line,
+    benchmarking_line,
+    implementing_line,
     plateau_line,
     result_line,
     summary_line,
@@ -47,10 +49,12 @@ __all__ = [
     "LedgerStatus",
     "RecordResult",
     "baseline_line",
+    "benchmarking_line",
     "commit_keep",
     "decide",
     "ensure_branch",
     "history_summary",
+    "implementing_line",
     "ledger_status",
     "load_compare",
     "plateau_line",

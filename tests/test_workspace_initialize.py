@@ -47,7 +47,9 @@ def test_rerunning_init_keeps_log_handoff_and_learnings(tmp_path: Path) -> None:
     assert "FastAPI" in (read_section(ws, "Framework") or "")
     assert ws.learnings_md.read_text() == "# mine\n"
     assert again.experiments == 1
-    assert ".codeflash/results.tsv" in again.kept
+    assert set(again.kept) == {".codeflash/results.tsv", ".codeflash/learnings.md"}
+    assert set(again.updated) == {".codeflash/setup.md", ".codeflash/HANDOFF.md"}
+    assert again.created == ()
 
 
 def test_a_mangled_log_is_reported_and_left_alone(tmp_path: Path) -> None:

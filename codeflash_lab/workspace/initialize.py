@@ -31,8 +31,9 @@ class InitResult:
         discovery: the facts found.
         conventions: the conventions in force.
         created: files created now (relative to the project).
-        kept: files that existed and were left as they were (HANDOFF.md gets its
-            Environment and Framework sections refreshed).
+        updated: files that existed and were refreshed in part (setup.md's discovered
+            keys; HANDOFF.md's Environment and Framework sections).
+        kept: files that existed and were left exactly as they were.
         experiments: rows already in results.tsv.
         lessons: lines recorded in learnings.md by earlier sessions.
         warnings: problems found in existing files (nothing was changed in them).
@@ -42,6 +43,7 @@ class InitResult:
     discovery: Discovery
     conventions: Conventions
     created: tuple[str, ...]
+    updated: tuple[str, ...]
     kept: tuple[str, ...]
     experiments: int
     lessons: int
@@ -54,6 +56,7 @@ class InitResult:
             "discovery": self.discovery.to_dict(),
             "conventions": {k: v for k, v in self.conventions.to_dict().items() if k != "text"},
             "created": list(self.created),
+            "updated": list(self.updated),
             "kept": list(self.kept),
             "experiments": self.experiments,
             "lessons": self.lessons,
@@ -61,10 +64,12 @@ class InitResult:
         }
 
     def to_text(self) -> str:
-        """The progress line plus what was created and kept."""
+        """The progress line plus what was created, updated and kept."""
         lines = [self.discovery.progress_line()]
         if self.created:
             lines.append("created: " + ", ".join(self.created))
+        if self.updated:
+            lines.append("updated: " + ", ".join(self.updated))
         if self.kept:
             lines.append("kept: " + ", ".join(self.kept))
         if self.experiments:
@@ -132,11 +137,12 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
     if ws.root.exists() and not ws.root.is_dir():
         raise WorkspaceError(f"{ws.root}: exists but is not a folder")
     created: list[str] = []
+    updated: list[str] = []
     kept: list[str] = []
     warnings: list[str] = []
 
-    def note(path: Path, was_created: bool) -> None:
-        (created if was_created else kept).append(str(path.relative_to(ws.project)))
+    def note(path: Path, was_created: bool, existing: list[str]) -> None:
+        (created if was_created else existing).append(str(path.relative_to(ws.project)))
 
     if not ws.root.exists():
         ws.root.mkdir()
@@ -145,11 +151,11 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
     conventions = load_conventions(ws)
     had_setup = ws.setup_md.exists()
     write_setup_md(ws, discovery, conventions)
-    note(ws.setup_md, not had_setup)
+    note(ws.setup_md, not had_setup, updated)
 
     had_results = ws.results_tsv.exists() and ws.results_tsv.stat().st_size > 0
     ensure_results_file(ws.results_tsv)
-    note(ws.results_tsv, not had_results)
+    note(ws.results_tsv, not had_results, kept)
     experiments = 0
     try:
         experiments = len(read_results(ws.results_tsv))
@@ -157,12 +163,12 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
         warnings.append(f"{exc} (left as it is)")
 
     handoff, handoff_created = ensure_handoff(ws)
-    note(handoff, handoff_created)
+    note(handoff, handoff_created, updated)
     update_section(ws, "Environment", environment_section(discovery, conventions))
     update_section(ws, "Framework", framework_section(discovery))
 
     learnings, learnings_created = ensure_learnings(ws)
-    note(learnings, learnings_created)
+    note(learnings, learnings_created, kept)
     lessons = sum(
         1 for line in read_learnings(ws).splitlines() if line.lstrip().startswith(("- ", "* "))
     )
@@ -171,6 +177,7 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
         discovery=discovery,
         conventions=conventions,
         created=tuple(created),
+        updated=tuple(updated),
         kept=tuple(kept),
         experiments=experiments,
         lessons=lessons,

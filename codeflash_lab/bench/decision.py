@@ -205,8 +205,9 @@ class Decision:
         reason: why, in words.
         criteria: per-criterion evidence.
         regression: some criterion is worse by the threshold (for ``--fail-on regression``).
-        small_change: for changes under the threshold: ``"confirmed"`` (consistent across
-            rounds) or ``"noise"``; ``None`` when a criterion reached the threshold.
+        small_change: for changes under the threshold: ``"confirmed"`` (a 3% or larger gain
+            that every round shows, with the arms fully separated and the noise gate passed)
+            or ``"noise"``; ``None`` when a criterion reached the threshold.
         needs_runs: more runs per arm would let the noise gate decide (``None``: no).
     """
 
@@ -242,8 +243,9 @@ def _small_change(crit: dict[str, Criterion], threshold: float) -> str:
         if c.low_confidence or not 0.03 <= c.gain < threshold:
             continue
         lower = _LOWER_IS_BETTER[c.name]
-        consistent = c.max_ratio < 1.0 if lower else c.min_ratio > 1.0
-        if consistent:
+        every_round = c.max_ratio < 1.0 if lower else c.min_ratio > 1.0
+        separated = c.mwu_p <= c.mwu_p_min * (1 + 1e-9)  # no A run beats any B run
+        if every_round and separated and c.decidable:
             return "confirmed"
     return "noise"
 

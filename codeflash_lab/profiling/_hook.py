@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from codeflash_lab.profiling._stack import StackEntry
+
 __all__ = ["SlowCallback", "SlowCallbackHook"]
 
 _lock = threading.Lock()
@@ -34,6 +36,7 @@ class SlowCallback:
         task: the task it stepped (``name: coroutine``), if it was a task step.
         path: the source file of the coroutine or function.
         line: the line the coroutine was suspended at afterwards (or its first line).
+        stack: a stack sample taken while it ran (when a sampler was attached), outermost first.
     """
 
     start: float
@@ -43,6 +46,7 @@ class SlowCallback:
     task: str | None = None
     path: str | None = None
     line: int | None = None
+    stack: tuple[StackEntry, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -52,6 +56,7 @@ class SlowCallback:
             "task": self.task,
             "path": self.path,
             "line": self.line,
+            "stack": [list(e) for e in self.stack],
         }
 
 
@@ -63,8 +68,15 @@ def _dispatching_run(handle: events.Handle) -> None:
         original(handle)
         return
     start = time.perf_counter()
-    original(handle)
-    end = time.perf_counter()
+    for hook in hooks:
+        hook._seq += 1
+        hook.current = (hook._seq, start)
+    try:
+        original(handle)
+    finally:
+        end = time.perf_counter()
+        for hook in hooks:
+            hook.current = None
     for hook in hooks:
         if end - start > hook.threshold_s:
             hook._record(handle, start, end)
@@ -82,6 +94,16 @@ class SlowCallbackHook:
         self.loop = loop
         self.threshold_s = threshold_s
         self._records: list[SlowCallback] = []
+        self._seq = 0
+        self._stacks: dict[int, tuple[StackEntry, ...]] = {}
+        #: ``(sequence number, perf_counter start)`` of the callback running now, if any.
+        self.current: tuple[int, float] | None = None
+
+    def attach_stack(self, seq: int, stack: tuple[StackEntry, ...]) -> None:
+        """Keep a stack sampled while callback number ``seq`` was running (watchdog thread)."""
+        self._stacks[seq] = stack
+        if len(self._stacks) > 64:
+            self._stacks.pop(next(iter(self._stacks)))
 
     @property
     def records(self) -> tuple[SlowCallback, ...]:
@@ -135,5 +157,6 @@ class SlowCallbackHook:
                 task=task_text,
                 path=path,
                 line=line,
+                stack=self._stacks.pop(self._seq, ()),
             )
         )

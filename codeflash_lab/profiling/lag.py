@@ -287,30 +287,34 @@ class LagMonitor:
         """Watchdog thread: sample the loop thread's stack once per stall in progress."""
         poll = max(0.001, min(0.005, self.threshold_ms / 4000.0))
         limit = self.interval_s + self.threshold_ms / 1000.0
+        sampled_seq = -1
         sampled_for = -1.0
+        hook = self._hook
         while not self._stop.wait(poll):
-            last = self._last_wake
             now = time.perf_counter()
+            current = hook.current if hook is not None else None
+            if current is not None and now - current[1] > self.threshold_ms / 2000.0:
+                if current[0] != sampled_seq:
+                    sampled_seq = current[0]
+                    stack = self._stack_of(loop_thread)
+                    if stack and hook is not None:
+                        hook.attach_stack(current[0], stack)
+                continue
+            last = self._last_wake
             if now - last <= limit or last == sampled_for:
                 continue
-            frame = sys._current_frames().get(loop_thread)
-            if frame is None:
+            stack = self._stack_of(loop_thread)
+            if not stack:
                 continue
-            stack = sample_stack(frame)
-            del frame
             task = asyncio.current_task(loop) if not loop.is_closed() else None
             sampled_for = last
-            where = user_frame(stack)
-            stall = Stall(
-                t_s=now - self._start,
-                lag_ms=(now - last - self.interval_s) * 1000.0,
-                task=_describe_task(task),
-                callback=f"{stack[0][2]} ({stack[0][0]}:{stack[0][1]})" if stack else None,
-                path=where[0] if where else None,
-                line=where[1] if where else None,
-                stack=stack,
-            )
-            self._samples.append((last, stall))
+            late_s = now - last - self.interval_s
+            self._samples.append((last, _stall_from_stack(now - self._start, late_s, stack, task)))
+
+    @staticmethod
+    def _stack_of(thread_id: int) -> tuple[StackEntry, ...]:
+        frame = sys._current_frames().get(thread_id)
+        return sample_stack(frame) if frame is not None else ()
 
     def result(self) -> LagResult:
         """The measurements so far (final once the ``async with`` block has exited)."""
@@ -342,29 +346,34 @@ class LagMonitor:
         sample = next((s for last, s in self._samples if abs(last - previous) < 1e-6), None)
         hooked = [c for c in slow if previous <= c.end <= woke]
         culprit = max(hooked, key=lambda c: c.duration_ms) if hooked else None
-        stall = Stall(t_s=t_s, lag_ms=lag_ms)
-        if sample is not None:
-            stall = Stall(
-                t_s=t_s,
-                lag_ms=lag_ms,
-                task=sample.task,
-                callback=sample.callback,
-                path=sample.path,
-                line=sample.line,
-                stack=sample.stack,
-            )
-        if culprit is not None:
-            stall = Stall(
-                t_s=t_s,
-                lag_ms=lag_ms,
-                task=stall.task or culprit.task,
-                callback=stall.callback or culprit.callback,
-                path=stall.path or culprit.path,
-                line=stall.line or culprit.line,
-                duration_ms=culprit.duration_ms,
-                stack=stall.stack,
-            )
-        return stall
+        stall = sample if sample is not None else Stall(t_s=t_s, lag_ms=lag_ms)
+        if culprit is not None and culprit.stack and not stall.stack:
+            stall = _stall_from_stack(t_s, lag_ms / 1000.0, culprit.stack, None)
+        return Stall(
+            t_s=t_s,
+            lag_ms=lag_ms,
+            task=stall.task or (culprit.task if culprit else None),
+            callback=stall.callback or (culprit.callback if culprit else None),
+            path=stall.path or (culprit.path if culprit else None),
+            line=stall.line or (culprit.line if culprit else None),
+            duration_ms=culprit.duration_ms if culprit else None,
+            stack=stall.stack,
+        )
+
+
+def _stall_from_stack(
+    t_s: float, late_s: float, stack: tuple[StackEntry, ...], task: asyncio.Task[Any] | None
+) -> Stall:
+    where = user_frame(stack)
+    return Stall(
+        t_s=t_s,
+        lag_ms=late_s * 1000.0,
+        task=_describe_task(task),
+        callback=f"{stack[0][2]} ({stack[0][0]}:{stack[0][1]})" if stack else None,
+        path=where[0] if where else None,
+        line=where[1] if where else None,
+        stack=stack,
+    )
 
 
 def _describe_task(task: asyncio.Task[Any] | None) -> str | None:

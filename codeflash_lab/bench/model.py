@@ -280,6 +280,7 @@ class BenchResult:
             "concurrency": self.concurrency,
             "ops": self.ops,
             "errors": self.errors,
+            "dropped": sum(r.dropped for r in self.runs),
             "throughput_ops_s": self.throughput_ops_s,
             "latency_ms": self.latency_ms,
             "cv_pct": {
@@ -332,6 +333,19 @@ class BenchResult:
                 "  latency ms  "
                 + "  ".join(f"{k} {lat[k]:.3f}" for k in ("p50", "p90", "p99", "p999", "max"))
             )
+        if self.mode == "open":
+            lines.append(
+                f"  open loop at {self.config.rate:g}/s: latency from the intended start; "
+                f"dropped {sum(r.dropped for r in self.runs)}"
+            )
+            for r in self.runs:
+                lag, serv = r.schedule_lag_ms or {}, r.service_ms or {}
+                if lag and serv:
+                    lines.append(
+                        f"  run {r.index}: dispatcher lateness p50 {lag['p50']:.3f} / p99 "
+                        f"{lag['p99']:.3f} ms; from the actual start p50 {serv['p50']:.3f} / "
+                        f"p99 {serv['p99']:.3f} ms"
+                    )
         for r in self.runs:
             lines.append(
                 f"  run {r.index}: {r.throughput_ops_s:,.1f} ops/s  "

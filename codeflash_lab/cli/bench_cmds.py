@@ -10,11 +10,17 @@ from codeflash_lab.cli._common import add_format_option, add_project_option, pri
 
 __all__ = ["cmd_bench", "cmd_compare", "cmd_sweep", "register"]
 
+#: Worker pool of the open loop when --concurrency is not given.
+OPEN_POOL = 100
+
 
 def _add_measure_options(p: argparse.ArgumentParser, *, concurrency: bool = True) -> None:
     if concurrency:
         p.add_argument(
-            "--concurrency", type=int, default=1, metavar="N", help="ops in flight (default 1)"
+            "--concurrency",
+            type=int,
+            metavar="N",
+            help=f"ops in flight (default 1); with --rate, the worker pool (default {OPEN_POOL})",
         )
     size = p.add_mutually_exclusive_group()
     size.add_argument("--ops", type=int, metavar="N", help="measured ops per run (min --min-run)")
@@ -121,8 +127,12 @@ def _config(args: argparse.Namespace, concurrency: int | None = None) -> Any:
         if not sep or not name.strip():
             raise ValueError(f"--header: expected NAME:VALUE, got {item!r}")
         headers.append((name.strip(), value.strip()))
+    if concurrency is None:
+        concurrency = args.concurrency
+    if concurrency is None:
+        concurrency = OPEN_POOL if args.rate is not None else 1
     return BenchConfig(
-        concurrency=concurrency if concurrency is not None else args.concurrency,
+        concurrency=concurrency,
         ops=args.ops,
         duration_s=args.duration,
         min_run_s=args.min_run,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,10 @@ def test_handler_runs_on_a_loop():
 
 def test_describe():
     assert describe() == "svc"
+
+
+def test_unrelated_failure():
+    assert describe() == "other"
 """
 
 SETUP = "- python: 3.11\n- test_command: {cmd}\n"
@@ -70,7 +76,7 @@ def _tests_findings(repo: Path) -> list:
 
 
 @pytest.mark.slow
-def test_uncovered_changed_async_lines_are_reported(git_repo: Path) -> None:
+def test_uncovered_changed_async_lines_and_failing_tests_are_reported(git_repo: Path) -> None:
     cmd = "pytest -q -p no:cacheprovider tests"
     start_project(
         git_repo, {"svc.py": SVC, "tests/test_svc.py": TESTS}, setup=SETUP.format(cmd=cmd)
@@ -78,23 +84,13 @@ def test_uncovered_changed_async_lines_are_reported(git_repo: Path) -> None:
     commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
     found = _tests_findings(git_repo)
     assert [(f.path, f.line, f.severity) for f in found] == [
+        (".codeflash/setup.md", 0, "warning"),
         ("svc.py", 7, "warning"),
         ("svc.py", 12, "warning"),
     ]
-    assert "changed lines 7 of async def handler are not executed" in found[0].message
-    assert "no test runs async def refresh on an event loop" in found[1].message
-
-
-@pytest.mark.slow
-def test_failing_tests_are_reported(git_repo: Path) -> None:
-    cmd = "python -m pytest -q -p no:cacheprovider tests"
-    failing = TESTS.replace("== [1, 2]", "== [9]")
-    start_project(
-        git_repo, {"svc.py": SVC, "tests/test_svc.py": failing}, setup=SETUP.format(cmd=cmd)
-    )
-    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
-    messages = [f.message for f in _tests_findings(git_repo)]
-    assert any("exited 1 (failing tests)" in m for m in messages), messages
+    assert "exited 1 (failing tests)" in found[0].message
+    assert "changed lines 7 of async def handler are not executed" in found[1].message
+    assert "no test runs async def refresh on an event loop" in found[2].message
 
 
 def test_missing_test_command_is_a_finding(git_repo: Path) -> None:
@@ -135,3 +131,29 @@ def test_uncommitted_edits_to_the_changed_files_are_a_reason_not_to_run(git_repo
     (git_repo / "svc.py").write_text(SVC_CHANGED + "\n# local edit\n", encoding="utf-8")
     (f,) = _tests_findings(git_repo)
     assert "the working tree differs from the reviewed head in svc.py" in f.message
+
+
+def test_test_command_none_counts_as_missing(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SVC}, setup=SETUP.format(cmd="none"))
+    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
+    (f,) = _tests_findings(git_repo)
+    assert "no '- test_command: ...' line" in f.message
+
+
+@pytest.mark.slow
+def test_interpreter_without_coverage_is_named(git_repo: Path, tmp_path: Path) -> None:
+    env = tmp_path / "bare-env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    cmd = f"{env}/bin/python -m pytest -q"
+    start_project(git_repo, {"svc.py": SVC}, setup=SETUP.format(cmd=cmd))
+    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
+    (f,) = _tests_findings(git_repo)
+    assert f"coverage is not installed where {cmd!r} runs ({env}/bin/python)" in f.message
+
+
+def test_explicit_interpreter_is_kept() -> None:
+    kw = {"data_file": "D", "include": ["/p/a.py"], "rcfile": "R", "python": "/py"}
+    argv = coverage_command(".venv/bin/python -m unittest discover -s tests", **kw)
+    assert argv is not None
+    assert argv[:4] == [".venv/bin/python", "-m", "coverage", "run"]
+    assert argv[-4:] == ["unittest", "discover", "-s", "tests"]

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from codeflash_lab._git import run_git
 from codeflash_lab.experiments.review.diff import ChangedFile, DiffRange, file_at
 from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.setup_md import read_setup_md
 
-__all__ = ["FunctionSpan", "ReviewContext", "functions_in", "read_setup"]
-
-_SETUP_LINE = re.compile(r"^\s*[-*]\s*([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
-
-
-def read_setup(workspace: Workspace) -> dict[str, str]:
-    """The ``- key: value`` facts of ``.codeflash/setup.md`` (empty when the file is missing)."""
-    try:
-        text = workspace.setup_md.read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    facts: dict[str, str] = {}
-    for line in text.splitlines():
-        m = _SETUP_LINE.match(line)
-        if m:
-            facts.setdefault(m.group(1).lower(), m.group(2).strip("` "))
-    return facts
+__all__ = ["FunctionSpan", "ReviewContext", "functions_in"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +96,9 @@ class ReviewContext:
         return self.diff.repo
 
     def setup(self) -> dict[str, str]:
-        """Facts from ``.codeflash/setup.md``."""
-        return read_setup(self.workspace)
+        """Facts from ``.codeflash/setup.md`` (``"none"`` values left out)."""
+        facts = read_setup_md(self.workspace)
+        return {k: v for k, v in facts.items() if v.strip().lower() not in {"", "none"}}
 
     def source(self, rev: str, path: str) -> str | None:
         """File text at ``rev`` (``"head"``/``"base"`` or a SHA), cached."""

@@ -49,7 +49,8 @@ def coverage_command(
         data_file: where coverage writes its data.
         include: absolute paths of the files to measure.
         rcfile: a coverage config file (an empty one keeps the project's config out).
-        python: interpreter for commands without a runner prefix.
+        python: interpreter for ``pytest`` and bare ``python``/``python3`` commands
+            without a runner prefix; an explicit interpreter path is kept.
     """
     try:
         tokens = shlex.split(test_command)
@@ -65,7 +66,12 @@ def coverage_command(
         interpreter = [*prefix, "python"] if prefix else [python]
     elif _PYTHON.match(tokens[0]) and len(tokens) >= 3 and tokens[1] == "-m":
         module, args = tokens[2], tokens[3:]
-        interpreter = [*prefix, tokens[0]] if prefix else [python]
+        if prefix:
+            interpreter = [*prefix, tokens[0]]
+        elif tokens[0] in {"python", "python3"}:
+            interpreter = [python]  # whichever "python" the project means: see _python_for
+        else:
+            interpreter = [tokens[0]]  # an explicit interpreter (.venv/bin/python, python3.12)
     else:
         return None
     return [
@@ -120,8 +126,11 @@ def _ranges(lines: list[int]) -> str:
 
 
 def _python_for(project: Path) -> str:
-    venv = project / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
+    """The project's ``.venv`` interpreter when there is one, else the one running the review."""
+    for venv in (project / ".venv" / "bin" / "python", project / "venv" / "bin" / "python"):
+        if venv.exists():
+            return str(venv)
+    return sys.executable
 
 
 def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
@@ -198,7 +207,13 @@ def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
         except subprocess.TimeoutExpired:
             return not_run(f"{command!r} did not finish within {ctx.test_timeout_s:g} s")
         if not Path(data_file).exists():
-            tail = (proc.stderr or proc.stdout).strip().splitlines()
+            output = (proc.stderr or proc.stdout).strip()
+            if "No module named coverage" in output:
+                return not_run(
+                    f"coverage is not installed where {command!r} runs ({argv[0]}); install "
+                    "it in the project's environment"
+                )
+            tail = output.splitlines()
             why = tail[-1] if tail else f"exit code {proc.returncode}"
             return not_run(f"{command!r} under coverage failed: {why}")
         from coverage import CoverageData

@@ -180,22 +180,6 @@ def test_results_are_saved_and_the_lock_is_checked(tmp_path: Path) -> None:
         bench("work_ws.py:op", config=QUICK, runs=1, project=tmp_path, progress=False)
 
 
-@pytest.mark.slow
-def test_nest_asyncio_applied_is_flagged(tmp_path: Path) -> None:
-    script = (
-        "import asyncio, json, nest_asyncio\n"
-        "nest_asyncio.apply()\n"
-        "from codeflash_lab.bench import BenchConfig, bench\n"
-        "async def op():\n    await asyncio.sleep(0)\n"
-        "r = bench(op, config=BenchConfig(min_run_s=0.05, warmup_s=0), runs=1, progress=False)\n"
-        "print(json.dumps([w.code for w in r.warnings]))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
-    ).stdout
-    assert "nest-asyncio-applied" in json.loads(out.strip().splitlines()[-1])
-
-
 def test_importing_bench_does_not_apply_nest_asyncio() -> None:
     out = subprocess.run(
         [sys.executable, "-c",
@@ -203,3 +187,25 @@ def test_importing_bench_does_not_apply_nest_asyncio() -> None:
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     assert out == "_asyncio"
+
+
+@pytest.mark.slow
+def test_apply_nest_asyncio_is_opt_in_and_flags_later_runs(tmp_path: Path) -> None:
+    script = (
+        "import asyncio, json\n"
+        "from codeflash_lab.bench import BenchConfig, bench\n"
+        "from codeflash_lab.bench.nesting import apply_nest_asyncio\n"
+        "async def op():\n    await asyncio.sleep(0)\n"
+        "cfg = BenchConfig(min_run_s=0.05, warmup_s=0)\n"
+        "before = [w.code for w in bench(op, config=cfg, runs=1, progress=False).warnings]\n"
+        "first, again = apply_nest_asyncio(asyncio.new_event_loop()), apply_nest_asyncio()\n"
+        "after = [w.code for w in bench(op, config=cfg, runs=1, progress=False).warnings]\n"
+        "print(json.dumps([before, first, again, after]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
+    before, first, again, after = json.loads(out.strip().splitlines()[-1])
+    assert "nest-asyncio-applied" not in before
+    assert (first, again) == (True, False)
+    assert "nest-asyncio-applied" in after

@@ -10,6 +10,7 @@ from codeflash_lab.bench.checks import WARNING_CODES, StabilityWarning
 from codeflash_lab.bench.compare import CompareResult, compare, compare_revisions
 from codeflash_lab.bench.decision import Criterion, Decision, decide
 from codeflash_lab.bench.model import BenchConfig, BenchResult, Run
+from codeflash_lab.bench.nesting import apply_nest_asyncio
 from codeflash_lab.bench.runner import Measurable, run_in_fresh_loop
 from codeflash_lab.bench.session import abench, bench
 from codeflash_lab.bench.sweep import (
@@ -34,6 +35,7 @@ __all__ = [
     "SweepLevel",
     "SweepResult",
     "abench",
+    "apply_nest_asyncio",
     "bench",
     "compare",
     "compare_revisions",

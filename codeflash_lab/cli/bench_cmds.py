@@ -174,6 +174,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     else:
         print(result.format_text())
     _report_saved(result.saved_to)
+    if result.interrupted:
+        print("codeflash-lab: interrupted; the finished runs are shown", file=sys.stderr)
+        return 130
     if result.runs and not any(r.ok_ops for r in result.runs):
         first = next((r.first_error for r in result.runs if r.first_error), "unknown")
         print(f"codeflash-lab: error: no operation succeeded ({first})", file=sys.stderr)
@@ -207,6 +210,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         print(result.format_text())
     _report_saved(result.saved_to)
+    if result.interrupted:
+        print("codeflash-lab: interrupted; verdict from the finished rounds", file=sys.stderr)
+        return 130
     if args.fail_on == "regression" and result.regression:
         return 1
     return 0
@@ -235,4 +241,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     else:
         print(result.format_text())
     _report_saved(result.saved_to)
+    if result.interrupted:
+        print("codeflash-lab: interrupted; the finished levels are shown", file=sys.stderr)
+        return 130
     return 0

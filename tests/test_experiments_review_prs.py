@@ -69,7 +69,13 @@ def _branch(repo: Path) -> dict[str, str]:
     """An optimization branch with keeps k1, k2, k3 and one unrecorded commit."""
     start_project(
         repo,
-        {"users.py": USERS, "orders.py": ORDERS, "docs.md": "docs\n", "cases.py": CASES},
+        {
+            "users.py": USERS,
+            "orders.py": ORDERS,
+            "docs.md": "docs\n",
+            "cases.py": CASES,
+            "tests/benchmarks/README.md": "benchmarks\n",
+        },
     )
     shas = {
         "k1": commit(repo, {"users.py": USERS_K1}, "async: gather user lookups"),
@@ -140,6 +146,7 @@ def test_prepare_creates_branches_bodies_charts_and_benchmarks(git_repo: Path) -
     assert "## Review checklist" in body
     assert "(claims: pass)" in body
     assert "Pattern `sequential-awaits`" in body
+    assert "as `tests/benchmarks/bench_gather_user_lookups.py`" in body
     assert users.chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert users.benchmark.name == "bench_gather_user_lookups.py"
     proc = subprocess.run(

@@ -98,8 +98,9 @@ from pathlib import Path
 TARGET = {target!r}
 CONCURRENCY = {concurrency}
 OPS = {ops}
+MARKERS = (".codeflash", "pyproject.toml", "setup.py", "setup.cfg", ".git")
 PROJECT = next(
-    (p for p in Path(__file__).resolve().parents if (p / ".codeflash").is_dir()),
+    (p for p in Path(__file__).resolve().parents if any((p / m).exists() for m in MARKERS)),
     Path.cwd(),
 )
 

@@ -187,6 +187,7 @@ def render_body(
     bench_name: str,
     base_sha: str,
     review_note: str,
+    bench_folder: str = "benchmarks",
 ) -> str:
     """The PR description in Markdown.
 
@@ -196,6 +197,7 @@ def render_body(
         checklist: state per checklist item (``pass``/``warn``/``fail``/``confirm``/``not run``).
         chart_name: file name of the chart image beside the body.
         bench_name: file name of the benchmark file beside the body.
+        bench_folder: the project's benchmark folder, relative to the repository root.
         base_sha: the commit the branch starts from.
         review_note: where the checklist state comes from.
     """
@@ -221,8 +223,9 @@ def render_body(
         "",
         "## Benchmark",
         "",
-        f"`{bench_name}` (beside this file) goes in the project's benchmark folder; it runs "
-        "the measured target at the recorded concurrency, as a script or with pytest-benchmark.",
+        f"Add `{bench_name}` (beside this file) as `{bench_folder}/{bench_name}`: it runs the "
+        "measured target at the recorded concurrency, as a script printing p50/p99 and "
+        "throughput, or with pytest-benchmark.",
         "",
         f"Branch `{group.branch}`: {len(group.commits)} commit(s) cherry-picked onto "
         f"`{base_sha[:10]}`. Not pushed.",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codeflash_lab._git import run_git
 from codeflash_lab.errors import WorkspaceError
 from codeflash_lab.experiments.review.evidence import match_keep
 from codeflash_lab.experiments.review.model import ReviewResult
@@ -22,7 +23,7 @@ from codeflash_lab.workspace.runs import load_runs
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PrPreparation", "PreparedPr", "prepare_prs"]
+__all__ = ["BENCH_FOLDERS", "PrPreparation", "PreparedPr", "benchmark_folder", "prepare_prs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,24 @@ def _review_note(result: ReviewResult | None, branch_sha: str) -> str:
     return note + "."
 
 
+#: Folders that usually hold a project's benchmarks, in the order they are looked for.
+BENCH_FOLDERS: tuple[str, ...] = (
+    "benchmarks",
+    "benchmark",
+    "bench",
+    "tests/benchmarks",
+    "tests/benchmark",
+)
+
+
+def benchmark_folder(repo: Path, rev: str) -> str:
+    """The project's benchmark folder at ``rev`` (``benchmarks`` when it has none yet)."""
+    for folder in BENCH_FOLDERS:
+        if run_git(["ls-tree", "-d", "--name-only", rev, "--", folder], repo).strip():
+            return folder
+    return "benchmarks"
+
+
 def prepare_prs(
     project: str | os.PathLike[str] = ".",
     *,
@@ -164,6 +183,7 @@ def prepare_prs(
     locked_id = locked.id if locked else None
     result = review_result if review_result is not None else last_review(project)
     note = _review_note(result, plan.branch_sha)
+    folder_name = benchmark_folder(plan.repo, plan.branch_sha)
     prepared: list[PreparedPr] = []
     for group in plan.groups:
         rows = [row for c in group.commits for _line, row in c.rows]
@@ -198,6 +218,7 @@ def prepare_prs(
                 bench_name=bench_name,
                 base_sha=plan.base_sha,
                 review_note=note,
+                bench_folder=folder_name,
             ),
             encoding="utf-8",
         )

@@ -362,9 +362,16 @@ def create_branches(plan: PrPlan) -> PrPlan:
                         run_git(["-c", f"core.hooksPath={hooks}", "cherry-pick", "-x", c.sha], tree)
                     except GitError as exc:
                         run_git(["cherry-pick", "--abort"], tree, check=False)
+                        words = str(exc).lower()
+                        if "conflict" in words or "could not apply" in words:
+                            raise ReviewError(
+                                f"{c.sha[:10]} ({c.subject}) does not apply on "
+                                f"{plan.base_sha[:10]} for {g.branch}: it depends on a change "
+                                "outside its group (an unkept commit or another PR); squash or "
+                                "reorder the branch, or pass a later --base"
+                            ) from None
                         raise ReviewError(
-                            f"{c.sha[:10]} ({c.subject}) does not apply on {plan.base_sha[:10]} "
-                            f"for {g.branch}: {exc}; it depends on another kept change"
+                            f"cherry-picking {c.sha[:10]} for {g.branch} failed: {exc}"
                         ) from None
                 heads[g.branch] = run_git(["rev-parse", "HEAD"], tree).strip()
         finally:

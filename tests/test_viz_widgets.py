@@ -46,6 +46,8 @@ def test_filters_narrow_the_rows(log) -> None:
     assert set(dash.filtered()["status"]) == {"DISCARD"}
     assert len(dash.filtered()) == 3
     assert "3 of 9 experiments shown" in dash.info.value
+    texts = [t.get_text() for t in dash.figure().axes[0].texts]
+    assert "baseline 100 ms" in texts  # the whole log's baseline, not the filtered rows'
     dash.pattern.value = ()
     assert dash.filtered().empty
     assert dash.figure().get_label() == "message"
@@ -146,3 +148,23 @@ def test_live_view_rejects_bad_arguments(tmp_path) -> None:
     view = LiveView(tmp_path)
     with pytest.raises(ValueError, match="until"):
         view.watch(42, timeout_s=1)
+
+
+def test_legend_is_html_built_from_the_data(tmp_path, write_results_tsv) -> None:
+    from codeflash_lab.viz.style import STATUS_COLORS
+    from codeflash_lab.viz.widgets import legend_html
+
+    path = write_results_tsv(
+        tmp_path / "results.tsv",
+        [
+            {"baseline_latency_ms": "4", "optimized_latency_ms": "3", "pattern": "blocking-call"},
+            {"baseline_latency_ms": "4", "optimized_latency_ms": "3", "pattern": "<b>odd</b>"},
+        ],
+    )
+    dash = ResultsDashboard(path)
+    assert dash.legend.value == legend_html(dash.frame)
+    assert STATUS_COLORS["KEEP"] in dash.legend.value
+    assert STATUS_COLORS["DISCARD"] not in dash.legend.value
+    assert "blocking-call" in dash.legend.value
+    assert "&lt;b&gt;odd&lt;/b&gt;" in dash.legend.value
+    assert dash.figure().legends == []

@@ -199,6 +199,7 @@ def plot_experiments(
     max_points: int = 400,
     highlight: Iterable[int] = (),
     rows: Iterable[int] | None = None,
+    legend: bool = True,
 ) -> Figure:
     """One metric per experiment: where each change landed, coloured KEEP/DISCARD.
 
@@ -213,6 +214,8 @@ def plot_experiments(
         highlight: experiment numbers to circle and label.
         rows: draw only these experiment numbers (a filter); the baseline and the
             value in force still come from the whole log.
+        legend: draw the status/pattern legend (a dashboard shows its own, which
+            keeps redraws fast).
 
     Raises:
         ValueError: an unknown ``metric`` or ``max_points`` < 1.
@@ -230,11 +233,12 @@ def plot_experiments(
     better = "lower" if m.lower_is_better else "higher"
     with chart_style():
         fig, ax = new_figure(9.5, 4.0, layout=None)
-        fig.subplots_adjust(left=0.08, right=0.79, top=0.9, bottom=0.12)
+        fig.subplots_adjust(left=0.08, right=0.79 if legend else 0.98, top=0.9, bottom=0.12)
         _draw_metric(ax, frame, shown, m, highlight)
         ax.set_title(f"{title}{note}  ·  {better} is better")
         ax.set_xlabel("experiment")
-        _legend(fig, shown)
+        if legend:
+            _legend(fig, shown)
     return fig
 
 

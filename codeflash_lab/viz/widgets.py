@@ -19,13 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.viz.data import METRICS, available_metrics, experiments_frame
 from codeflash_lab.viz.log_charts import plot_experiments, plot_keeps
-from codeflash_lab.viz.style import figure_png, message_figure
+from codeflash_lab.viz.style import (
+    STATUS_COLORS,
+    figure_png,
+    message_figure,
+    pattern_color,
+    pattern_marker,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["LiveView", "ResultsDashboard"]
+__all__ = ["LiveView", "ResultsDashboard", "legend_html"]
 
 _DPI = 80.0
 
@@ -48,6 +54,38 @@ def _png(fig: Figure) -> bytes:
 def _one_line(text: str, limit: int = 70) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
+
+
+_GLYPHS = {
+    "o": "\u25cf",
+    "s": "\u25a0",
+    "^": "\u25b2",
+    "D": "\u25c6",
+    "v": "\u25bc",
+    "P": "\u271a",
+    "X": "\u2716",
+    "<": "\u25c0",
+    ">": "\u25b6",
+    "h": "\u2b22",
+    "*": "\u2605",
+    "p": "\u2b1f",
+}
+
+
+def legend_html(frame: pd.DataFrame) -> str:
+    """The chart legend as HTML: status colours, then each pattern's marker shape and colour."""
+    items = [
+        f"<span style='color:{STATUS_COLORS[s]}'>\u25cf</span> {s}"
+        for s in ("KEEP", "DISCARD")
+        if (frame["status"] == s).any()
+    ]
+    for pattern in sorted(set(frame["pattern"])):
+        glyph = _GLYPHS.get(pattern_marker(pattern), "\u25cf")
+        items.append(
+            f"<span style='color:{pattern_color(pattern)}'>{glyph}</span> "
+            + html.escape(pattern or "(no pattern)")
+        )
+    return "<div style='font-size:12px;line-height:1.6'>" + " &nbsp; ".join(items) + "</div>"
 
 
 class ResultsDashboard:
@@ -101,6 +139,7 @@ class ResultsDashboard:
             rows=6,
         )
         self.info = w.HTML()
+        self.legend = w.HTML(legend_html(self.frame))
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.detail = w.Image(format="png", layout=w.Layout(max_width="100%", display="none"))
         for control in (self.metric, self.status, self.pattern, self.compare):
@@ -109,6 +148,7 @@ class ResultsDashboard:
             [
                 w.HBox([w.VBox([self.metric, self.status]), self.pattern, self.compare]),
                 self.info,
+                self.legend,
                 self.image,
                 self.detail,
             ]
@@ -138,7 +178,12 @@ class ResultsDashboard:
                 "No experiment matches the filters: select at least one status and one pattern.",
             )
         return plot_experiments(
-            rows, metric, max_points=self.max_points, highlight=self.compare.value
+            self.frame,
+            metric,
+            max_points=self.max_points,
+            highlight=self.compare.value,
+            rows=rows.index,
+            legend=False,
         )
 
     def redraw(self) -> float:

@@ -13,14 +13,16 @@ from codeflash_lab.bench.decision import (
 from codeflash_lab.bench.model import Run
 
 
-def run(p50: float, throughput: float, *, p99: float | None = None, ops: int = 5000) -> Run:
+def run(
+    p50: float, throughput: float, *, p99: float | None = None, ops: int = 5000, errors: int = 0
+) -> Run:
     p99 = p99 if p99 is not None else p50 * 1.5
     return Run(
         index=0,
         mode="closed",
         concurrency=1,
         ok_ops=ops,
-        errors=0,
+        errors=errors,
         error_kinds={},
         first_error=None,
         elapsed_s=1.0,
@@ -142,3 +144,13 @@ def test_bootstrap_ci_appears_at_five_runs() -> None:
     assert crit.ci[1] < 1.0
     with pytest.raises(ValueError, match="name"):
         evaluate_criterion("p75", [1.0], [1.0])
+
+
+def test_faster_but_failing_candidate_is_a_regression() -> None:
+    b = [
+        run(p, x, errors=500) for p, x in ((8.0, 125.0), (8.05, 124.0), (7.95, 126.0), (8.0, 125.0))
+    ]
+    d = decide(QUIET_A, b)
+    assert d.verdict == "DISCARD"
+    assert d.regression
+    assert "fails more operations" in d.reason

@@ -10,7 +10,8 @@ Rules (from Monte-Carlo checks of decision rules on this class of machine):
 - *Better*: ratio of medians at least ``threshold`` in the good direction **and**
   median(B) better than the best A run. *Worse*: the mirror image.
 - KEEP: some criterion better and none worse; TRADEOFF: both; INCONCLUSIVE: the
-  only candidates failed the noise gate; DISCARD otherwise.
+  only candidates failed the noise gate; DISCARD otherwise, and always when B fails
+  a larger share of its operations than A (a faster failure is not a gain).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "Criterion",
     "Decision",
     "decide",
+    "error_rate",
     "evaluate_criterion",
     "metric_values",
     "runs_needed",
@@ -44,6 +46,14 @@ _LOWER_IS_BETTER = {"p50": True, "p99": True, "throughput": False}
 QUIET_CV = 0.03
 NOISY_CV = 0.06
 SEPARATION_FACTOR = 4.0
+#: B may fail this much more often than A (as a share of ops) before it is a regression.
+ERROR_RATE_MARGIN = 0.001
+
+
+def error_rate(runs: Sequence[Run]) -> float:
+    """Failed ops over all ops of an arm (0 without ops)."""
+    total = sum(r.ops for r in runs)
+    return sum(r.errors for r in runs) / total if total else 0.0
 
 
 def metric_values(runs: Sequence[Run], name: str) -> list[float]:
@@ -268,6 +278,15 @@ def decide(
     crit = _criteria(a, b, threshold)
     if not crit:
         return Decision("INCONCLUSIVE", "no successful ops in one of the arms", crit)
+    rate_a, rate_b = error_rate(a), error_rate(b)
+    if rate_b > rate_a + ERROR_RATE_MARGIN:
+        return Decision(
+            "DISCARD",
+            f"B fails more operations: {rate_b:.1%} of ops vs {rate_a:.1%} for A "
+            f"{_changes(crit.values())}",
+            crit,
+            regression=True,
+        )
     n = min(len(a), len(b))
     better = [c for c in crit.values() if c.better]
     worse = [c for c in crit.values() if c.worse]

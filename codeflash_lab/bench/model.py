@@ -351,6 +351,8 @@ class BenchResult:
                 f"  run {r.index}: {r.throughput_ops_s:,.1f} ops/s  "
                 f"p50 {r.latency_ms.get('p50', float('nan')):.3f} ms  "
                 f"p99 {r.latency_ms.get('p99', float('nan')):.3f} ms  errors {r.errors}"
+                + (f"  loop-lag max {r.lag_max_ms:.1f} ms" if r.lag_max_ms is not None else "")
+                + (f"  client CPU {r.client_cpu:.0%}" if r.client_cpu is not None else "")
             )
         kinds: dict[str, int] = {}
         for r in self.runs:

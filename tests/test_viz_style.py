@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import pytest
 
 from codeflash_lab.categories import SLUGS
 from codeflash_lab.viz.style import (
@@ -53,3 +54,25 @@ def test_safe_text_is_one_short_line_without_mathtext() -> None:
     assert "\n" not in text
     assert len(text.replace("\\$", "$")) <= 30
     assert r"\$5" in text
+
+
+@pytest.mark.slow
+def test_charts_show_as_png_in_a_real_kernel(tmp_path) -> None:
+    """Figures made outside pyplot still display as images in Jupyter, exactly once."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from codeflash_lab.viz import message_figure\n"
+            "message_figure('Title', 'nothing to chart')"
+        ),
+        nbformat.v4.new_code_cell("import sys\nprint('matplotlib.pyplot' in sys.modules)"),
+    ]
+    nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    outputs = nb.cells[0].outputs
+    assert len(outputs) == 1
+    assert "image/png" in outputs[0]["data"]
+    assert nb.cells[1].outputs[0]["text"].strip() == "False"

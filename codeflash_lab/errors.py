@@ -18,7 +18,8 @@ catch them in one place::
     ├── ReviewError               the pre-submit review cannot run on the given range
     ├── ReportError               a report or chart cannot be produced
     ├── DemoError                 the bundled demo cannot start (port in use, no git identity)
-    └── NotebookError             a notebook failed or timed out when run headless (names the cell)
+    ├── NotebookError             a notebook failed or timed out when run headless (names the cell)
+    └── CommandError              a ``codeflash-lab`` command run as a subprocess failed
 
 Findings (scanner, review) and stability warnings are data on result objects,
 never exceptions. Bad arguments raise :class:`ValueError` naming the parameter.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 __all__ = [
     "CodeflashLabError",
+    "CommandError",
     "DemoError",
     "DirtyIndexError",
     "GitError",
@@ -150,3 +152,21 @@ class NotebookError(CodeflashLabError):
         self.ename = ename
         self.evalue = evalue
         self.traceback = traceback
+
+
+class CommandError(CodeflashLabError):
+    """Raised when a ``codeflash-lab`` command run as a subprocess exits with an error.
+
+    Attributes:
+        args_run: the command's arguments (after ``codeflash-lab``).
+        returncode: its exit code.
+        stderr: what it printed on stderr.
+    """
+
+    def __init__(
+        self, message: str, *, args_run: tuple[str, ...] = (), returncode: int = 0, stderr: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.args_run = args_run
+        self.returncode = returncode
+        self.stderr = stderr

@@ -1,4 +1,5 @@
-"""Notebook-side helpers: parameters and the QUICK preset, and a headless notebook runner."""
+"""Notebook-side helpers: presets and parameters, the headless notebook runner, CLI runs
+from a kernel, target ranking, and the reasoning-checklist form."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from codeflash_lab.lab.checklist import (
     ReasoningChecklist,
     is_concrete,
 )
+from codeflash_lab.lab.cli import CliRun, codeflash
 from codeflash_lab.lab.forms import ChecklistForm, checklist_form
+from codeflash_lab.lab.measure import bench_options, lock_baseline
 from codeflash_lab.lab.params import FULL, QUICK, Preset, preset
+from codeflash_lab.lab.ranking import category_table, rank_findings
 from codeflash_lab.lab.runner import (
     DEFAULT_TIMEOUT_S,
     PARAMETERS_TAG,
@@ -30,14 +34,20 @@ __all__ = [
     "REQUIRED",
     "CellRun",
     "ChecklistForm",
+    "CliRun",
     "NotebookRun",
     "Preset",
     "Question",
     "ReasoningChecklist",
+    "bench_options",
+    "category_table",
     "checklist_form",
+    "codeflash",
     "inject_parameters",
     "is_concrete",
+    "lock_baseline",
     "preset",
+    "rank_findings",
     "run_notebook",
     "strip_ansi",
 ]

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -209,3 +210,20 @@ def test_apply_nest_asyncio_is_opt_in_and_flags_later_runs(tmp_path: Path) -> No
     assert "nest-asyncio-applied" not in before
     assert (first, again) == (True, False)
     assert "nest-asyncio-applied" in after
+
+
+def test_loop_stalls_are_seen_by_the_lag_monitor() -> None:
+    calls = [0]
+
+    async def sometimes_blocks() -> None:
+        calls[0] += 1
+        if calls[0] % 20 == 0:
+            time.sleep(0.03)  # noqa: ASYNC251 - the stall under test
+        await asyncio.sleep(0.001)
+
+    result = bench(sometimes_blocks, config=QUICK.replace(min_run_s=0.3), runs=1, progress=False)
+    run = result.runs[0]
+    assert run.lag_max_ms is not None
+    assert run.lag_max_ms >= 20.0
+    assert run.lag_stalls
+    assert "loop-lag-stalls" in {w.code for w in result.warnings}

@@ -128,7 +128,14 @@ def run_warnings(facts: Mapping[str, Any], *, index: int | None = None) -> list[
         )
     stalls = facts.get("lag_stalls")
     lag_max = facts.get("lag_max_ms")
-    if stalls and facts.get("mode", "closed") == "closed":
+    elapsed_ms = float(facts.get("elapsed_s") or 0.0) * 1000
+    if stalls and lag_max and elapsed_ms and lag_max >= 0.8 * elapsed_ms:
+        add(
+            "loop-lag-stalls",
+            f"the op never yielded to the event loop ({lag_max:.0f} ms without a loop pass): "
+            "it runs as blocking or CPU-bound code",
+        )
+    elif stalls and facts.get("mode", "closed") == "closed":
         add(
             "loop-lag-stalls",
             f"{stalls} loop stalls over {STALL_MS:.0f} ms (max {lag_max or 0:.1f} ms); "

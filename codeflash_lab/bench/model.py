@@ -331,7 +331,7 @@ class BenchResult:
         if lat:
             lines.append(
                 "  latency ms  "
-                + "  ".join(f"{k} {lat[k]:.3f}" for k in ("p50", "p90", "p99", "p999", "max"))
+                + "  ".join(f"{k} {lat[k]:.4g}" for k in ("p50", "p90", "p99", "p999", "max"))
             )
         if self.mode == "open":
             lines.append(
@@ -349,8 +349,8 @@ class BenchResult:
         for r in self.runs:
             lines.append(
                 f"  run {r.index}: {r.throughput_ops_s:,.1f} ops/s  "
-                f"p50 {r.latency_ms.get('p50', float('nan')):.3f} ms  "
-                f"p99 {r.latency_ms.get('p99', float('nan')):.3f} ms  errors {r.errors}"
+                f"p50 {r.latency_ms.get('p50', float('nan')):.4g} ms  "
+                f"p99 {r.latency_ms.get('p99', float('nan')):.4g} ms  errors {r.errors}"
                 + (f"  loop-lag max {r.lag_max_ms:.1f} ms" if r.lag_max_ms is not None else "")
                 + (f"  client CPU {r.client_cpu:.0%}" if r.client_cpu is not None else "")
             )

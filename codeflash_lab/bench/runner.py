@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import importlib
-import importlib.util
-import inspect
 import json
 import os
 import subprocess
@@ -30,6 +27,7 @@ from codeflash_lab.bench.model import BenchConfig, Run
 from codeflash_lab.bench.stats import summarize_latencies
 from codeflash_lab.bench.system import cpu_shares, nest_asyncio_applied, take_cpu_sample
 from codeflash_lab.errors import MeasurementError, TargetError
+from codeflash_lab.profiling.lag import LagMonitor
 from codeflash_lab.targets import Target, is_async_callable, parse_target, resolve_callable
 
 __all__ = [
@@ -135,25 +133,9 @@ async def _make_source(m: Measurable, config: BenchConfig) -> tuple[OpFactory, l
     return (lambda _w: op), []
 
 
-def _lag_monitor() -> Any:
-    """A ``codeflash_lab.profiling.lag.LagMonitor`` for a timed run, or ``None`` without one.
-
-    Stack sampling (a watchdog thread contending for the GIL) and callback hooks stay
-    off: during a timed run only the single probe task runs.
-    """
-    try:
-        if importlib.util.find_spec("codeflash_lab.profiling.lag") is None:
-            return None
-        monitor_cls = importlib.import_module("codeflash_lab.profiling.lag").LagMonitor
-    except ImportError:
-        return None
-    options: dict[str, Any] = {"threshold_ms": STALL_MS}
-    params = inspect.signature(monitor_cls).parameters
-    if "sample_stacks" in params:
-        options["sample_stacks"] = False
-    if "hook" in params:
-        options["hook"] = False
-    return monitor_cls(**options)
+def _lag_monitor() -> LagMonitor:
+    """The loop-lag probe of a timed run: one probe task, no stack-sampling thread, no hook."""
+    return LagMonitor(threshold_ms=STALL_MS, sample_stacks=False, hook=False)
 
 
 @dataclass
@@ -168,19 +150,17 @@ def _around(probe: _Probe) -> Callable[[], contextlib.AbstractAsyncContextManage
     @contextlib.asynccontextmanager
     async def around() -> AsyncIterator[None]:
         monitor = _lag_monitor()
-        if monitor is not None:
-            await monitor.__aenter__()
+        await monitor.__aenter__()
         before = take_cpu_sample()
         try:
             yield
         finally:
             after = take_cpu_sample()
             probe.client_cpu, probe.background_busy = cpu_shares(before, after)
-            if monitor is not None:
-                await monitor.__aexit__(None, None, None)
-                lag = monitor.result()
-                probe.lag_max_ms = float(lag.max_ms)
-                probe.lag_stalls = len(lag.stalls)
+            await monitor.__aexit__(None, None, None)
+            lag = monitor.result()
+            probe.lag_max_ms = float(lag.max_ms)
+            probe.lag_stalls = len(lag.stalls)
 
     return around
 

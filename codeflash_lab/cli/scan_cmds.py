@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--target-version", default=None, metavar="X.Y",
         help="Python version for fix templates (default: .codeflash/setup.md or requires-python)",
     )  # fmt: skip
+    p.add_argument(
+        "--exclude", type=_codes, default=[], metavar="NAMES",
+        help="comma-separated file or folder names to skip (added to .git, .venv, ...)",
+    )  # fmt: skip
     p.add_argument("--no-cache", action="store_true", help="do not read or write the scan cache")
     p.add_argument(
         "--no-save-run", action="store_true",
@@ -58,6 +62,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         ignore=args.ignore,
         target_version=args.target_version,
         cache=not args.no_cache,
+        exclude=args.exclude,
     )
     if args.format == "json":
         sys.stdout.write(format_json(result) + "\n")

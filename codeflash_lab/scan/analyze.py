@@ -44,33 +44,27 @@ def _suppressed(line_text: str, code: str, category: str) -> bool:
     return any(code.startswith(w) for w in wanted) or category.upper() in wanted
 
 
-def analyse_text(
+def _parse(source: str | bytes, path: str) -> ast.Module | RawError:
+    try:
+        return ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        msg = exc.msg or "invalid syntax"
+        if "unicode error" in msg or "encoding problem" in msg:
+            return (f"cannot decode: {msg}", 0, 0)
+        return (f"syntax error: {msg}", exc.lineno or 0, exc.offset or 0)
+    except (RecursionError, MemoryError):
+        return ("cannot parse: the code is nested too deeply", 0, 0)
+    except (ValueError, OverflowError) as exc:
+        return (f"cannot parse: {exc}", 0, 0)
+
+
+def _run_rules(
+    tree: ast.Module,
     text: str,
     path: str,
-    *,
-    data: bytes | None = None,
-    rules: Sequence[Rule] | None = None,
-    target_version: tuple[int, int] = (3, 11),
+    active: Sequence[Rule],
+    target_version: tuple[int, int],
 ) -> tuple[list[RawFinding], list[RawError]]:
-    """Run ``rules`` (default: all registered) over source ``text``.
-
-    Never raises for bad input: syntax errors, too-deep nesting and rule failures come
-    back as errors.
-    """
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        return [], [(f"syntax error: {exc.msg}", exc.lineno or 0, exc.offset or 0)]
-    except (RecursionError, MemoryError):
-        return [], [("cannot parse: the code is nested too deeply", 0, 0)]
-    except (ValueError, OverflowError) as exc:
-        return [], [(f"cannot parse: {exc}", 0, 0)]
-    raw = data if data is not None else text.encode("utf-8", "surrogatepass")
-    active = [
-        r for r in (rules if rules is not None else _rules()) if any(t in raw for t in r.tokens)
-    ]
-    if not active:
-        return [], []
     out: list[RawFinding] = []
     try:
         ctx = FileContext(tree, text, path, target_version)
@@ -94,11 +88,48 @@ def analyse_text(
     return out, []
 
 
+def _active(raw: bytes, rules: Sequence[Rule] | None) -> list[Rule]:
+    return [r for r in (rules if rules is not None else _rules()) if any(t in raw for t in r.tokens)]
+
+
+def analyse_text(
+    text: str,
+    path: str,
+    *,
+    rules: Sequence[Rule] | None = None,
+    target_version: tuple[int, int] = (3, 11),
+) -> tuple[list[RawFinding], list[RawError]]:
+    """Run ``rules`` (default: all registered) over source ``text``.
+
+    Never raises for bad input: syntax errors, too-deep nesting and rule failures come
+    back as errors.
+    """
+    tree = _parse(text, path)
+    if isinstance(tree, tuple):
+        return [], [tree]
+    active = _active(text.encode("utf-8", "surrogatepass"), rules)
+    if not active:
+        return [], []
+    return _run_rules(tree, text, path, active, target_version)
+
+
 def analyse_bytes(
     data: bytes, path: str, *, target_version: tuple[int, int] = (3, 11)
 ) -> tuple[list[RawFinding], list[RawError]]:
-    """Decode ``data`` (PEP 263) and analyse it with every registered rule."""
+    """Parse ``data`` (PEP 263 encodings) and analyse it with every registered rule."""
+    if b"\x00" in data:
+        return [], [("not scanned: the file contains NUL bytes", 0, 0)]
+    tree = _parse(data, path)
+    if isinstance(tree, tuple):
+        if tree[0].startswith("cannot decode"):
+            text = decode_source(data, path)
+            if isinstance(text, FileError):
+                return [], [(text.message, 0, 0)]
+        return [], [tree]
+    active = _active(data, None)
+    if not active:
+        return [], []
     text = decode_source(data, path)
     if isinstance(text, FileError):
         return [], [(text.message, 0, 0)]
-    return analyse_text(text, path, data=data, target_version=target_version)
+    return _run_rules(tree, text, path, active, target_version)

@@ -29,6 +29,12 @@ _SCOPE_KINDS = {
     ast.ClassDef: "class",
 }
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_BINDERS = frozenset({ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith})
+_LEAVES = frozenset(
+    cls
+    for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+    for cls in base.__subclasses__()
+)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -100,38 +106,49 @@ class FileContext:
     # -- indexing -------------------------------------------------------------------------
 
     def _index(self, tree: ast.Module) -> Scope:
+        # One iterative pre-order walk (source order). Singleton leaves such as
+        # ``Load`` or ``Add`` are skipped: they carry no position and no children.
         module = Scope(tree, "module", None)
         self.scopes.append(module)
         stack: list[tuple[ast.AST, Scope]] = [(tree, module)]
-        parent_map, scope_map = self.parent, self.scope_of
+        parent_map, scope_map, calls = self.parent, self.scope_of, self.calls
+        node_type, skip = ast.AST, _LEAVES
         while stack:
             node, scope = stack.pop()
+            ctype = type(node)
+            if node is not tree:
+                scope.nodes.append(node)
+            if ctype is ast.Call:
+                calls.append(node)  # type: ignore[arg-type]
+            elif ctype is ast.Import or ctype is ast.ImportFrom:
+                self.imports.add(node)  # type: ignore[arg-type]
+            elif ctype in _BINDERS:
+                self._binders.append((node, scope))
             inner = scope
-            kind = _SCOPE_KINDS.get(type(node))
+            kind = _SCOPE_KINDS.get(ctype)
             if kind is not None:
                 inner = Scope(node, kind, scope)
                 self.scopes.append(inner)
                 if kind != "lambda":
                     self.functions.setdefault(inner.name, []).append(inner)
-                if kind in ("async", "function"):
-                    self._binders.append((node, inner))
-            children = list(ast.iter_child_nodes(node))
+                    if kind != "class":
+                        self._binders.append((node, inner))
+            children: list[ast.AST] = []
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    children.extend(
+                        v for v in value if isinstance(v, node_type) and type(v) not in skip
+                    )
+                elif isinstance(value, node_type) and type(value) not in skip:
+                    children.append(value)
             for child in reversed(children):
                 parent_map[child] = node
                 child_scope = inner
                 if kind is not None and not _in_body(node, child):
                     child_scope = scope
                 scope_map[child] = child_scope
-                child_scope.nodes.append(child)
-                ctype = type(child)
-                if ctype is ast.Call:
-                    self.calls.append(child)  # type: ignore[arg-type]
-                elif ctype in (ast.Import, ast.ImportFrom):
-                    self.imports.add(child)  # type: ignore[arg-type]
-                elif ctype in (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith):
-                    self._binders.append((child, child_scope))
                 stack.append((child, child_scope))
-        self.calls.reverse()
         self._binders.sort(key=lambda item: (getattr(item[0], "lineno", 0), _is_def(item[0])))
         return module
 

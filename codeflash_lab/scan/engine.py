@@ -101,6 +101,7 @@ def scan_paths(
     target_version: str | tuple[int, int] | None = None,
     cache: bool = True,
     workers: int | None = None,
+    exclude: Sequence[str] = (),
 ) -> ScanResult:
     """Scan files and folders for asyncio antipatterns.
 
@@ -113,6 +114,8 @@ def scan_paths(
             the project (``.codeflash/setup.md``, then ``requires-python``).
         cache: reuse results of unchanged files (content hash) and store new ones.
         workers: processes to use (default: one per core).
+        exclude: extra file or folder names to skip while walking (added to the
+            project's ``exclude`` and the defaults such as ``.git`` and ``.venv``).
 
     Returns:
         A :class:`ScanResult`; unreadable or unparsable files are in ``errors``.
@@ -127,7 +130,7 @@ def scan_paths(
     config = load_config(Path(str_paths[0]))
     chosen = select_rules(list(select or config.select) or None, [*config.ignore, *(ignore or ())])
     target = _resolve_target(target_version, config.target_version)
-    files, walk_errors = collect_files(str_paths, exclude=config.exclude)
+    files, walk_errors = collect_files(str_paths, exclude=[*config.exclude, *exclude])
     store = ScanCache(rule_set_id(all_rules())) if cache else None
     results: list[FileResult] = []
     jobs: list[tuple[str, bytes | None]] = []

@@ -102,7 +102,7 @@ async def path_arithmetic(root: Path) -> str:
 
 
 async def offloaded_glob(folder: Path) -> list[Path]:
-    return await asyncio.to_thread(list, folder.glob("*.json"))
+    return await asyncio.to_thread(list, folder.glob("*.json"))  # linter-false-positive: the iterator is consumed in the worker thread (ruff#28040)
 
 
 def sync_loader(path: str) -> str:
@@ -119,3 +119,11 @@ async def io_in_memory() -> str:
     buf = io.StringIO()
     buf.write("x")
     return buf.getvalue()
+
+
+async def glob_on_the_loop(folder: Path) -> list[str]:
+    return [p.name for p in folder.glob("*.json")]  # expect: CFL103
+
+
+async def walk_on_the_loop(root: str) -> int:
+    return sum(len(files) for _, _, files in os.walk(root))  # expect: CFL103

@@ -169,8 +169,16 @@ _PATH_IO = frozenset(
         "readlink",
         "owner",
         "group",
+        "glob",
+        "rglob",
+        "iterdir",
+        "walk",
     ]
 )
+#: Lazy iterators: the file-system work happens where they are consumed, so passing
+#: one to ``asyncio.to_thread`` moves the blocking part off the loop.
+_LAZY = frozenset({"glob", "rglob", "iterdir", "walk", "scandir", "iglob"})
+_OFFLOADERS = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"})
 
 #: receiver type -> (family, blocking methods; ``None`` = every method).
 METHODS: dict[str, tuple[str, frozenset[str] | None]] = {
@@ -252,6 +260,23 @@ def _classify(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
     return None
 
 
+def _is_lazy(call: ast.Call) -> bool:
+    f = call.func
+    return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) in _LAZY
+
+
+def _offloaded_argument(ctx: FileContext, call: ast.Call) -> bool:
+    """True when ``call`` is (inside) an argument of ``to_thread``/``run_in_executor``."""
+    for anc in ctx.ancestors(call):
+        if isinstance(anc, ast.Call) and anc is not call:
+            f = anc.func
+            if ctx.qualname(f) in _OFFLOADERS or (
+                isinstance(f, ast.Attribute) and f.attr == "run_in_executor"
+            ):
+                return True
+    return False
+
+
 def blocking_calls(ctx: FileContext) -> list[tuple[str, ast.Call, str]]:
     """Every blocking call on the event loop in ``ctx``: ``(family, call, shown name)``.
 
@@ -265,7 +290,7 @@ def blocking_calls(ctx: FileContext) -> list[tuple[str, ast.Call, str]]:
             if not c.in_async(call) or c.is_awaited(call):
                 continue
             found = _classify(c, call)
-            if found is not None:
+            if found is not None and not (_is_lazy(call) and _offloaded_argument(c, call)):
                 out.append((found[0], call, found[1]))
         return out
 

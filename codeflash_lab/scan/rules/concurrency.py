@@ -204,7 +204,7 @@ def loop_hits(ctx: FileContext) -> list[tuple[ast.AST, Hit]]:
     def compute(c: FileContext) -> list[tuple[ast.AST, Hit]]:
         out: list[tuple[ast.AST, Hit]] = []
         for scope in c.scopes:
-            if not scope.is_async or b"await" not in c.source.encode("utf-8", "ignore"):
+            if not scope.is_async:
                 continue
             for node in scope.nodes:
                 hit: Hit | None = None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from codeflash_lab.bench.drivers import arrival_offsets_ns, run_closed, run_open
+from codeflash_lab.bench.drivers import run_closed
+from codeflash_lab.bench.openloop import arrival_offsets_ns, run_open
 
 
 async def noop() -> None:

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from codeflash_lab.bench.checks import STALL_MS, run_warnings
-from codeflash_lab.bench.drivers import OpFactory, RawRun, run_closed, run_open
+from codeflash_lab.bench.drivers import OpFactory, RawRun, run_closed
 from codeflash_lab.bench.model import BenchConfig, Run
+from codeflash_lab.bench.openloop import run_open
 from codeflash_lab.bench.stats import summarize_latencies
 from codeflash_lab.bench.system import cpu_shares, nest_asyncio_applied, take_cpu_sample
 from codeflash_lab.errors import MeasurementError, TargetError

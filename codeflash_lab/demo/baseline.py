@@ -98,7 +98,7 @@ def measure_baseline(ctx: DemoContext) -> dict[str, Any]:
     s = ctx.settings
     ctx.say(
         f"[baseline] Methodology locked ({locked.id}): closed loop, concurrency="
-        f"{s.concurrency}, {s.runs} runs x {s.run_s:g} s per side, fresh process per run"
+        f"{s.concurrency}, {s.runs} runs x {s.run_s:g} s per side, fresh {s.isolation} per run"
     )
     result = bench(
         target,

@@ -43,15 +43,16 @@ def measure_pair(ctx: DemoContext, base_url: str, head_url: str, endpoint: str) 
     from codeflash_lab.bench import Measurable, compare
 
     label = endpoint_label(endpoint)
-    a = dataclasses.replace(Measurable.of(base_url + endpoint), label=f"{label} before")
-    b = dataclasses.replace(Measurable.of(head_url + endpoint), label=f"{label} after")
+    # Arm A carries the plain label: the methodology id (locked at baseline) is derived from it.
+    a = dataclasses.replace(Measurable.of(base_url + endpoint), label=label)
+    b = dataclasses.replace(Measurable.of(head_url + endpoint), label=f"{label} (after)")
     s = ctx.settings
     return compare(
         a,
         b,
         config=ctx.bench_config(),
         runs=s.runs,
-        max_runs=s.runs + (2 if s.name == "full" else 1),
+        max_runs=s.runs + 1,
         labels=("before", "after"),
         project=ctx.demo.project,
         target_name=label,
@@ -106,6 +107,7 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
             ctx.say(benchmarking_line(number, ctx.settings.concurrency))
             result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
             numbers, verdict = _numbers(result), result.verdict
+            ctx.say(f"[experiment {number}] Harness: {verdict} ({result.reason})")
             confirmed = _confirmed(verdict)
             decision = decide(
                 tests_failed=0,
@@ -122,6 +124,7 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
                 ctx.say(f"[experiment {number}] Small change ({decision.reason}); re-running")
                 again = measure_pair(ctx, base.url, candidate.url, item.endpoint)
                 numbers, verdict = _numbers(again), again.verdict
+                ctx.say(f"[experiment {number}] Harness: {verdict} ({again.reason})")
                 # A second run that still cannot tell the change from noise counts as noise.
                 confirmed = verdict == "KEEP"
             elif decision.verdict == TRADEOFF:

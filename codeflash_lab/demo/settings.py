@@ -22,8 +22,9 @@ class DemoSettings:
         sweep: concurrency levels of the throughput-scaling curve.
         profile_calls: calls of each scenario under yappi and under debug mode.
         exercises: the experiments to run, by name (``None``: all of them, in order).
-        isolation: how each benchmark run is isolated: ``"process"`` (a fresh process per
-            run, the harness's default) or ``"loop"`` (a fresh event loop, cheaper).
+        isolation: how each benchmark run is isolated: ``"loop"`` (a fresh event loop per
+            run; the servers under test are separate processes anyway) or ``"process"``
+            (a fresh client process per run, slower to start).
     """
 
     name: str
@@ -35,7 +36,7 @@ class DemoSettings:
     sweep: tuple[int, ...]
     profile_calls: int
     exercises: tuple[str, ...] | None = None
-    isolation: str = "process"
+    isolation: str = "loop"
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -76,6 +77,7 @@ DEMO_FULL = DemoSettings(
     concurrency=8,
     sweep=(1, 2, 4, 8, 16),
     profile_calls=5,
+    isolation="loop",
 )
 """``make demo``: about two minutes on a 2-core machine."""
 

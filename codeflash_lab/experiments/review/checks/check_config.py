@@ -77,25 +77,42 @@ def _is_definition(path: str, text: str, name: str) -> bool:
     )
 
 
-def _occurrences(ctx: ReviewContext, name: str) -> list[tuple[str, int, str]] | None:
-    """``(path, line, text)`` of every whole-word match at head; ``None`` when unreadable."""
-    try:
-        out = run_git(
-            ["grep", "-n", "-w", "-F", "-I", "-e", name, ctx.diff.head_sha, "--"],
-            ctx.repo,
-            check=False,
-        )
-    except UnicodeDecodeError:  # a matching file is not UTF-8 text: no safe verdict
-        return None
+_WORD = re.compile(r"\w+")
+_BATCH = 200
+
+
+def _occurrences(
+    ctx: ReviewContext, names: list[str]
+) -> dict[str, list[tuple[str, int, str]] | None]:
+    """Per name, ``(path, line, text)`` of its whole-word matches at head.
+
+    One ``git grep`` per batch of names; a batch whose output is not UTF-8 text
+    gives ``None`` for its names (no safe verdict).
+    """
+    found: dict[str, list[tuple[str, int, str]] | None] = {n: [] for n in names}
     prefix = f"{ctx.diff.head_sha}:"
-    found = []
-    for raw in out.splitlines():
-        if not raw.startswith(prefix):
+    for start in range(0, len(names), _BATCH):
+        batch = names[start : start + _BATCH]
+        args = ["grep", "-n", "-w", "-F", "-I"]
+        for name in batch:
+            args += ["-e", name]
+        try:
+            out = run_git([*args, ctx.diff.head_sha, "--"], ctx.repo, check=False)
+        except UnicodeDecodeError:
+            found.update(dict.fromkeys(batch))
             continue
-        path, _, rest = raw[len(prefix) :].partition(":")
-        num, _, text = rest.partition(":")
-        if num.isdigit():
-            found.append((path, int(num), text))
+        wanted = set(batch)
+        for raw in out.splitlines():
+            if not raw.startswith(prefix):
+                continue
+            path, _, rest = raw[len(prefix) :].partition(":")
+            num, _, text = rest.partition(":")
+            if not num.isdigit():
+                continue
+            for word in set(_WORD.findall(text)) & wanted:
+                hits = found[word]
+                if hits is not None:
+                    hits.append((path, int(num), text))
     return found
 
 
@@ -121,10 +138,11 @@ def check_config(ctx: ReviewContext) -> list[ReviewFinding]:
         for use in removed_setting_names(tree, removed, changed.old_path):
             uses.setdefault(use.name, use)
     findings: list[ReviewFinding] = []
+    everywhere = _occurrences(ctx, sorted(uses))
     for name, use in sorted(uses.items()):
         definitions: list[tuple[str, int]] = []
         readers = 0
-        occurrences = _occurrences(ctx, name)
+        occurrences = everywhere.get(name)
         if occurrences is None:
             continue
         for path, line, text in occurrences:

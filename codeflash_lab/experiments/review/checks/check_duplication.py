@@ -11,6 +11,7 @@ import difflib
 import re
 from pathlib import PurePosixPath
 
+from codeflash_lab._git import run_git
 from codeflash_lab.experiments.review.context import FunctionSpan, ReviewContext, functions_in
 from codeflash_lab.experiments.review.model import ReviewFinding
 
@@ -121,6 +122,34 @@ def _twin_match(
     return (score, False) if score >= SIMILARITY else None
 
 
+def _neighbours_defining(ctx: ReviewContext, per_file: dict[str, list[FunctionSpan]]) -> list[str]:
+    """Unchanged sibling modules with a ``def`` whose name holds a new async function's name."""
+    names = {
+        re.escape(_strip_name(fn.name))
+        for fns in per_file.values()
+        for fn in fns
+        if fn.is_async and len(_strip_name(fn.name)) > 1
+    }
+    paths = [p for p in ctx.neighbour_python_files() if p not in per_file]
+    if not names or not paths:
+        return []
+    pattern = (
+        r"def[[:space:]]+(async_|aio_)?("
+        + "|".join(sorted(names))
+        + r")_?(async|aio|Async)?[[:space:]]*\("
+    )
+    try:
+        out = run_git(
+            ["grep", "-l", "-E", "-I", "-e", pattern, ctx.diff.head_sha, "--", *paths],
+            ctx.repo,
+            check=False,
+        )
+    except UnicodeDecodeError:
+        return paths
+    prefix = f"{ctx.diff.head_sha}:"
+    return [line[len(prefix) :] for line in out.splitlines() if line.startswith(prefix)]
+
+
 def check_duplication(ctx: ReviewContext) -> list[ReviewFinding]:
     """Flag added async functions that have a sync twin in the changed files.
 
@@ -142,9 +171,7 @@ def check_duplication(ctx: ReviewContext) -> list[ReviewFinding]:
         fns = functions_in(tree)
         per_file[changed.path] = fns
         sync_defs += [(changed.path, fn) for fn in fns if not fn.is_async]
-    for path in ctx.neighbour_python_files():
-        if path in per_file:
-            continue
+    for path in _neighbours_defining(ctx, per_file):
         near = ctx.tree("head", path)
         if near is not None:
             sync_defs += [(path, fn) for fn in functions_in(near) if not fn.is_async]

@@ -8,7 +8,13 @@ import sysconfig
 import types
 from functools import cache
 
-__all__ = ["StackEntry", "is_library_path", "sample_stack", "user_frame"]
+__all__ = [
+    "StackEntry",
+    "in_debug_bookkeeping",
+    "is_library_path",
+    "sample_stack",
+    "user_frame",
+]
 
 #: One frame of a stack sample: (file path, line number, function name).
 StackEntry = tuple[str, int, str]
@@ -71,3 +77,15 @@ def user_frame(stack: tuple[StackEntry, ...]) -> StackEntry | None:
         if not is_library_path(entry[0]):
             return entry
     return stack[-1] if stack else None
+
+
+def in_debug_bookkeeping(stack: tuple[StackEntry, ...]) -> bool:
+    """True when the sample landed in asyncio debug mode's own traceback capture.
+
+    Debug mode records where every handle, future and task was created; on a cold or
+    busy process that bookkeeping alone can exceed a 20 ms threshold. Such a callback
+    measures the instrument, not the program.
+    """
+    return any(
+        path.endswith(os.path.join("asyncio", "format_helpers.py")) for path, _l, _n in stack
+    )

@@ -69,3 +69,22 @@ def test_renderings() -> None:
     assert "- **warning** `app.py:12` [resources] session <leak>" in result.to_markdown()
     assert "No open findings." in _result().to_markdown()
     assert "No open findings." in _result()._repr_html_()
+
+
+def test_review_package_exports_are_sorted_and_import_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    import codeflash_lab.experiments.review as pkg
+
+    def order(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert list(pkg.__all__) == sorted(pkg.__all__, key=order)
+    assert all(hasattr(pkg, name) for name in pkg.__all__)
+    code = (
+        "import sys, codeflash_lab.experiments.review, codeflash_lab.cli.review_cmds\n"
+        "print(','.join(m for m in ('matplotlib', 'pandas', 'coverage') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,11 +1,8 @@
-"""Runs in fresh loops and processes, series with Ctrl-C, workspace saving and the lock."""
+"""Series of runs: bad targets, HTTP errors, Ctrl-C, workspace saving and the lock."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -32,24 +29,6 @@ def server() -> Iterator[LoopbackServer]:
     srv.stop()
 
 
-def test_object_target_runs_in_a_fresh_loop_even_inside_a_running_loop() -> None:
-    loops: set[int] = set()
-
-    async def op() -> None:
-        loops.add(id(asyncio.get_running_loop()))
-        await asyncio.sleep(0)
-
-    async def notebook_cell() -> tuple[object, int]:
-        result = bench(op, config=QUICK, runs=2, progress=False)
-        return result, id(asyncio.get_running_loop())
-
-    result, caller_loop = asyncio.run(notebook_cell())
-    assert len(result.runs) == 2  # type: ignore[attr-defined]
-    assert result.runs[0].isolation == "loop"  # type: ignore[attr-defined]
-    assert caller_loop not in loops
-    assert len(loops) == 2  # one fresh loop per run
-
-
 def test_abench_does_not_block_the_callers_loop() -> None:
     async def main() -> int:
         ticks = 0
@@ -68,31 +47,10 @@ def test_abench_does_not_block_the_callers_loop() -> None:
     assert asyncio.run(main()) >= 5
 
 
-@pytest.mark.slow
-def test_spec_target_runs_in_a_fresh_process(tmp_path: Path) -> None:
-    (tmp_path / "work_proc.py").write_text(
-        "import asyncio, os\nPIDS = set()\nasync def op(ms):\n    await asyncio.sleep(ms / 1000)\n"
-    )
-    result = bench("work_proc.py:op", 1, config=QUICK, runs=2, cwd=tmp_path, progress=False)
-    assert [r.isolation for r in result.runs] == ["process", "process"]
-    assert result.ops > 0
-    doc = result.to_dict()
-    for key in ("target", "mode", "concurrency", "ops", "errors", "throughput_ops_s", "runs"):
-        assert key in doc
-    assert set(doc["latency_ms"]) == {"p50", "p90", "p99", "p999", "max", "mean"}
-    assert doc["environment"]["nproc"] >= 1
-
-
 def test_unimportable_target_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(TargetError, match="cannot import 'no_such_mod_q'") as info:
         bench("no_such_mod_q:op", config=QUICK, runs=1, cwd=tmp_path, progress=False)
     assert "\n" not in str(info.value)
-
-
-def test_unimportable_target_in_a_fresh_process(tmp_path: Path) -> None:
-    (tmp_path / "broken_mod.py").write_text("import not_installed_anywhere\n")
-    with pytest.raises(TargetError, match=r"broken_mod\.py:op"):
-        bench("broken_mod.py:op", config=QUICK, runs=1, cwd=tmp_path, progress=False)
 
 
 def test_raising_target_is_counted_and_reported() -> None:
@@ -179,37 +137,6 @@ def test_results_are_saved_and_the_lock_is_checked(tmp_path: Path) -> None:
     lock_methodology(ws, Methodology(target="work_ws.py:op", concurrency=50))
     with pytest.raises(MethodologyError, match="concurrency"):
         bench("work_ws.py:op", config=QUICK, runs=1, project=tmp_path, progress=False)
-
-
-def test_importing_bench_does_not_apply_nest_asyncio() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c",
-         "import asyncio, codeflash_lab.bench; print(asyncio.Task.__module__)"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    assert out == "_asyncio"
-
-
-@pytest.mark.slow
-def test_apply_nest_asyncio_is_opt_in_and_flags_later_runs(tmp_path: Path) -> None:
-    script = (
-        "import asyncio, json\n"
-        "from codeflash_lab.bench import BenchConfig, bench\n"
-        "from codeflash_lab.bench.nesting import apply_nest_asyncio\n"
-        "async def op():\n    await asyncio.sleep(0)\n"
-        "cfg = BenchConfig(min_run_s=0.05, warmup_s=0)\n"
-        "before = [w.code for w in bench(op, config=cfg, runs=1, progress=False).warnings]\n"
-        "first, again = apply_nest_asyncio(asyncio.new_event_loop()), apply_nest_asyncio()\n"
-        "after = [w.code for w in bench(op, config=cfg, runs=1, progress=False).warnings]\n"
-        "print(json.dumps([before, first, again, after]))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
-    ).stdout
-    before, first, again, after = json.loads(out.strip().splitlines()[-1])
-    assert "nest-asyncio-applied" not in before
-    assert (first, again) == (True, False)
-    assert "nest-asyncio-applied" in after
 
 
 def test_loop_stalls_are_seen_by_the_lag_monitor() -> None:

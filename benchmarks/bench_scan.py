@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import os
 import shutil
 import site
@@ -33,10 +34,8 @@ def parse_all(files: list[str]) -> float:
     for path in files:
         data = read_file(path)
         if isinstance(data, bytes):
-            try:
+            with contextlib.suppress(SyntaxError, ValueError, RecursionError, MemoryError):
                 ast.parse(data, filename=path)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                pass
     return time.perf_counter() - start
 
 

@@ -134,6 +134,7 @@ def main(folder: Path) -> int:
     print(f"blocking/dangling findings ruff does not report: {len(extra - ruff)}")
     return 0 if not missed and worst >= 0.9 else 1
 
+
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "scan_cases"
     raise SystemExit(main(target))

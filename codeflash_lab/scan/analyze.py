@@ -89,7 +89,9 @@ def _run_rules(
 
 
 def _active(raw: bytes, rules: Sequence[Rule] | None) -> list[Rule]:
-    return [r for r in (rules if rules is not None else _rules()) if any(t in raw for t in r.tokens)]
+    return [
+        r for r in (rules if rules is not None else _rules()) if any(t in raw for t in r.tokens)
+    ]
 
 
 def analyse_text(

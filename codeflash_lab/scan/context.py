@@ -179,9 +179,9 @@ class FileContext:
     def _assign(self, target: ast.AST, t: str | None, value: ast.AST | None, scope: Scope) -> None:
         if isinstance(target, ast.Tuple) and isinstance(value, ast.Await):
             name = self.qualname(value.value.func) if isinstance(value.value, ast.Call) else None
-            if name in ("asyncio.open_connection", "asyncio.open_unix_connection"):
-                if len(target.elts) == 2:
-                    self._assign(target.elts[1], "asyncio.StreamWriter", None, scope)
+            opener = name in ("asyncio.open_connection", "asyncio.open_unix_connection")
+            if opener and len(target.elts) == 2:
+                self._assign(target.elts[1], "asyncio.StreamWriter", None, scope)
             return
         if isinstance(target, ast.Name):
             if t is not None:
@@ -245,9 +245,12 @@ class FileContext:
             return "pathlib.Path" if self.type_of(expr.value, scope) == "pathlib.Path" else None
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
             func_scope = self.function_scope(scope)
-            if func_scope is not None and func_scope.cls is not None:
-                if expr.value.id == func_scope.self_name:
-                    return func_scope.cls.attrs.get(expr.attr)
+            if (
+                func_scope is not None
+                and func_scope.cls is not None
+                and expr.value.id == func_scope.self_name
+            ):
+                return func_scope.cls.attrs.get(expr.attr)
         return None
 
     def function_scope(self, scope: Scope) -> Scope | None:
@@ -288,12 +291,11 @@ class FileContext:
         child = node
         for anc in self.ancestors(node):
             if isinstance(anc, LOOPS):
-                if child not in anc.orelse and child is not getattr(anc, "iter", None):
-                    if child is not getattr(anc, "test", None):
-                        out.append(anc)
-            elif isinstance(anc, COMPREHENSIONS):
-                if child is not anc.generators[0]:
+                header = (getattr(anc, "iter", None), getattr(anc, "test", None))
+                if child not in anc.orelse and not any(child is h for h in header):
                     out.append(anc)
+            elif isinstance(anc, COMPREHENSIONS) and child is not anc.generators[0]:
+                out.append(anc)
             child = anc
         return out
 

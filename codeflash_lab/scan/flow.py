@@ -177,9 +177,7 @@ def writes(stmt: ast.AST, *, names_only: bool = False) -> set[str]:
     if isinstance(stmt, ast.Assign):
         for t in stmt.targets:
             _targets(t, out, names_only)
-    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign) or isinstance(
-        stmt, ast.For | ast.AsyncFor
-    ):
+    elif isinstance(stmt, (ast.AugAssign | ast.AnnAssign, ast.For | ast.AsyncFor)):
         _targets(stmt.target, out, names_only)
     elif isinstance(stmt, ast.With | ast.AsyncWith):
         for item in stmt.items:

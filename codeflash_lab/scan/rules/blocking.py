@@ -178,7 +178,9 @@ _PATH_IO = frozenset(
 #: Lazy iterators: the file-system work happens where they are consumed, so passing
 #: one to ``asyncio.to_thread`` moves the blocking part off the loop.
 _LAZY = frozenset({"glob", "rglob", "iterdir", "walk", "scandir", "iglob"})
-_OFFLOADERS = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"})
+_OFFLOADERS = frozenset(
+    {"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"}
+)
 
 #: receiver type -> (family, blocking methods; ``None`` = every method).
 METHODS: dict[str, tuple[str, frozenset[str] | None]] = {

@@ -85,9 +85,12 @@ def _carried(body: list[ast.stmt]) -> set[str]:
                 for n in writes(node, names_only=True):
                     if n not in first_write or end < first_write[n]:
                         first_write[n] = end
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                if node.id not in first_read or pos < first_read[node.id]:
-                    first_read[node.id] = pos
+            elif (
+                isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Load)
+                and (node.id not in first_read or pos < first_read[node.id])
+            ):
+                first_read[node.id] = pos
     return {n for n, w in first_write.items() if n in first_read and first_read[n] < w}
 
 
@@ -108,9 +111,13 @@ def _round_trips(ctx: FileContext, loop: ast.AST) -> list[tuple[ast.AST, ast.Cal
                 continue
             for item in node.items:
                 expr = item.context_expr
-                if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
-                    if expr.func.attr in _HTTP_VERBS and round_trip(ctx, expr) is not None:
-                        out.append((expr, expr))
+                if (
+                    isinstance(expr, ast.Call)
+                    and isinstance(expr.func, ast.Attribute)
+                    and expr.func.attr in _HTTP_VERBS
+                    and round_trip(ctx, expr) is not None
+                ):
+                    out.append((expr, expr))
     out.sort(key=lambda p: (p[0].lineno, p[0].col_offset))  # type: ignore[attr-defined]
     return out
 
@@ -150,9 +157,12 @@ def _check_for(ctx: FileContext, loop: ast.For) -> Hit | None:
         if isinstance(parent, ast.Assign) and writes(parent) & carried:
             continue
         func = call.func
-        if is_ordered_receiver(ctx, call) and isinstance(func, ast.Attribute):
-            if not reads(func.value) & derived:
-                continue
+        if (
+            is_ordered_receiver(ctx, call)
+            and isinstance(func, ast.Attribute)
+            and not reads(func.value) & derived
+        ):
+            continue
         return Hit(node)
     return None
 
@@ -164,13 +174,16 @@ def _check_while(ctx: FileContext, loop: ast.While) -> Hit | None:
         return None
     popped: set[str] = set()
     for node in _stmts_in(loop):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if getattr(node.func.value, "id", None) == work:
-                if node.func.attr in ("append", "extend", "add", "appendleft", "insert", "update"):
-                    return None
-                parent = ctx.parent.get(node)
-                if node.func.attr in ("pop", "popleft") and isinstance(parent, ast.Assign):
-                    popped |= writes(parent)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and getattr(node.func.value, "id", None) == work
+        ):
+            if node.func.attr in ("append", "extend", "add", "appendleft", "insert", "update"):
+                return None
+            parent = ctx.parent.get(node)
+            if node.func.attr in ("pop", "popleft") and isinstance(parent, ast.Assign):
+                popped |= writes(parent)
     if not popped:
         return None
     derived = _derived(loop.body, popped)

@@ -131,14 +131,19 @@ def _stored(ctx: FileContext, call: ast.Call) -> bool:
         for n in ast.walk(scope.node):
             if isinstance(n, ast.Global | ast.Nonlocal) and names & set(n.names):
                 return True
-            if isinstance(n, ast.Return | ast.Yield) and n.value is not None:
-                if isinstance(n.value, ast.Name) and n.value.id in names:
-                    return True
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name):
-                if n.value.id in names and any(
-                    isinstance(t, ast.Attribute | ast.Subscript) for t in n.targets
-                ):
-                    return True
+            if (
+                isinstance(n, ast.Return | ast.Yield)
+                and isinstance(n.value, ast.Name)
+                and n.value.id in names
+            ):
+                return True
+            if (
+                isinstance(n, ast.Assign)
+                and isinstance(n.value, ast.Name)
+                and n.value.id in names
+                and any(isinstance(t, ast.Attribute | ast.Subscript) for t in n.targets)
+            ):
+                return True
     if isinstance(parent, ast.Return | ast.Yield):
         return True
     if isinstance(parent, ast.withitem):
@@ -309,13 +314,16 @@ def _is_stream_writer(ctx: FileContext, call: ast.Call, expr: ast.AST) -> bool:
     if not streamy or not isinstance(expr, ast.Name):
         return False
     for loop in ctx.enclosing_loops(call):
-        if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name):
-            if loop.target.id == expr.id:
-                it = loop.iter
-                if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute):
-                    it = it.func.value
-                src = (dotted(it) or "").lower()
-                return bool(_COLLECTION_NAME.search(src) or "writer" in src)
+        if (
+            isinstance(loop, ast.For)
+            and isinstance(loop.target, ast.Name)
+            and loop.target.id == expr.id
+        ):
+            it = loop.iter
+            if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute):
+                it = it.func.value
+            src = (dotted(it) or "").lower()
+            return bool(_COLLECTION_NAME.search(src) or "writer" in src)
     return last == "w" and streamy
 
 
@@ -332,9 +340,13 @@ def _drained_after(ctx: FileContext, scope: Scope, call: ast.Call, key: str) -> 
     loops = ctx.enclosing_loops(call)
     for loop in loops:  # a drain earlier in the same loop body runs after the next write
         for node in ast.walk(loop):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                if node.func.attr == "drain" and isinstance(ctx.parent.get(node), ast.Await):
-                    return True
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "drain"
+                and isinstance(ctx.parent.get(node), ast.Await)
+            ):
+                return True
     return False
 
 

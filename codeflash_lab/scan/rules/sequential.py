@@ -75,7 +75,7 @@ def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call
     """True when ``call`` must stay after the calls already in ``run``."""
     recv = _receiver(call)
     new_args = _arg_keys(call)
-    for _, prev, discarded in run:
+    for _, prev, _discarded in run:
         prev_recv = _receiver(prev)
         if recv is not None and recv == prev_recv:
             if is_ordered_receiver(ctx, call) or is_ordered_receiver(ctx, prev):
@@ -92,10 +92,8 @@ def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call
             and (recv == prev_recv or recv is None or prev_recv is None)
         ):
             return True
-    last_discarded = run[-1][2]
-    if last_discarded and not call.args and not call.keywords:
-        return True  # a side effect followed by a call that reads hidden state
-    return False
+    # a side effect followed by a call without arguments: it likely reads hidden state
+    return run[-1][2] and not call.args and not call.keywords
 
 
 def _stmt_awaits(ctx: FileContext, stmt: ast.stmt) -> tuple[list[tuple[ast.Await, ast.Call]], bool]:

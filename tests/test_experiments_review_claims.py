@@ -123,3 +123,16 @@ def test_commit_amended_after_recording_is_an_error(git_repo: Path) -> None:
     (f,) = _claims(git_repo)
     assert f.severity == "error"
     assert "not in the history of the reviewed head" in f.message
+
+
+def test_keep_recorded_over_a_discard_verdict_is_a_warning(git_repo: Path) -> None:
+    sha = _keep(git_repo)
+    save(
+        git_repo,
+        "compare",
+        compare_run(TARGET, a_p50=310, b_p50=850, a_tp=160, b_tp=58, verdict="DISCARD"),
+    )
+    results_row(git_repo, sha, TARGET, before=310, after=850, tp_before=160, tp_after=58)
+    (f,) = _claims(git_repo)
+    assert f.severity == "warning"
+    assert "verdict was DISCARD" in f.message

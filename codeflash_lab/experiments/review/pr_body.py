@@ -73,6 +73,9 @@ def _verdict_text(run: dict[str, Any]) -> str:
         ci = c.get("ci")
         if isinstance(ci, list | tuple) and len(ci) == 2:
             bits.append(f"95% CI [{float(ci[0]):.3f}, {float(ci[1]):.3f}]")
+        elif c.get("min_ratio") is not None and c.get("max_ratio") is not None:
+            lo, hi = float(c["min_ratio"]), float(c["max_ratio"])
+            bits.append(f"per-round range [{lo:.3f}, {hi:.3f}]")
         if c.get("mwu_p") is not None:
             bits.append(f"Mann-Whitney p={float(c['mwu_p']):.3g}")
         if bits:

@@ -45,8 +45,8 @@ def check_claims(ctx: ReviewContext) -> list[ReviewFinding]:
 
     Returns:
         An error per KEEP row whose commit is missing or whose numbers or
-        methodology no saved ``compare``/``bench`` run backs; an info line for
-        lesser remarks (a saved verdict other than KEEP).
+        methodology no saved ``compare``/``bench`` run backs; a warning when the
+        saved verdict was DISCARD and an info line for other remarks.
     """
     ws = ctx.workspace
     if not ws.results_tsv.exists():
@@ -114,7 +114,7 @@ def check_claims(ctx: ReviewContext) -> list[ReviewFinding]:
             findings.append(
                 ReviewFinding(
                     CHECK,
-                    "info",
+                    "warning" if "DISCARD" in note else "info",
                     rel,
                     line,
                     f"{label}: {note}",

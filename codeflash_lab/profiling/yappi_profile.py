@@ -1,0 +1,401 @@
+"""yappi WALL-clock profile of a callable, a target or a block, one row per function/coroutine.
+
+yappi slows an op-heavy loop about 9x (5.5-15x measured on a 2-vCPU machine), so a
+profile is always its own pass: its times show where wall time goes, never how fast.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from codeflash_lab.errors import ProfilingError
+from codeflash_lab.profiling._render import html_table, text_table
+from codeflash_lab.profiling._stack import is_library_path
+from codeflash_lab.profiling._sync import run_sync
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "OWN_PASS_NOTE",
+    "ProfileResult",
+    "ProfileRow",
+    "Profiler",
+    "profile_block",
+    "profile_callable",
+    "profile_target",
+    "reading_for",
+]
+
+OWN_PASS_NOTE = (
+    "profiled in its own pass (yappi WALL clock, about 9x overhead): use it to see where "
+    "time goes, never as a timing; benchmarks run without the profiler"
+)
+
+#: A row counts as "high ttot" from this share of the profiled wall time on.
+HIGH_SHARE = 0.10
+
+
+def reading_for(ttot: float, tsub: float, wall: float) -> str:
+    """The workflow's reading of one row.
+
+    High total time with little of it spent in the function's own body means it waits
+    on something slow (an await or a callee); a large own time means the function itself
+    is slow (CPU work or a blocking call inside it).
+
+    Args:
+        ttot: total wall time in the function, callees included (s).
+        tsub: own wall time, callees excluded (s).
+        wall: wall time of the whole profile (s).
+
+    Returns:
+        ``"awaits something slow"``, ``"itself slow"``, ``"both"`` or ``""`` (not significant).
+    """
+    if wall <= 0 or ttot < HIGH_SHARE * wall:
+        return ""
+    if tsub >= HIGH_SHARE * wall and tsub >= 0.5 * ttot:
+        return "itself slow"
+    if tsub < 0.2 * ttot:
+        return "awaits something slow"
+    return "both"
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """One function or coroutine in the profile.
+
+    Attributes:
+        name: qualified name (``Class.method`` or ``function``).
+        path: source file.
+        line: first line of the definition.
+        ncall: calls (a coroutine counts once per call, not per resumption).
+        ttot_s: total wall time including callees and awaits.
+        tsub_s: own wall time excluding callees.
+        reading: see :func:`reading_for`.
+    """
+
+    name: str
+    path: str
+    line: int
+    ncall: int
+    ttot_s: float
+    tsub_s: float
+    reading: str = ""
+
+    @property
+    def where(self) -> str:
+        """``path:line``."""
+        return f"{self.path}:{self.line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "name": self.name,
+            "path": self.path,
+            "line": self.line,
+            "where": self.where,
+            "ncall": self.ncall,
+            "ttot_s": self.ttot_s,
+            "tsub_s": self.tsub_s,
+            "reading": self.reading,
+        }
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    """A WALL-clock profile: rows sorted by total time, and what happened while taking it.
+
+    Attributes:
+        rows: the functions/coroutines, highest ``ttot`` first.
+        wall_s: wall time of the profiled run.
+        target: what was profiled.
+        calls: how many times the target was awaited.
+        error: the exception that ended the target early (the partial profile is kept).
+        note: the own-pass warning (:data:`OWN_PASS_NOTE`).
+        hidden_rows: rows left out (library code, or beyond ``top``).
+    """
+
+    rows: tuple[ProfileRow, ...]
+    wall_s: float
+    target: str = ""
+    calls: int = 0
+    error: str | None = None
+    note: str = OWN_PASS_NOTE
+    hidden_rows: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    def row(self, name: str) -> ProfileRow:
+        """The first row whose name is ``name`` or ends with ``.name``.
+
+        Raises:
+            KeyError: no such row.
+        """
+        for r in self.rows:
+            if r.name == name or r.name.endswith("." + name):
+                return r
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (saved as a ``profile`` run)."""
+        return {
+            "target": self.target,
+            "clock": "wall",
+            "wall_s": self.wall_s,
+            "calls": self.calls,
+            "error": self.error,
+            "note": self.note,
+            "notes": list(self.notes),
+            "hidden_rows": self.hidden_rows,
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per function: name, where, ncall, ttot_s, tsub_s, reading."""
+        import pandas as pd
+
+        cols = ["name", "where", "ncall", "ttot_s", "tsub_s", "reading"]
+        return pd.DataFrame([{c: getattr(r, c) for c in cols} for r in self.rows], columns=cols)
+
+    def _table(self) -> tuple[list[str], list[list[Any]]]:
+        headers = ["name", "file:line", "ncall", "ttot_s", "tsub_s", "reading"]
+        rows = [[r.name, r.where, r.ncall, r.ttot_s, r.tsub_s, r.reading] for r in self.rows]
+        return headers, rows
+
+    def _headline(self) -> str:
+        head = f"yappi WALL profile of {self.target or 'block'}: {self.wall_s:.3f} s"
+        if self.calls:
+            head += f", {self.calls} call(s)"
+        if self.error:
+            head += f"; stopped early: {self.error} (partial profile)"
+        return head
+
+    def __str__(self) -> str:
+        headers, rows = self._table()
+        parts = [self._headline(), f"note: {self.note}"]
+        parts.extend(f"note: {n}" for n in self.notes)
+        parts.append(text_table(headers, rows) if rows else "(no rows from the profiled code)")
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        headers, rows = self._table()
+        return html_table(headers, rows, caption=self._headline(), notes=(self.note, *self.notes))
+
+
+def _import_yappi() -> Any:
+    try:
+        import yappi
+    except ImportError as exc:  # pragma: no cover - yappi is a declared dependency
+        raise ProfilingError("yappi is not installed: pip install yappi") from exc
+    return yappi
+
+
+class Profiler:
+    """Collects a yappi WALL profile between :meth:`start` and :meth:`stop`.
+
+    Only the thread that called :meth:`start` (or ``thread_id``) is reported.
+
+    Args:
+        include_library: keep rows from the standard library and installed packages.
+        top: keep at most this many rows (``None``: all).
+
+    Raises:
+        ValueError: ``top`` is not positive.
+    """
+
+    def __init__(self, *, include_library: bool = False, top: int | None = None) -> None:
+        if top is not None and top < 1:
+            raise ValueError(f"top: expected a positive number, got {top!r}")
+        self.include_library = include_library
+        self.top = top
+        self._started = 0.0
+        self._wall = 0.0
+        self.thread_id: int | None = None
+
+    def start(self) -> None:
+        """Clear yappi and start it with the wall clock.
+
+        Raises:
+            ProfilingError: yappi is already running (one profile at a time per process).
+        """
+        yappi = _import_yappi()
+        if yappi.is_running():
+            raise ProfilingError("yappi is already running in this process; one profile at a time")
+        yappi.clear_stats()
+        yappi.set_clock_type("wall")
+        self.thread_id = self.thread_id or threading.get_ident()
+        self._started = time.perf_counter()
+        yappi.start(builtins=False, profile_threads=True)
+
+    def stop(self) -> None:
+        """Stop yappi (the collected stats stay until :meth:`result`)."""
+        yappi = _import_yappi()
+        yappi.stop()
+        self._wall = time.perf_counter() - self._started
+
+    def result(
+        self, *, target: str = "", calls: int = 0, error: str | None = None
+    ) -> ProfileResult:
+        """The rows for the profiled thread, then yappi's stats are cleared."""
+        yappi = _import_yappi()
+        ctx = next(
+            (t.id for t in yappi.get_thread_stats() if t.tid == self.thread_id),
+            None,
+        )
+        stats = yappi.get_func_stats(filter={"ctx_id": ctx} if ctx is not None else None)
+        own = (__file__, _sync_file())
+        rows: list[ProfileRow] = []
+        hidden = 0
+        for s in stats:
+            if s.module in own or (not self.include_library and is_library_path(s.module)):
+                hidden += 1
+                continue
+            rows.append(
+                ProfileRow(
+                    name=s.name,
+                    path=s.module,
+                    line=int(s.lineno),
+                    ncall=int(s.ncall),
+                    ttot_s=float(s.ttot),
+                    tsub_s=float(s.tsub),
+                    reading=reading_for(float(s.ttot), float(s.tsub), self._wall),
+                )
+            )
+        yappi.clear_stats()
+        rows.sort(key=lambda r: r.ttot_s, reverse=True)
+        if self.top is not None and len(rows) > self.top:
+            hidden += len(rows) - self.top
+            rows = rows[: self.top]
+        return ProfileResult(
+            rows=tuple(rows),
+            wall_s=self._wall,
+            target=target,
+            calls=calls,
+            error=error,
+            hidden_rows=hidden,
+        )
+
+
+def _sync_file() -> str:
+    from codeflash_lab.profiling import _sync
+
+    return _sync.__file__
+
+
+@contextmanager
+def profile_block(*, include_library: bool = False, top: int | None = None) -> Iterator[Profiler]:
+    """Profile the code inside a ``with`` block (sync or async code on this thread)::
+
+        with profile_block() as prof:
+            await handler()
+        prof.result()
+
+    Args:
+        include_library: keep rows from the standard library and installed packages.
+        top: keep at most this many rows.
+
+    Yields:
+        The :class:`Profiler`; call ``.result()`` after the block.
+    """
+    prof = Profiler(include_library=include_library, top=top)
+    prof.start()
+    try:
+        yield prof
+    finally:
+        prof.stop()
+
+
+def profile_callable(
+    func: Callable[..., Awaitable[Any]],
+    *args: Any,
+    duration_s: float = 0.0,
+    max_calls: int = 1000,
+    include_library: bool = False,
+    top: int | None = 30,
+    label: str | None = None,
+    **kwargs: Any,
+) -> ProfileResult:
+    """Await ``func(*args, **kwargs)`` on a fresh loop under a yappi WALL profile.
+
+    The target runs once, or again and again until ``duration_s`` has passed (at most
+    ``max_calls`` times). An exception ends the run but keeps the partial profile, with
+    the error on :attr:`ProfileResult.error`. Inside Jupyter the loop runs in a worker
+    thread, which is the thread reported.
+
+    Args:
+        func: the async callable.
+        *args: positional arguments for it.
+        duration_s: keep calling it until this much time has passed (0: once).
+        max_calls: upper bound on calls.
+        include_library: keep rows from the standard library and installed packages.
+        top: keep at most this many rows.
+        label: name shown for the target (default: the function's qualified name).
+        **kwargs: keyword arguments for it.
+
+    Returns:
+        The :class:`ProfileResult`.
+
+    Raises:
+        ValueError: ``duration_s`` is negative or ``max_calls`` is not positive.
+        ProfilingError: yappi is already running.
+    """
+    if duration_s < 0:
+        raise ValueError(f"duration_s: expected 0 or more, got {duration_s!r}")
+    if max_calls < 1:
+        raise ValueError(f"max_calls: expected a positive number, got {max_calls!r}")
+    prof = Profiler(include_library=include_library, top=top)
+    state: dict[str, Any] = {"calls": 0, "error": None}
+
+    async def main() -> None:
+        prof.thread_id = threading.get_ident()
+        prof.start()
+        try:
+            end = time.perf_counter() + duration_s
+            while True:
+                await func(*args, **kwargs)
+                state["calls"] += 1
+                if state["calls"] >= max_calls or time.perf_counter() >= end:
+                    break
+        except Exception as exc:
+            state["error"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            prof.stop()
+
+    run_sync(main)
+    name = label or getattr(func, "__qualname__", repr(func))
+    return prof.result(target=name, calls=state["calls"], error=state["error"])
+
+
+def profile_target(
+    spec: str,
+    *,
+    cwd: str | None = None,
+    duration_s: float = 1.0,
+    include_library: bool = False,
+    top: int | None = 30,
+) -> ProfileResult:
+    """Profile a ``package.module:function`` or ``path/to/file.py:function`` target.
+
+    Args:
+        spec: the target.
+        cwd: folder the target is resolved from (default: the current one).
+        duration_s: call it repeatedly for about this long (at least once).
+        include_library: keep rows from the standard library and installed packages.
+        top: keep at most this many rows.
+
+    Returns:
+        The :class:`ProfileResult`.
+
+    Raises:
+        TargetError: the target cannot be imported or is not an async callable.
+    """
+    from codeflash_lab.targets import resolve_callable
+
+    func = resolve_callable(spec, cwd=cwd)
+    return profile_callable(
+        func, duration_s=duration_s, include_library=include_library, top=top, label=spec
+    )

@@ -226,6 +226,7 @@ def test_unreadable_log_becomes_a_warning(tmp_path) -> None:
     assert any("methodology.json" in w for w in report.warnings)
 
 
+@pytest.mark.slow
 def test_long_logs_are_cut_in_the_table_and_say_so(tmp_path, write_results_tsv) -> None:
     report = build_report(_project(tmp_path, write_results_tsv, count=30), table_limit=10)
     assert len(report.experiments) == 10

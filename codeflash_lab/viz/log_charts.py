@@ -151,6 +151,14 @@ def _draw_metric(
                 )
     ax.set_ylabel(f"{metric.label} ({metric.unit})")
     ax.margins(x=0.02)
+    _integer_x(ax)
+
+
+def _integer_x(ax: Axes) -> None:
+    """Experiment numbers are whole numbers: no 1.25 ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _legend(fig: Figure, frame: pd.DataFrame) -> None:
@@ -338,9 +346,9 @@ def plot_cumulative(source: Any) -> Figure:
                     color=color,
                     zorder=3,
                 )
+            top = max([top, *(f for f in factors if not math.isnan(f))])
             final = factors[-1]
             if not math.isnan(final):
-                top = max(top, final)
                 ax.annotate(
                     f"{final:.2f}{_TIMES}",
                     (x[-1], final),
@@ -355,7 +363,11 @@ def plot_cumulative(source: Any) -> Figure:
             ax.set_yscale("log", base=2)
             ax.yaxis.set_major_formatter("{x:g}" + _TIMES)
         else:
-            ax.yaxis.set_major_formatter("{x:.2g}" + _TIMES)
+            finite = [f for _, fs in series for f in fs if not math.isnan(f)]
+            low = min([*finite, 1.0])
+            ax.set_ylim(min(0.9, low * 0.95), max(1.1, top * 1.05))
+            ax.yaxis.set_major_formatter("{x:.3g}" + _TIMES)
+        _integer_x(ax)
         n_keep = int(keeps.sum())
         sub = (
             f"{n_keep} KEEP of {len(frame)} experiments"

@@ -90,7 +90,7 @@ DEMO_QUICK = DemoSettings(
     concurrency=4,
     sweep=(1, 4),
     profile_calls=2,
-    exercises=("sequential-awaits", "await-in-loop", "blocking-call", "offload-render"),
+    exercises=("sequential-awaits", "blocking-call", "offload-render"),
     isolation="loop",
 )
 """``demo --quick``: the same steps with tiny runs (numbers are noisier)."""

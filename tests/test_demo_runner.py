@@ -1,0 +1,80 @@
+"""The quick guided demo, end to end: real servers, a real repository, real measurements."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import psutil
+import pytest
+
+from codeflash_lab.demo import DEMO_QUICK, DemoResult, exercise, run_demo
+from codeflash_lab.workspace import Workspace, load_runs, read_results
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _children() -> set[int]:
+    return {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)}
+
+
+@pytest.mark.slow
+def test_the_quick_demo_runs_the_whole_workflow(tmp_path: Path) -> None:
+    before = _children()
+    lines: list[str] = []
+    result = run_demo(tmp_path / "demo-workspace", quick=True, say=lines.append)
+    assert isinstance(result, DemoResult)
+    assert _children() <= before, "a server outlived the demo"
+
+    # The workflow's progress lines, in order.
+    prefixes = ["[demo]", "[discovery]", "[baseline] Guard", "[baseline] Static scan"]
+    prefixes += ["[baseline] Methodology locked", "[experiment 1] Target", "[review]", "[report]"]
+    positions = [next(i for i, ln in enumerate(lines) if ln.startswith(p)) for p in prefixes]
+    assert positions == sorted(positions)
+    assert list(result.lines) == lines
+
+    # The failing guard was fixed on main before any measurement.
+    project = result.project
+    assert _git(project, "log", "-1", "--format=%s", "main").startswith("fix: ")
+
+    # One experiment per planned fix, each decided KEEP or DISCARD by the rules.
+    assert DEMO_QUICK.exercises is not None
+    assert [e.name for e in result.experiments] == list(DEMO_QUICK.exercises)
+    rows = read_results(Workspace(project).results_tsv).rows
+    assert [r.status for r in rows] == [e.status for e in result.experiments]
+    for row, outcome in zip(rows, result.experiments, strict=True):
+        assert outcome.compare_verdict in ("KEEP", "DISCARD", "INCONCLUSIVE", "TRADEOFF")
+        assert outcome.reason
+        assert row.baseline_latency_ms is not None
+        assert row.optimized_latency_ms is not None
+        assert row.concurrency == DEMO_QUICK.concurrency
+        assert row.tests_failed == 0
+
+    # Keeps are commits on the optimization branch (only their file); discards are not.
+    subjects = _git(project, "log", "--format=%s", "main..codeflash/optimize").splitlines()
+    kept = [e for e in result.experiments if e.status == "KEEP"]
+    assert sorted(subjects) == sorted(f"async: {exercise(e.name).summary}" for e in kept)
+    for e in kept:
+        assert e.commit is not None
+        changed = _git(project, "show", "--name-only", "--format=", e.commit).split()
+        assert changed == [exercise(e.name).file]
+    assert _git(project, "status", "--porcelain", "--untracked-files=no") == ""
+
+    # Every measurement is saved; the review and the report exist.
+    ws = Workspace(project)
+    assert len(load_runs(ws, "compare")) >= len(result.experiments)
+    assert len(load_runs(ws, "sweep")) == 2
+    assert load_runs(ws, "scan")
+    assert load_runs(ws, "review")
+    assert result.report is not None
+    page = result.report.read_text(encoding="utf-8")
+    assert "shopfront" in page
+    assert "<svg" in page
+    assert "Pre-submit review findings" in ws.handoff_md.read_text(encoding="utf-8")
+    assert result.to_dict()["report"] == str(result.report)
+    assert "kept" in str(result)

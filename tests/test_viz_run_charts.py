@@ -161,3 +161,51 @@ def test_findings_accept_a_dataframe_and_empty_input() -> None:
 def test_bad_input_type_names_what_was_expected() -> None:
     with pytest.raises(ValueError, match="to_dict"):
         plot_sweep(42)
+
+
+def test_lag_chart_of_a_real_monitor_result() -> None:
+    import asyncio
+    import time
+
+    from codeflash_lab.profiling import LagMonitor
+
+    async def main():
+        async with LagMonitor(interval_s=0.005, threshold_ms=15.0, sample_stacks=False) as mon:
+            await asyncio.sleep(0.05)
+            time.sleep(0.04)  # noqa: ASYNC251 -- on purpose: the loop must stall
+            await asyncio.sleep(0.05)
+        return mon.result()
+
+    result = asyncio.run(main())
+    for source in (result, result.to_dict()):
+        fig = plot_lag(source)
+        assert fig.get_label() != "message"
+        assert "stall threshold 15 ms" in _texts(fig)
+        legend = fig.axes[0].get_legend()
+        assert legend is not None
+        assert "stall" in legend.get_texts()[0].get_text()
+
+
+@pytest.mark.slow
+def test_sweep_chart_of_a_real_sweep() -> None:
+    import asyncio
+
+    from codeflash_lab.bench import BenchConfig, sweep
+
+    async def op() -> None:
+        await asyncio.sleep(0.001)
+
+    result = sweep(
+        op,
+        levels=(1, 2, 4),
+        config=BenchConfig(min_run_s=0.2, warmup_s=0.05),
+        probe=False,
+        isolation="loop",
+        save=False,
+        progress=False,
+    )
+    for source in (result, result.to_dict()):
+        fig = plot_sweep(source)
+        assert fig.get_label() != "message"
+        xs = list(fig.axes[0].get_lines()[0].get_xdata())
+        assert xs == [1, 2, 4]

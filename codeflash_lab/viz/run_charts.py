@@ -95,8 +95,8 @@ def plot_sweep(sweeps: Any, *, labels: Sequence[str] | None = None) -> Figure:
     """Throughput and latency against concurrency, with the knee marked.
 
     Args:
-        sweeps: one sweep (``SweepResult`` or its dict: ``points`` of
-            ``{concurrency, throughput_ops_s, latency_ms: {p50, p99}}`` and ``knee``),
+        sweeps: one sweep (``SweepResult`` or its dict: ``levels`` of
+            ``{concurrency, throughput_ops_s, p50_ms, p99_ms}`` and ``knee``),
             or a list of them to overlay (for example before and after a change).
         labels: one legend label per sweep (default: each sweep's ``label`` or ``target``).
     """
@@ -280,7 +280,8 @@ def plot_lag(lag: Any, *, max_points: int = 4000) -> Figure:
 
     Args:
         lag: a ``LagResult`` or its dict (``samples`` of ``(t_s, lag_ms)``,
-            ``stalls``, ``threshold_ms``, ``p50_ms``/``p99_ms``/``max_ms``).
+            ``stall_list`` (or a ``stalls`` list), ``threshold_ms``,
+            ``p50_ms``/``p99_ms``/``max_ms``).
         max_points: long timelines are reduced to this many points, keeping each
             bucket's maximum so no stall disappears.
     """
@@ -298,9 +299,11 @@ def plot_lag(lag: Any, *, max_points: int = 4000) -> Figure:
         idx = [lo + int(np.argmax(v[lo:hi])) for lo, hi in itertools.pairwise(edges) if hi > lo]
         t, v = t[idx], v[idx]
     threshold = _pick(doc, "threshold_ms")
-    stalls = _pairs(
-        doc.get("stalls") or [], ("t_s", "lag_ms"), ("start_s", "lag_ms"), ("t_s", "duration_ms")
-    )
+    # LagResult.to_dict() keeps the stall records under "stall_list" ("stalls" is their count).
+    listed = doc.get("stall_list")
+    if not isinstance(listed, list):
+        listed = doc.get("stalls") if isinstance(doc.get("stalls"), list) else []
+    stalls = _pairs(listed, ("t_s", "lag_ms"), ("start_s", "lag_ms"), ("t_s", "duration_ms"))
     stats = [
         f"{k} {_pick(doc, f'{k}_ms'):.2f} ms"
         for k in ("p50", "p99", "max")

@@ -1,0 +1,131 @@
+"""``codeflash-lab demo`` and ``lab`` from the command line: errors, Ctrl-C, clean state."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from codeflash_lab.cli import main
+
+
+def _demo(*args: str) -> list[str]:
+    return [sys.executable, "-m", "codeflash_lab", "demo", *args]
+
+
+def _processes_in(folder: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cwd"]):
+        cwd = proc.info.get("cwd") or ""
+        if cwd.startswith(str(folder)):
+            found.append(proc)
+    return found
+
+
+def test_demo_refuses_a_port_in_use_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        code = main(["demo", "--quick", "--workdir", str(tmp_path / "w"), "--port", str(port)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in err
+    assert not (tmp_path / "w").exists()
+
+
+def test_demo_refuses_a_folder_it_did_not_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["demo", "--quick", "--workdir", str(tmp_path)]) == 2
+    assert "was not made by the demo" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_demo_without_a_git_identity_says_how_to_set_one(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "gitconfig").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "EMAIL"}
+    env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / "gitconfig"), GIT_CONFIG_NOSYSTEM="1")
+    proc = subprocess.run(
+        _demo("--quick", "--workdir", str(tmp_path / "w")),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "git has no user name and email" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "w").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_server_and_leaves_a_clean_repository(tmp_path: Path) -> None:
+    workdir = tmp_path / "w"
+    proc = subprocess.Popen(
+        _demo("--quick", "--workdir", str(workdir)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 120
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("[experiment 1] Benchmarking"):
+                break
+            assert time.monotonic() < deadline, "".join(seen)
+        servers = [p for p in _processes_in(workdir) if p.pid != proc.pid]
+        assert servers, "the demo's servers should be running by now"
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "demo interrupted; every server it started is stopped" in err
+    assert "Traceback" not in err
+    for server in servers:
+        assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE
+    assert _processes_in(workdir) == []
+    project = workdir / "shopfront"
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert status == "", "the half-applied fix should be reverted"
+    assert not (project / ".git" / "index.lock").exists()
+
+
+def test_lab_without_a_notebooks_folder_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lab", "--notebooks", str(tmp_path / "missing")]) == 2
+    assert "no notebooks folder" in capsys.readouterr().err
+
+
+def test_demo_help_names_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--quick", "--workdir", "--port", "--upstream-port"):
+        assert option in out

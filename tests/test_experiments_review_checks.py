@@ -390,3 +390,13 @@ def test_same_plain_name_elsewhere_and_nested_wrappers_are_not_twins(git_repo: P
     )
     commit(git_repo, {"app/users.py": other, "app/wrap.py": wrapper}, "k")
     assert _review(git_repo, "duplication") == []
+
+
+def test_asyncio_run_in_a_helper_called_from_another_modules_async_code(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SERVICE, "pkg/__init__.py": ""})
+    helper = "import asyncio\n\n\ndef load():\n    return asyncio.run(asyncio.sleep(0))\n"
+    caller = "from pkg.helpers import load\n\n\nasync def view():\n    return load()\n"
+    commit(git_repo, {"pkg/helpers.py": helper, "pkg/views.py": caller}, "k")
+    f = _only(_review(git_repo, "asyncio-run"))
+    assert (f.severity, f.path, f.line) == ("error", "pkg/helpers.py", 5)
+    assert "which async code calls (pkg/views.py:view)" in f.message

@@ -55,6 +55,41 @@ def _callers_in_async(functions: list[FunctionSpan], target: FunctionSpan) -> li
     return out
 
 
+def _module_name(path: str) -> str:
+    p = PurePosixPath(path)
+    parts = [*p.parent.parts, p.stem]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _callers_elsewhere(
+    files: list[tuple[str, ast.Module]], path: str, target: FunctionSpan
+) -> list[str]:
+    """``path:qualname`` of async functions in other changed modules that call ``target``.
+
+    A call counts when the calling module imports the function from the target's
+    module (``from pkg.mod import f``) or calls it through the module (``mod.f()``).
+    """
+    module = _module_name(path)
+    full = f"{module}.{target.name}"
+    out: list[str] = []
+    for other_path, tree in files:
+        if other_path == path:
+            continue
+        aliases = import_aliases(tree)
+        for fn in functions_in(tree):
+            if not fn.is_async:
+                continue
+            for node in ast.walk(fn.node):
+                if isinstance(node, ast.Call) and call_name(node, aliases) == full:
+                    out.append(f"{other_path}:{fn.qualname}")
+                    break
+    return out
+
+
 def _script_like(path: str, fn: FunctionSpan | None, tree: ast.Module) -> bool:
     """A ``main()`` of a script or ``__main__.py``: it owns the process, so it may start a loop."""
     if PurePosixPath(path).name == "__main__.py":
@@ -86,7 +121,7 @@ def check_asyncio_run(ctx: ReviewContext) -> list[ReviewFinding]:
     """Flag ``asyncio.run``/``run_until_complete`` added on changed lines.
 
     Inside an ``async def``, or in a sync function that an ``async def`` of the
-    same module calls, it is an error (it cannot work there). In any other
+    same module (or of another changed module importing it) calls, it is an error (it cannot work there). In any other
     importable function it is a warning. ``if __name__ == "__main__":`` blocks,
     the ``main()`` they call, and test modules are left alone.
 
@@ -97,7 +132,9 @@ def check_asyncio_run(ctx: ReviewContext) -> list[ReviewFinding]:
         The findings.
     """
     findings: list[ReviewFinding] = []
-    for changed, tree in ctx.changed_python():
+    changed_files = ctx.changed_python()
+    trees = [(c.path, t) for c, t in changed_files]
+    for changed, tree in changed_files:
         if is_test_file(changed.path):
             continue
         aliases = import_aliases(tree)
@@ -139,9 +176,11 @@ def check_asyncio_run(ctx: ReviewContext) -> list[ReviewFinding]:
                     )
                 )
                 continue
-            callers = _callers_in_async(functions, fn)
+            callers = [c.qualname for c in _callers_in_async(functions, fn)]
+            if not fn.parents:
+                callers += _callers_elsewhere(trees, changed.path, fn)
             if callers:
-                names = ", ".join(c.qualname for c in callers[:3])
+                names = ", ".join(callers[:3])
                 findings.append(
                     ReviewFinding(
                         CHECK,

@@ -12,7 +12,7 @@ from codeflash_lab.lab.checklist import (
 )
 from codeflash_lab.lab.cli import CliRun, codeflash
 from codeflash_lab.lab.forms import ChecklistForm, checklist_form
-from codeflash_lab.lab.measure import bench_options, lock_baseline
+from codeflash_lab.lab.measure import bench_config, bench_options, lock_baseline, measurable
 from codeflash_lab.lab.params import FULL, QUICK, Preset, preset
 from codeflash_lab.lab.ranking import category_table, rank_findings
 from codeflash_lab.lab.runner import (
@@ -39,6 +39,7 @@ __all__ = [
     "Preset",
     "Question",
     "ReasoningChecklist",
+    "bench_config",
     "bench_options",
     "category_table",
     "checklist_form",
@@ -46,6 +47,7 @@ __all__ = [
     "inject_parameters",
     "is_concrete",
     "lock_baseline",
+    "measurable",
     "preset",
     "rank_findings",
     "run_notebook",

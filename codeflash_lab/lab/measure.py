@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codeflash_lab.lab.params import Preset
 from codeflash_lab.workspace import Methodology, Workspace, lock_methodology
 
-__all__ = ["bench_options", "lock_baseline"]
+if TYPE_CHECKING:
+    from codeflash_lab.bench import BenchConfig, Measurable
+
+__all__ = ["bench_config", "bench_options", "lock_baseline", "measurable"]
+
+
+def bench_config(preset: Preset) -> BenchConfig:
+    """The benchmark settings of ``preset`` (closed loop at its concurrency)."""
+    from codeflash_lab.bench import BenchConfig
+
+    return BenchConfig(
+        concurrency=preset.concurrency,
+        duration_s=preset.duration_s,
+        min_run_s=preset.duration_s,
+        warmup_s=preset.warmup_s,
+    )
+
+
+def measurable(target: str, name: str | None = None) -> Measurable:
+    """A benchmark target under a stable name.
+
+    Servers restart on new ports, so ``http://127.0.0.1:41234/process`` and
+    ``http://127.0.0.1:39876/process`` are the same target under the name ``GET /process``;
+    the name is what the methodology lock and the experiment log refer to.
+
+    Args:
+        target: a URL, ``module:function`` or ``file.py:function``.
+        name: the stable name (default: ``target`` itself).
+
+    Returns:
+        The labelled target.
+    """
+    from codeflash_lab.bench import Measurable
+
+    return dataclasses.replace(Measurable.of(target), label=name or target)
 
 
 def bench_options(preset: Preset, *, runs: int | None = None) -> list[str]:
@@ -58,15 +94,9 @@ def lock_baseline(
         WorkspaceError: no ``.codeflash/`` folder yet (run discovery first).
         MethodologyError: a different methodology is locked and ``new_baseline`` is false.
     """
-    from codeflash_lab.bench import BenchConfig
     from codeflash_lab.bench.session import methodology_for
 
     ws = Workspace(Path(project)).require()
-    config = BenchConfig(
-        concurrency=preset.concurrency,
-        duration_s=preset.duration_s,
-        min_run_s=preset.duration_s,
-        warmup_s=preset.warmup_s,
-    )
+    config = bench_config(preset)
     locked, _ = lock_methodology(ws, methodology_for(target, config), new_baseline=new_baseline)
     return locked

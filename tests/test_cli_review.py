@@ -123,3 +123,9 @@ def test_prs_without_keeps_exits_2_and_changes_nothing(git_repo: Path, capsys) -
     assert main(["prs", "--project", str(git_repo)]) == 2
     assert "no KEEP rows" in capsys.readouterr().err
     assert snapshot(git_repo) == before
+
+
+def test_review_rejects_a_non_positive_test_timeout(git_repo: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    start_project(git_repo, {"app.py": APP})
+    assert main(["review", "--project", str(git_repo), "--test-timeout", "0"]) == 2
+    assert "test_timeout_s: must be positive" in capsys.readouterr().err

@@ -32,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="do not run the project's test command under coverage",
     )
     p.add_argument(
+        "--test-timeout",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="time limit for the project's test command (default 300 s)",
+    )
+    p.add_argument(
         "--no-save",
         action="store_true",
         help="do not save the review in .codeflash/runs/ and HANDOFF.md",
@@ -61,7 +68,13 @@ def cmd_review(args: argparse.Namespace) -> int:
     """Run the review; print findings; exit 1 when an error-level finding is open."""
     from codeflash_lab.experiments.review import record_review, review
 
-    result = review(args.project, base=args.base, head=args.head, run_tests=not args.no_tests)
+    result = review(
+        args.project,
+        base=args.base,
+        head=args.head,
+        run_tests=not args.no_tests,
+        test_timeout_s=args.test_timeout,
+    )
     if not args.no_save and (Path(args.project) / ".codeflash").is_dir():
         saved = record_review(result, args.project)
         print(f"[review] saved {saved}", file=sys.stderr)

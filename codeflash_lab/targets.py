@@ -180,17 +180,44 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _add_to_path(folder: Path) -> None:
+def _add_to_path(folder: Path, *, first: bool = False) -> None:
     # Like running a script or ``python -m``: the folder stays importable so the
     # target's own sibling imports (also lazy ones, at call time) keep working.
     entry = str(folder)
+    if first and entry in sys.path:
+        sys.path.remove(entry)
     if entry not in sys.path:
         sys.path.insert(0, entry)
+
+
+def _package_name(file: Path) -> tuple[Path, str] | None:
+    """For a file inside a package: the folder above the top package and the dotted name."""
+    parts = [file.stem] if file.name != "__init__.py" else []
+    folder = file.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    if not parts or folder == file.parent or not all(p.isidentifier() for p in parts):
+        return None
+    return folder, ".".join(parts)
 
 
 def _load_file(spec: str, file: Path) -> Any:
     if not file.is_file():
         raise TargetError(f"target {spec!r}: file {str(file)!r} does not exist")
+    in_package = _package_name(file)
+    if in_package is not None:
+        # Imported by its package name so relative imports work; the folder holding the
+        # top package goes first on sys.path, ahead of any installed copy.
+        root, dotted = in_package
+        module = _load_module(spec, dotted, root)
+        loaded = Path(getattr(module, "__file__", "") or "").resolve()
+        if loaded != file:
+            raise TargetError(
+                f"target {spec!r}: {dotted!r} was already imported from {str(loaded)!r}, "
+                f"not {str(file)!r}"
+            )
+        return module
     digest = hashlib.sha1(str(file).encode(), usedforsecurity=False).hexdigest()[:10]
     name = f"_codeflash_target_{file.stem}_{digest}"
     if name in sys.modules:
@@ -214,7 +241,7 @@ def _load_file(spec: str, file: Path) -> Any:
 
 
 def _load_module(spec: str, name: str, cwd: Path) -> Any:
-    _add_to_path(cwd)
+    _add_to_path(cwd, first=True)
     try:
         return importlib.import_module(name)
     except BaseException as exc:

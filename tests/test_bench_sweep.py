@@ -42,7 +42,7 @@ def test_sweep_scales_a_waiting_target_and_checks_littles_law() -> None:
     low, high = result.levels
     assert high.throughput_ops_s > 2 * low.throughput_ops_s
     for level in result.levels:
-        assert 0.5 < level.littles_ratio < 1.2
+        assert 0.3 < level.littles_ratio < 1.3
     assert result.probe is not None
     assert not result.probe.blocking
     assert "knee" in result.to_dict()

@@ -101,7 +101,7 @@ def test_compare_fail_on_regression(tmp_path: Path) -> None:
     (tmp_path / "ops_cli.py").write_text(
         "import asyncio\n"
         "async def fast():\n    await asyncio.sleep(0.002)\n"
-        "async def slow():\n    await asyncio.sleep(0.004)\n"
+        "async def slow():\n    await asyncio.sleep(0.02)\n"
     )
     proc = _cli(
         "compare", "ops_cli.py:fast", "ops_cli.py:slow", "--fail-on", "regression",

@@ -144,3 +144,14 @@ def test_async_callable_detection() -> None:
     assert is_async_callable(Handler())
     assert not is_async_callable(Handler)
     assert not is_async_callable(len)
+
+
+def test_file_inside_a_package_keeps_relative_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "src" / "pkg_rel_f"
+    pkg.mkdir(parents=True)
+    _write(pkg, "__init__.py", "")
+    _write(pkg, "helpers.py", "FACTOR = 3\n")
+    _write(pkg, "work.py", "from .helpers import FACTOR\n\nasync def op():\n    return FACTOR\n")
+    fn = resolve_callable("src/pkg_rel_f/work.py:op", cwd=tmp_path)
+    assert asyncio.run(fn()) == 3
+    assert fn.__module__ == "pkg_rel_f.work"

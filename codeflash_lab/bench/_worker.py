@@ -32,6 +32,7 @@ def main() -> int:
             kwargs=job.get("kwargs") or {},
             cwd=job.get("cwd"),
             allow_remote=bool(job.get("allow_remote")),
+            confine=job.get("confine"),
             label=job["spec"],
         )
         run = run_in_fresh_loop(

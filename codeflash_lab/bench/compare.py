@@ -346,9 +346,10 @@ def compare_revisions(
             "base_rev": base,
             "head_rev": head,
         }
+        checkouts = os.path.commonpath([base_dir, head_dir])
         return compare(
-            Measurable(spec=target, cwd=str(base_dir), label=target),
-            Measurable(spec=target, cwd=str(head_dir), label=target),
+            Measurable(spec=target, cwd=str(base_dir), label=target, confine=checkouts),
+            Measurable(spec=target, cwd=str(head_dir), label=target, confine=checkouts),
             labels=(base, head),
             isolation="process",
             project=project if project is not None else folder,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import json
 import os
 import subprocess
@@ -55,6 +56,9 @@ class Measurable:
         cwd: folder specs are resolved from (and fresh processes run in).
         allow_remote: URLs may point at another machine.
         label: display name.
+        confine: a folder the resolved callable's source file must be inside (the
+            checkouts of ``compare --base/--head``), so an installed copy of the same
+            package is never measured by mistake.
     """
 
     spec: str | None = None
@@ -64,6 +68,7 @@ class Measurable:
     cwd: str | None = None
     allow_remote: bool = False
     label: str = ""
+    confine: str | None = None
 
     @classmethod
     def of(
@@ -128,10 +133,25 @@ async def _make_source(m: Measurable, config: BenchConfig) -> tuple[OpFactory, l
 
         return make_http, conns
     func = m.func if m.func is not None else resolve_callable(m.spec or "", cwd=m.cwd)
+    if m.confine is not None:
+        _check_confined(m, func)
     op: Callable[[], Awaitable[Any]] = (
         functools.partial(func, *m.args, **m.kwargs) if (m.args or m.kwargs) else func
     )
     return (lambda _w: op), []
+
+
+def _check_confined(m: Measurable, func: Callable[..., Awaitable[Any]]) -> None:
+    try:
+        source = inspect.getsourcefile(inspect.unwrap(func))
+    except TypeError:
+        source = None
+    root = Path(m.confine or "").resolve()
+    if source is None or not Path(source).resolve().is_relative_to(root):
+        raise TargetError(
+            f"target {m.label!r}: resolved to {source!r}, outside the checkout {str(root)!r} "
+            "(an installed copy?); name the file instead, e.g. src/pkg/module.py:function"
+        )
 
 
 def _lag_monitor() -> LagMonitor:
@@ -318,6 +338,7 @@ def measure_in_process(
         "kwargs": dict(m.kwargs),
         "cwd": m.cwd,
         "allow_remote": m.allow_remote,
+        "confine": m.confine,
         "config": config.to_dict(),
         "index": index,
         "out": out_path,

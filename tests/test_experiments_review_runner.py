@@ -95,3 +95,12 @@ def test_unknown_check_name_is_a_value_error(git_repo: Path) -> None:
     start_project(git_repo, {"svc.py": SVC})
     with pytest.raises(ValueError, match="checks: unknown check"):
         review(git_repo, checks=["nope"])
+
+
+def test_a_file_too_deep_to_parse_is_skipped_not_fatal(git_repo: Path) -> None:
+    start_project(git_repo, {"svc.py": SVC})
+    deep = "X = 1" + "+1" * 50_000 + "\n"
+    commit(git_repo, {"generated.py": deep, "svc.py": SVC + "\nY = 2\n"}, "k")
+    result = review(git_repo, run_tests=False)
+    assert result.files == ("generated.py", "svc.py")
+    assert [f for f in result.findings if f.check != "tests"] == []

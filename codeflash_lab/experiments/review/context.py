@@ -116,8 +116,8 @@ class ReviewContext:
             text = self.source(sha, path)
             try:
                 self._trees[key] = None if text is None else ast.parse(text, filename=path)
-            except (SyntaxError, ValueError):
-                self._trees[key] = None
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._trees[key] = None  # not reviewable as Python: the checks skip it
         return self._trees[key]
 
     def changed_python(self) -> list[tuple[ChangedFile, ast.Module]]:

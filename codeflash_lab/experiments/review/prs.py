@@ -195,7 +195,7 @@ def _changed_functions(root: Path, sha: str, paths: list[str]) -> list[str]:
                 continue
             try:
                 tree = ast.parse(source)
-            except SyntaxError:
+            except (SyntaxError, ValueError, RecursionError):
                 continue
             for fn in functions_in(tree):
                 if any(a <= fn.last and fn.first <= b for a, b in ranges):

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from codeflash_lab.errors import GitError
 from codeflash_lab.experiments.review.checks import CHECKS, available_checks
 from codeflash_lab.experiments.review.context import ReviewContext
 from codeflash_lab.experiments.review.diff import load_diff
@@ -66,7 +67,7 @@ def review(
     )
     findings: list[ReviewFinding] = []
     for name in names:
-        findings += CHECKS[name](ctx)
+        findings += _run_check(name, ctx)
     return ReviewResult(
         base=diff.base,
         head=diff.head,
@@ -76,6 +77,23 @@ def review(
         findings=tuple(dict.fromkeys(findings)),
         checks_run=tuple(names),
     )
+
+
+def _run_check(name: str, ctx: ReviewContext) -> list[ReviewFinding]:
+    """One check's findings; a check that breaks on odd input becomes a finding, not a crash."""
+    try:
+        return CHECKS[name](ctx)
+    except (SyntaxError, RecursionError, UnicodeError, OSError, GitError) as exc:
+        return [
+            ReviewFinding(
+                name,
+                "warning",
+                "",
+                0,
+                f"the {name} check could not finish: {type(exc).__name__}: {exc}",
+                "this part of the checklist is unverified; check it by hand",
+            )
+        ]
 
 
 def record_review(result: ReviewResult, project: str | os.PathLike[str] = ".") -> Path:

@@ -133,7 +133,7 @@ class ReviewResult:
         return {k: tuple(out[k]) for k in order if k in out}
 
     def checklist(self, paths: set[str] | None = None) -> dict[str, str]:
-        """State of each checklist item: ``pass``, ``fail`` (errors), ``warn`` or ``not run``.
+        """State of each item: ``pass``, ``fail`` (errors), ``warn``, ``confirm`` (info) or ``not run``.
 
         Args:
             paths: when given, only findings in these files (and those tied to no

@@ -11,8 +11,8 @@ from types import ModuleType
 
 import pytest
 
+from codeflash_lab.profiling.capture import debug_callable
 from codeflash_lab.profiling.crosscheck import blocking_call_removed, crosscheck
-from codeflash_lab.profiling.debug import debug_callable
 from codeflash_lab.profiling.lag import LagMonitor
 from codeflash_lab.profiling.records import DebugRecord, DebugReport
 from codeflash_lab.scan import scan_paths

@@ -11,12 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from codeflash_lab.profiling.debug import (
-    DebugCapture,
-    debug_callable,
-    python_command,
-    run_debug,
-)
+from codeflash_lab.profiling.capture import DebugCapture, debug_callable
+from codeflash_lab.profiling.debug import python_command, run_debug
 from codeflash_lab.profiling.debug_parse import describe_handle, parse_output
 
 PLANTED = textwrap.dedent(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codeflash_lab.profiling.capture import DebugCapture, debug_callable
 from codeflash_lab.profiling.crosscheck import (
     BLOCKING_CATEGORIES,
     BlockingEvidence,
@@ -10,7 +11,7 @@ from codeflash_lab.profiling.crosscheck import (
     blocking_call_removed,
     crosscheck,
 )
-from codeflash_lab.profiling.debug import DebugCapture, debug_callable, run_debug
+from codeflash_lab.profiling.debug import run_debug
 from codeflash_lab.profiling.lag import IDLE_LAG_FLOOR_MS, LagMonitor, LagResult, Stall
 from codeflash_lab.profiling.records import DEFAULT_THRESHOLD_MS, DebugRecord, DebugReport
 from codeflash_lab.profiling.yappi_profile import (

@@ -11,7 +11,15 @@ from codeflash_lab.profiling._stack import StackEntry
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_THRESHOLD_MS", "KINDS", "DebugRecord", "DebugReport"]
+__all__ = [
+    "DEFAULT_THRESHOLD_MS",
+    "KINDS",
+    "DebugRecord",
+    "DebugReport",
+    "check_threshold",
+    "no_loop_note",
+    "skipped_note",
+]
 
 #: Default slow-callback threshold: well above the ~3 ms idle lag floor of a loop.
 DEFAULT_THRESHOLD_MS = 20.0
@@ -169,3 +177,22 @@ class DebugReport:
 def no_loop_note() -> str:
     """The note a report carries when no event loop ran."""
     return _NO_LOOP_NOTE
+
+
+def check_threshold(threshold_ms: float) -> float:
+    """``threshold_ms`` as a float.
+
+    Raises:
+        ValueError: it is not positive.
+    """
+    if not threshold_ms > 0:
+        raise ValueError(f"threshold_ms: expected a positive number, got {threshold_ms!r}")
+    return float(threshold_ms)
+
+
+def skipped_note(count: int) -> str:
+    """The note for slow callbacks left out as debug-mode overhead."""
+    return (
+        f"{count} slow callback(s) left out: sampled inside asyncio debug mode's own "
+        "traceback bookkeeping (instrument overhead, not the program)"
+    )

@@ -1,4 +1,4 @@
-"""Charts of the experiment log, including the logs that have little or nothing to draw."""
+"""Per-experiment charts of the log, including logs that have little or nothing to draw."""
 
 from __future__ import annotations
 
@@ -7,16 +7,10 @@ import io
 import matplotlib.colors as mcolors
 import pytest
 
-from codeflash_lab.viz.log_charts import (
-    plot_cumulative,
-    plot_experiments,
-    plot_keeps,
-    plot_latency,
-    plot_throughput,
-)
+from codeflash_lab.viz.log_charts import plot_experiments, plot_latency, plot_throughput
 from codeflash_lab.viz.style import STATUS_COLORS
 
-ALL_LOG_CHARTS = (plot_cumulative, plot_experiments, plot_keeps, plot_latency, plot_throughput)
+ALL_LOG_CHARTS = (plot_experiments, plot_latency, plot_throughput)
 
 
 def _texts(fig) -> str:
@@ -93,24 +87,6 @@ def test_latency_gets_a_p99_panel_when_p99_is_known(log) -> None:
     assert "p99 latency (ms)" in fig.axes[1].get_ylabel()
 
 
-def test_cumulative_improvement_against_the_baseline(log) -> None:
-    fig = plot_cumulative(log)
-    text = _texts(fig)
-    assert "8 KEEP of 12 experiments" in text
-    # eight keeps at 15% each: 100 / (100 * 0.85**8) = 3.67x faster
-    assert "3.67" in text
-
-
-def test_keeps_chart_lists_only_keeps_unless_experiments_are_picked(log) -> None:
-    labels = _texts(plot_keeps(log))
-    assert "#1 " in labels
-    assert "#3 " not in labels
-    picked = _texts(plot_keeps(log, "throughput", experiments=[3, 4]))
-    assert "#3 " in picked
-    assert "#4 " in picked
-    assert "#1 " not in picked
-
-
 @pytest.mark.parametrize("chart", ALL_LOG_CHARTS)
 def test_an_empty_log_gives_a_message_not_an_error(tmp_path, write_results_tsv, chart) -> None:
     path = write_results_tsv(tmp_path / "results.tsv", [])
@@ -144,10 +120,6 @@ def test_only_discards(tmp_path, write_results_tsv) -> None:
     ]
     path = write_results_tsv(tmp_path / "results.tsv", rows)
     assert STATUS_COLORS["KEEP"] not in _point_colours(plot_experiments(path))
-    assert "no KEEP yet" in _texts(plot_cumulative(path))
-    keeps = plot_keeps(path)
-    assert keeps.get_label() == "message"
-    assert "discarded" in _texts(keeps)
     assert plot_throughput(path).get_label() == "message"
 
 
@@ -160,7 +132,6 @@ def test_non_numeric_cells_are_skipped(tmp_path, write_results_tsv) -> None:
     path = write_results_tsv(tmp_path / "results.tsv", rows)
     for chart in ALL_LOG_CHARTS:
         _svg(chart(path))
-    assert "1.43" in _texts(plot_cumulative(path))
 
 
 def test_all_cells_non_numeric_gives_a_message(tmp_path, write_results_tsv) -> None:
@@ -168,23 +139,6 @@ def test_all_cells_non_numeric_gives_a_message(tmp_path, write_results_tsv) -> N
         tmp_path / "results.tsv", [{"baseline_latency_ms": "x", "optimized_latency_ms": "y"}]
     )
     assert plot_experiments(path).get_label() == "message"
-    assert plot_cumulative(path).get_label() == "message"
-
-
-def test_user_text_cannot_inject_markup_or_mathtext(tmp_path, write_results_tsv) -> None:
-    path = write_results_tsv(
-        tmp_path / "results.tsv",
-        [
-            {
-                "baseline_latency_ms": "40",
-                "optimized_latency_ms": "30",
-                "description": "<script>alert(1)</script> saves $5 and $\\frac{",
-            }
-        ],
-    )
-    svg = _svg(plot_keeps(path))
-    assert "<script>" not in svg
-    assert "&lt;script&gt;" in svg
 
 
 def test_unknown_metric_names_the_parameter(log) -> None:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+from codeflash_lab.viz.bench_charts import plot_latency_cdf, plot_sweep
 from codeflash_lab.viz.data import (
     METRICS,
     Metric,
     available_metrics,
     experiments_frame,
+    results_path,
     with_compare_percentiles,
 )
-from codeflash_lab.viz.log_charts import (
-    plot_cumulative,
-    plot_experiments,
-    plot_keeps,
-    plot_latency,
-    plot_throughput,
-)
-from codeflash_lab.viz.run_charts import plot_findings, plot_lag, plot_latency_cdf, plot_sweep
+from codeflash_lab.viz.evidence_charts import plot_findings, plot_lag
+from codeflash_lab.viz.live import LiveView
+from codeflash_lab.viz.log_charts import plot_experiments, plot_latency, plot_throughput
+from codeflash_lab.viz.progress_charts import plot_cumulative, plot_keeps
 from codeflash_lab.viz.style import (
     PATTERN_COLORS,
     STATUS_COLORS,
@@ -24,7 +22,7 @@ from codeflash_lab.viz.style import (
     figure_png,
     message_figure,
 )
-from codeflash_lab.viz.widgets import LiveView, ResultsDashboard
+from codeflash_lab.viz.widgets import ResultsDashboard
 
 __all__ = [
     "METRICS",
@@ -47,5 +45,6 @@ __all__ = [
     "plot_latency_cdf",
     "plot_sweep",
     "plot_throughput",
+    "results_path",
     "with_compare_percentiles",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "Metric",
     "available_metrics",
     "experiments_frame",
+    "results_path",
     "with_compare_percentiles",
 ]
 
@@ -65,6 +66,18 @@ METRICS: dict[str, Metric] = {
 _EXTRA_NUMERIC = ("baseline_p99_ms", "optimized_p99_ms")
 
 
+def results_path(source: str | os.PathLike[str]) -> Path:
+    """The results.tsv meant by ``source``: the file itself, a project folder or ``.codeflash``."""
+    path = Path(source)
+    if path.is_dir():
+        return (
+            path / "results.tsv"
+            if path.name == ".codeflash"
+            else path / ".codeflash" / "results.tsv"
+        )
+    return path
+
+
 def experiments_frame(source: Any) -> pd.DataFrame:
     """The experiment log as a clean DataFrame, whatever form it comes in.
 
@@ -85,14 +98,7 @@ def experiments_frame(source: Any) -> pd.DataFrame:
     import pandas as pd
 
     if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        if path.is_dir():
-            path = (
-                path / "results.tsv"
-                if path.name == ".codeflash"
-                else path / ".codeflash" / "results.tsv"
-            )
-        source = read_results(path, strict=False)
+        source = read_results(results_path(source), strict=False)
     if isinstance(source, ResultsLog):
         frame = source.to_frame()
     elif isinstance(source, pd.DataFrame):

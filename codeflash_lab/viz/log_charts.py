@@ -1,4 +1,4 @@
-"""Charts of the experiment log: per-experiment metric, cumulative improvement, keeps before/after.
+"""Charts of the experiment log, one marker per experiment: p50, p99 or throughput.
 
 Every function takes anything :func:`~codeflash_lab.viz.data.experiments_frame`
 accepts and returns a Figure; when there is nothing to draw it returns a small
@@ -27,32 +27,26 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = [
-    "plot_cumulative",
-    "plot_experiments",
-    "plot_keeps",
-    "plot_latency",
-    "plot_throughput",
-]
+__all__ = ["plot_experiments", "plot_latency", "plot_throughput"]
 
-_TIMES = "\u00d7"  # the multiplication sign
-_EMPTY_LOG = "No experiments in results.tsv yet. Record one (codeflash-lab record) and the chart appears here."
+TIMES = "\u00d7"  # the multiplication sign
+EMPTY_LOG_MESSAGE = "No experiments in results.tsv yet. Record one (codeflash-lab record) and the chart appears here."
 
 
-def _metric(metric: str) -> Metric:
+def metric_named(metric: str) -> Metric:
     try:
         return METRICS[metric]
     except KeyError:
         raise ValueError(f"metric: expected one of {', '.join(METRICS)}, got {metric!r}") from None
 
 
-def _baseline(frame: pd.DataFrame, metric: Metric) -> float:
+def baseline_value(frame: pd.DataFrame, metric: Metric) -> float:
     """The first recorded baseline value of ``metric`` (NaN when there is none)."""
     values = frame[metric.before].dropna()
     return float(values.iloc[0]) if len(values) else math.nan
 
 
-def _running_best(frame: pd.DataFrame, metric: Metric, baseline: float) -> list[float]:
+def running_best(frame: pd.DataFrame, metric: Metric, baseline: float) -> list[float]:
     """The value in force after each experiment: the baseline, replaced by each KEEP."""
     current = baseline
     out = []
@@ -63,7 +57,7 @@ def _running_best(frame: pd.DataFrame, metric: Metric, baseline: float) -> list[
     return out
 
 
-def _draw_metric(
+def _drawmetric_named(
     ax: Axes,
     full: pd.DataFrame,
     frame: pd.DataFrame,
@@ -77,9 +71,9 @@ def _draw_metric(
     x = frame.index.to_numpy()
     before = frame[metric.before].to_numpy()
     after = frame[metric.after].to_numpy()
-    baseline = _baseline(full, metric)
+    baseline = baseline_value(full, metric)
     if not math.isnan(baseline) and len(frame):
-        in_force = _running_best(full, metric, baseline)
+        in_force = running_best(full, metric, baseline)
         lo, hi = int(x.min()), int(x.max())
         span = full.index.to_numpy()
         keep = (span >= lo) & (span <= hi)
@@ -151,10 +145,10 @@ def _draw_metric(
                 )
     ax.set_ylabel(f"{metric.label} ({metric.unit})")
     ax.margins(x=0.02)
-    _integer_x(ax)
+    integer_x(ax)
 
 
-def _integer_x(ax: Axes) -> None:
+def integer_x(ax: Axes) -> None:
     """Experiment numbers are whole numbers: no 1.25 ticks."""
     from matplotlib.ticker import MaxNLocator
 
@@ -228,11 +222,11 @@ def plot_experiments(
     Raises:
         ValueError: an unknown ``metric`` or ``max_points`` < 1.
     """
-    m = _metric(metric)
+    m = metric_named(metric)
     frame = experiments_frame(source)
     title = f"Per experiment: {m.label}"
     if frame.empty:
-        return message_figure(title, _EMPTY_LOG)
+        return message_figure(title, EMPTY_LOG_MESSAGE)
     if metric not in available_metrics(frame):
         return message_figure(title, f"No {m.label} numbers in results.tsv to chart.")
     shown, note = _select(frame, rows, max_points)
@@ -242,7 +236,7 @@ def plot_experiments(
     with chart_style():
         fig, ax = new_figure(9.5, 4.0, layout=None)
         fig.subplots_adjust(left=0.08, right=0.79 if legend else 0.98, top=0.9, bottom=0.12)
-        _draw_metric(ax, frame, shown, m, highlight)
+        _drawmetric_named(ax, frame, shown, m, highlight)
         ax.set_title(f"{title}{note}  ·  {better} is better")
         ax.set_xlabel("experiment")
         if legend:
@@ -277,7 +271,7 @@ def plot_latency(
         fig, axes = new_figure(9.5, 5.6, layout=None, nrows=2, sharex=True)
         fig.subplots_adjust(left=0.08, right=0.79, top=0.93, bottom=0.09, hspace=0.12)
         for ax, key in zip(axes, metrics, strict=True):
-            _draw_metric(ax, frame, shown, METRICS[key], highlight)
+            _drawmetric_named(ax, frame, shown, METRICS[key], highlight)
         axes[0].set_title(f"Latency per experiment{note}  ·  lower is better")
         axes[1].set_xlabel("experiment")
         _legend(fig, shown)
@@ -295,189 +289,3 @@ def plot_throughput(
     return plot_experiments(
         source, "throughput", max_points=max_points, highlight=highlight, rows=rows
     )
-
-
-def plot_cumulative(source: Any) -> Figure:
-    """How many times better than the original baseline after each experiment.
-
-    Only KEEPs move the lines; a DISCARD leaves them flat. Every line reads the
-    same way: above 1x is better (latency: baseline / now; throughput: now /
-    baseline).
-    """
-    frame = experiments_frame(source)
-    title = "Improvement against the baseline"
-    if frame.empty:
-        return message_figure(title, _EMPTY_LOG)
-    series = []
-    for key in available_metrics(frame):
-        m = METRICS[key]
-        baseline = _baseline(frame, m)
-        if math.isnan(baseline) or baseline <= 0:
-            continue
-        factors = [_factor(m, baseline, v) for v in _running_best(frame, m, baseline)]
-        series.append((m, factors))
-    if not series:
-        return message_figure(title, "results.tsv has no baseline numbers to compare against.")
-    x = frame.index.to_numpy()
-    keeps = (frame["status"] == "KEEP").to_numpy()
-    line_colors = {"p50": "#4e79a7", "p99": "#b07aa1", "throughput": "#f28e2b"}
-    words = {"p50": "faster (p50)", "p99": "faster (p99)", "throughput": "more throughput"}
-    with chart_style():
-        fig, ax = new_figure(9.5, 3.8)
-        ax.axhline(1.0, color="#999999", linewidth=1)
-        top = 1.0
-        for m, factors in series:
-            color = line_colors[m.key]
-            style = "--" if m.key == "throughput" else "-"
-            ax.step(
-                x,
-                factors,
-                where="post",
-                color=color,
-                linewidth=2,
-                linestyle=style,
-                label=words[m.key],
-            )
-            if keeps.any() and keeps.sum() <= 400:
-                ax.scatter(
-                    x[keeps],
-                    [f for f, k in zip(factors, keeps, strict=True) if k],
-                    s=18,
-                    color=color,
-                    zorder=3,
-                )
-            top = max([top, *(f for f in factors if not math.isnan(f))])
-            final = factors[-1]
-            if not math.isnan(final):
-                ax.annotate(
-                    f"{final:.2f}{_TIMES}",
-                    (x[-1], final),
-                    xytext=(6, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=9,
-                    fontweight="bold",
-                    color=color,
-                )
-        if top > 4:
-            ax.set_yscale("log", base=2)
-            ax.yaxis.set_major_formatter("{x:g}" + _TIMES)
-        else:
-            finite = [f for _, fs in series for f in fs if not math.isnan(f)]
-            low = min([*finite, 1.0])
-            ax.set_ylim(min(0.9, low * 0.95), max(1.1, top * 1.05))
-            ax.yaxis.set_major_formatter("{x:.3g}" + _TIMES)
-        _integer_x(ax)
-        n_keep = int(keeps.sum())
-        sub = (
-            f"{n_keep} KEEP of {len(frame)} experiments"
-            if n_keep
-            else "no KEEP yet: nothing has moved"
-        )
-        ax.set_title(f"{title}  ·  {sub}")
-        ax.set_xlabel("experiment")
-        ax.set_ylabel(f"{_TIMES} better than baseline")
-        ax.margins(x=0.06)
-        ax.legend(loc="upper left")
-    return fig
-
-
-def _factor(metric: Metric, baseline: float, current: float) -> float:
-    if math.isnan(current) or current <= 0:
-        return math.nan
-    return baseline / current if metric.lower_is_better else current / baseline
-
-
-def plot_keeps(
-    source: Any,
-    metric: str = "p50",
-    *,
-    max_keeps: int = 30,
-    experiments: Iterable[int] | None = None,
-) -> Figure:
-    """Before and after for every KEEP: an arrow from the old value to the new one.
-
-    Args:
-        source: results.tsv path, ``ResultsLog``, rows or DataFrame.
-        metric: ``"p50"``, ``"p99"`` or ``"throughput"``.
-        max_keeps: draw at most the last this many keeps.
-        experiments: draw these experiment numbers instead (any status), to compare them.
-
-    Raises:
-        ValueError: an unknown ``metric`` or ``max_keeps`` < 1.
-    """
-    m = _metric(metric)
-    if max_keeps < 1:
-        raise ValueError(f"max_keeps: must be at least 1, got {max_keeps}")
-    frame = experiments_frame(source)
-    title = f"Before and after each KEEP ({m.label})"
-    if frame.empty:
-        return message_figure(title, _EMPTY_LOG)
-    has_numbers = frame[m.before].notna() & frame[m.after].notna()
-    if experiments is not None:
-        title = f"Before and after, selected experiments ({m.label})"
-        keeps = frame[frame.index.isin(list(experiments)) & has_numbers]
-        if keeps.empty:
-            return message_figure(
-                title, "Pick experiments with before/after numbers to compare them."
-            )
-    else:
-        keeps = frame[(frame["status"] == "KEEP") & has_numbers]
-    if keeps.empty:
-        return message_figure(
-            title, "No KEEP with before/after numbers yet: every experiment so far was discarded."
-        )
-    note = ""
-    if len(keeps) > max_keeps:
-        note = f" (last {max_keeps} of {len(keeps)})"
-        keeps = keeps.iloc[-max_keeps:]
-    labels = [
-        safe_text(f"#{exp} {row.pattern or '-'}: {row.description}", 52)
-        for exp, row in keeps.iterrows()
-    ]
-    with chart_style():
-        height = 1.2 + 0.36 * len(keeps)
-        fig, ax = new_figure(9.5, height, layout=None)
-        fig.subplots_adjust(left=0.42, right=0.97, top=1 - 0.45 / height, bottom=0.75 / height)
-        y = list(range(len(keeps)))[::-1]
-        for yi, (_, row) in zip(y, keeps.iterrows(), strict=True):
-            b, a = row[m.before], row[m.after]
-            ax.annotate(
-                "",
-                (a, yi),
-                (b, yi),
-                arrowprops={
-                    "arrowstyle": "-|>",
-                    "color": STATUS_COLORS.get(row.status, STATUS_COLORS[""]),
-                    "linewidth": 1.6,
-                },
-            )
-            ax.scatter([b], [yi], color="#9a9a9a", s=30, zorder=3)
-            ax.scatter(
-                [a],
-                [yi],
-                color=pattern_color(row.pattern),
-                s=42,
-                zorder=3,
-                marker=pattern_marker(row.pattern),
-            )
-            change = (a - b) / b * 100.0 if b else math.nan
-            if not math.isnan(change):
-                ax.annotate(
-                    f"{change:+.0f}%",
-                    (max(a, b), yi),
-                    xytext=(8, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=8,
-                    color="#333333",
-                )
-        ax.set_yticks(y, labels)
-        ax.grid(axis="y", visible=False)
-        values = [*keeps[m.before], *keeps[m.after]]
-        if min(values) > 0 and max(values) / min(values) > 20:
-            ax.set_xscale("log")
-        ax.set_xlabel(f"{m.label} ({m.unit})  ·  grey = before, coloured = after")
-        ax.set_title(f"{title}{note}")
-        ax.margins(x=0.12, y=0.08)
-    return fig

@@ -1,4 +1,4 @@
-"""Charts of single measurements: concurrency sweep, A/B latency distribution, loop lag, findings.
+"""Charts of benchmark runs: the concurrency sweep with its knee, the A/B latency distribution.
 
 Inputs are the plain dicts saved under ``.codeflash/runs/`` (a result's
 ``to_dict()``) or the result objects themselves; findings may also be a
@@ -7,14 +7,12 @@ DataFrame. Missing data gives a figure that says so, never an exception.
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from codeflash_lab.categories import SLUGS, category
+from codeflash_lab.viz._parse import as_dict, number, pick
 from codeflash_lab.viz.style import (
-    IMPACT_COLORS,
     STATUS_COLORS,
     chart_style,
     message_figure,
@@ -25,39 +23,14 @@ from codeflash_lab.viz.style import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["plot_findings", "plot_lag", "plot_latency_cdf", "plot_sweep"]
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    if obj is None:
-        return {}
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    if hasattr(obj, "to_dict"):
-        return dict(obj.to_dict())
-    raise ValueError(f"expected a dict or a result with to_dict(), got {type(obj).__name__}")
-
-
-def _num(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return math.nan
-    return number if math.isfinite(number) else math.nan
-
-
-def _pick(d: Mapping[str, Any], *keys: str) -> float:
-    for key in keys:
-        if key in d:
-            return _num(d[key])
-    return math.nan
+__all__ = ["plot_latency_cdf", "plot_sweep"]
 
 
 def _percentile(point: Mapping[str, Any], name: str) -> float:
     lat = point.get("latency_ms")
     if isinstance(lat, Mapping) and name in lat:
-        return _num(lat[name])
-    return _pick(point, f"{name}_ms", f"latency_{name}_ms", name)
+        return number(lat[name])
+    return pick(point, f"{name}_ms", f"latency_{name}_ms", name)
 
 
 def _sweep_points(doc: Mapping[str, Any]) -> list[dict[str, float]]:
@@ -70,13 +43,13 @@ def _sweep_points(doc: Mapping[str, Any]) -> list[dict[str, float]]:
     for p in raw or []:
         if not isinstance(p, Mapping):
             continue
-        c = _pick(p, "concurrency", "level")
+        c = pick(p, "concurrency", "level")
         if math.isnan(c):
             continue
         points.append(
             {
                 "concurrency": c,
-                "throughput": _pick(p, "throughput_ops_s", "throughput"),
+                "throughput": pick(p, "throughput_ops_s", "throughput"),
                 "p50": _percentile(p, "p50"),
                 "p99": _percentile(p, "p99"),
             }
@@ -87,8 +60,8 @@ def _sweep_points(doc: Mapping[str, Any]) -> list[dict[str, float]]:
 def _knee(doc: Mapping[str, Any]) -> float:
     knee = doc.get("knee", doc.get("knee_concurrency"))
     if isinstance(knee, Mapping):
-        return _pick(knee, "concurrency", "level")
-    return _num(knee)
+        return pick(knee, "concurrency", "level")
+    return number(knee)
 
 
 def plot_sweep(sweeps: Any, *, labels: Sequence[str] | None = None) -> Figure:
@@ -100,7 +73,7 @@ def plot_sweep(sweeps: Any, *, labels: Sequence[str] | None = None) -> Figure:
             or a list of them to overlay (for example before and after a change).
         labels: one legend label per sweep (default: each sweep's ``label`` or ``target``).
     """
-    docs = [_as_dict(s) for s in (sweeps if isinstance(sweeps, list | tuple) else [sweeps])]
+    docs = [as_dict(s) for s in (sweeps if isinstance(sweeps, list | tuple) else [sweeps])]
     title = "Concurrency sweep"
     series = [(d, _sweep_points(d)) for d in docs]
     series = [(d, pts) for d, pts in series if pts]
@@ -174,7 +147,7 @@ def _nines(q: float) -> float:
 def _summary_curve(lat: Mapping[str, Any]) -> tuple[list[float], list[float]]:
     xs, ys = [], []
     for name, q in _QUANTILES:
-        v = _num(lat.get(name))
+        v = number(lat.get(name))
         if not math.isnan(v):
             xs.append(_nines(q))
             ys.append(v)
@@ -184,7 +157,7 @@ def _summary_curve(lat: Mapping[str, Any]) -> tuple[list[float], list[float]]:
 def _sample_curve(samples: Sequence[float]) -> tuple[list[float], list[float]]:
     import numpy as np
 
-    values = np.asarray([v for v in (_num(s) for s in samples) if not math.isnan(v)])
+    values = np.asarray([v for v in (number(s) for s in samples) if not math.isnan(v)])
     if values.size == 0:
         return [], []
     top = max(1.0, math.log10(values.size))
@@ -213,7 +186,7 @@ def plot_latency_cdf(
     curves: list[tuple[str, str, list[tuple[list[float], list[float]]]]] = []
     verdict = ""
     if compare is not None:
-        doc = _as_dict(compare)
+        doc = as_dict(compare)
         verdict = str(doc.get("verdict") or "")
         for arm, color in (("a", "#7f7f7f"), ("b", "#4e79a7")):
             side = doc.get(arm) if isinstance(doc.get(arm), Mapping) else {}
@@ -259,147 +232,4 @@ def plot_latency_cdf(
         title_text = f"{title}  ·  A vs B" + (f"  ·  verdict {verdict}" if verdict else "")
         ax.set_title(title_text, color=STATUS_COLORS.get(verdict, "#222222"))
         ax.legend(loc="upper left")
-    return fig
-
-
-def _pairs(items: Iterable[Any], *keys: tuple[str, str]) -> list[tuple[float, float]]:
-    out = []
-    for item in items or []:
-        if isinstance(item, Mapping):
-            for kt, kv in keys:
-                if kt in item and kv in item:
-                    out.append((_num(item[kt]), _num(item[kv])))
-                    break
-        elif isinstance(item, Sequence) and len(item) >= 2:
-            out.append((_num(item[0]), _num(item[1])))
-    return [(t, v) for t, v in out if not (math.isnan(t) or math.isnan(v))]
-
-
-def plot_lag(lag: Any, *, max_points: int = 4000) -> Figure:
-    """Event-loop lag over time, the stall threshold, and the stalls above it.
-
-    Args:
-        lag: a ``LagResult`` or its dict (``samples`` of ``(t_s, lag_ms)``,
-            ``stall_list`` (or a ``stalls`` list), ``threshold_ms``,
-            ``p50_ms``/``p99_ms``/``max_ms``).
-        max_points: long timelines are reduced to this many points, keeping each
-            bucket's maximum so no stall disappears.
-    """
-    import numpy as np
-
-    doc = _as_dict(lag)
-    title = "Event-loop lag"
-    samples = _pairs(doc.get("samples") or [], ("t_s", "lag_ms"), ("t", "lag_ms"))
-    if not samples:
-        return message_figure(title, "No lag samples to chart: wrap the work in LagMonitor first.")
-    t = np.array([s[0] for s in samples])
-    v = np.array([s[1] for s in samples])
-    if t.size > max_points:
-        edges = np.linspace(0, t.size, max_points + 1).astype(int)
-        idx = [lo + int(np.argmax(v[lo:hi])) for lo, hi in itertools.pairwise(edges) if hi > lo]
-        t, v = t[idx], v[idx]
-    threshold = _pick(doc, "threshold_ms")
-    # LagResult.to_dict() keeps the stall records under "stall_list" ("stalls" is their count).
-    listed = doc.get("stall_list")
-    if not isinstance(listed, list):
-        listed = doc.get("stalls") if isinstance(doc.get("stalls"), list) else []
-    stalls = _pairs(listed, ("t_s", "lag_ms"), ("start_s", "lag_ms"), ("t_s", "duration_ms"))
-    stats = [
-        f"{k} {_pick(doc, f'{k}_ms'):.2f} ms"
-        for k in ("p50", "p99", "max")
-        if not math.isnan(_pick(doc, f"{k}_ms"))
-    ]
-    with chart_style():
-        fig, ax = new_figure(9.5, 3.4)
-        ax.plot(t, v, color="#4e79a7", linewidth=1)
-        ax.fill_between(t, v, color="#4e79a7", alpha=0.15)
-        if not math.isnan(threshold):
-            ax.axhline(threshold, color=STATUS_COLORS["DISCARD"], linestyle="--", linewidth=1)
-            ax.annotate(
-                f"stall threshold {threshold:g} ms",
-                (0, threshold),
-                xycoords=("axes fraction", "data"),
-                xytext=(4, 3),
-                textcoords="offset points",
-                fontsize=8,
-                color=STATUS_COLORS["DISCARD"],
-            )
-        if stalls:
-            ax.scatter(
-                [s[0] for s in stalls],
-                [s[1] for s in stalls],
-                color=STATUS_COLORS["DISCARD"],
-                s=28,
-                zorder=3,
-                label=f"{len(stalls)} stalls",
-            )
-            ax.legend(loc="upper right")
-        ax.set_xlabel("time (s)")
-        ax.set_ylabel("lag (ms)")
-        ax.set_title(title + ("  ·  " + " · ".join(stats) if stats else ""))
-        ax.set_ylim(bottom=0)
-    return fig
-
-
-def _finding_rows(findings: Any) -> list[tuple[str, str]]:
-    if findings is None:
-        return []
-    if hasattr(findings, "to_dict") and hasattr(findings, "columns"):
-        records = findings.to_dict("records")
-    elif hasattr(findings, "findings"):
-        records = list(findings.findings)
-    else:
-        records = list(findings)
-    out = []
-    for f in records:
-        d = f if isinstance(f, Mapping) else (f.to_dict() if hasattr(f, "to_dict") else vars(f))
-        out.append((str(d.get("category") or "other"), str(d.get("impact") or "").upper()))
-    return out
-
-
-def plot_findings(findings: Any) -> Figure:
-    """How many scanner (or review) findings fall in each category, coloured by impact.
-
-    Args:
-        findings: ``Finding`` objects or dicts, a ``ScanResult``, or a DataFrame
-            with ``category`` and ``impact`` columns.
-    """
-    rows = _finding_rows(findings)
-    title = "Findings by category"
-    if not rows:
-        return message_figure(title, "No findings: the scan found no async antipatterns.")
-    counts: dict[str, int] = {}
-    impact: dict[str, str] = {}
-    for cat, imp in rows:
-        counts[cat] = counts.get(cat, 0) + 1
-        if cat in SLUGS:
-            impact[cat] = category(cat).impact
-        else:
-            impact.setdefault(cat, imp or "LOW")
-    order = sorted(
-        counts, key=lambda c: ({"HIGH": 0, "MEDIUM": 1}.get(impact[c], 2), -counts[c], c)
-    )
-    with chart_style():
-        fig, ax = new_figure(9.0, 1.0 + 0.4 * len(order))
-        y = list(range(len(order)))[::-1]
-        colors = [IMPACT_COLORS.get(impact[c], IMPACT_COLORS["LOW"]) for c in order]
-        ax.barh(y, [counts[c] for c in order], color=colors, height=0.62)
-        for yi, c in zip(y, order, strict=True):
-            ax.annotate(
-                str(counts[c]),
-                (counts[c], yi),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=9,
-            )
-        labels = [
-            safe_text(f"{category(c).title} ({impact[c]})" if c in SLUGS else c, 48) for c in order
-        ]
-        ax.set_yticks(y, labels)
-        ax.grid(axis="y", visible=False)
-        ax.set_xlabel("findings")
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_title(f"{title}  ·  {len(rows)} in total, highest impact first")
-        ax.margins(x=0.08)
     return fig

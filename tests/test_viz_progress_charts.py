@@ -1,0 +1,135 @@
+"""Progress charts: times better than the baseline, and before/after for each keep."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib.colors as mcolors
+import pytest
+
+from codeflash_lab.viz.progress_charts import plot_cumulative, plot_keeps
+
+ALL_LOG_CHARTS = (plot_cumulative, plot_keeps)
+
+
+def _texts(fig) -> str:
+    parts = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    parts += [t.get_text() for ax in fig.axes for t in ax.texts]
+    parts += [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    return " | ".join(parts)
+
+
+def _point_colours(fig) -> set[str]:
+    found = set()
+    for ax in fig.axes:
+        for coll in ax.collections:
+            for rgba in coll.get_facecolors():
+                found.add(mcolors.to_hex(rgba))
+    return found
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def log(tmp_path, write_results_tsv):
+    return write_results_tsv(tmp_path / "results.tsv", count=12)
+
+
+def test_cumulative_improvement_against_the_baseline(log) -> None:
+    fig = plot_cumulative(log)
+    text = _texts(fig)
+    assert "8 KEEP of 12 experiments" in text
+    # eight keeps at 15% each: 100 / (100 * 0.85**8) = 3.67x faster
+    assert "3.67" in text
+
+
+def test_keeps_chart_lists_only_keeps_unless_experiments_are_picked(log) -> None:
+    labels = _texts(plot_keeps(log))
+    assert "#1 " in labels
+    assert "#3 " not in labels
+    picked = _texts(plot_keeps(log, "throughput", experiments=[3, 4]))
+    assert "#3 " in picked
+    assert "#4 " in picked
+    assert "#1 " not in picked
+
+
+@pytest.mark.parametrize("chart", ALL_LOG_CHARTS)
+def test_an_empty_log_gives_a_message_not_an_error(tmp_path, write_results_tsv, chart) -> None:
+    path = write_results_tsv(tmp_path / "results.tsv", [])
+    fig = chart(path)
+    assert fig.get_label() == "message"
+    assert "No experiments" in _texts(fig)
+
+
+@pytest.mark.parametrize("chart", ALL_LOG_CHARTS)
+def test_a_single_row_log_draws(tmp_path, write_results_tsv, chart) -> None:
+    path = write_results_tsv(
+        tmp_path / "results.tsv",
+        [
+            {
+                "baseline_latency_ms": "40",
+                "optimized_latency_ms": "30",
+                "baseline_throughput": "100",
+                "optimized_throughput": "130",
+            }
+        ],
+    )
+    fig = chart(path)
+    assert fig.get_label() != "message"
+    _svg(fig)
+
+
+def test_user_text_cannot_inject_markup_or_mathtext(tmp_path, write_results_tsv) -> None:
+    path = write_results_tsv(
+        tmp_path / "results.tsv",
+        [
+            {
+                "baseline_latency_ms": "40",
+                "optimized_latency_ms": "30",
+                "description": "<script>alert(1)</script> saves $5 and $\\frac{",
+            }
+        ],
+    )
+    svg = _svg(plot_keeps(path))
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+
+
+def test_only_discards(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {"baseline_latency_ms": "40", "optimized_latency_ms": f"{41 + i}", "status": "DISCARD"}
+        for i in range(4)
+    ]
+    path = write_results_tsv(tmp_path / "results.tsv", rows)
+    assert "no KEEP yet" in _texts(plot_cumulative(path))
+    keeps = plot_keeps(path)
+    assert keeps.get_label() == "message"
+    assert "discarded" in _texts(keeps)
+
+
+def test_non_numeric_cells_are_skipped(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {"baseline_latency_ms": "slow", "optimized_latency_ms": "??", "status": "KEEP"},
+        {"baseline_latency_ms": "50", "optimized_latency_ms": "n/a", "status": "DISCARD"},
+        {"baseline_latency_ms": "50", "optimized_latency_ms": "35", "status": "KEEP"},
+    ]
+    path = write_results_tsv(tmp_path / "results.tsv", rows)
+    _svg(plot_keeps(path))
+    assert "1.43" in _texts(plot_cumulative(path))
+    assert (
+        plot_cumulative(
+            write_results_tsv(tmp_path / "x.tsv", [{"baseline_latency_ms": "x"}])
+        ).get_label()
+        == "message"
+    )
+
+
+def test_unknown_metric_names_the_parameter(log) -> None:
+    with pytest.raises(ValueError, match="metric"):
+        plot_keeps(log, "p75")
+    with pytest.raises(ValueError, match="max_keeps"):
+        plot_keeps(log, max_keeps=0)

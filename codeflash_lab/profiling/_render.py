@@ -89,4 +89,8 @@ def html_table(
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) <= width:
+        return text
+    if "/" in text and " " not in text:  # a path: the end (file name and line) matters most
+        return "…" + text[-(width - 1) :]
+    return text[: width - 1] + "…"

@@ -138,7 +138,7 @@ def run_debug(
             )
         except OSError as exc:
             exit_code = 127 if isinstance(exc, FileNotFoundError) else 126
-            output.append(f"{command[0]}: {exc.strerror or exc}")
+            output.append(f"{command[0]}: {exc.strerror or exc}\n")
             notes.append(f"the command could not start: {exc.strerror or exc}")
         else:
             exit_code = _pump(proc, output, echo, timeout_s, notes)
@@ -153,7 +153,8 @@ def run_debug(
     loop_seen: bool | None = loop_seen_sink or bool(records) or None
     if sink_lines == [] and not records and "asyncio" not in text:
         loop_seen = False if _is_python(cmd) else None
-    if loop_seen is False or (loop_seen is None and not records):
+    started_ok = exit_code not in (126, 127) or bool(sink_lines)
+    if started_ok and (loop_seen is False or (loop_seen is None and not records)):
         notes.append(no_loop_note())
     if exit_code not in (0, None) and not notes:
         notes.append(f"the command exited with code {exit_code}; records seen before that are kept")

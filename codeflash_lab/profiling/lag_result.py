@@ -101,7 +101,7 @@ class LagResult:
     def summary(self) -> dict[str, Any]:
         """The headline numbers as a flat dict."""
         return {
-            "samples": len(self.samples),
+            "sample_count": len(self.samples),
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
             "max_ms": self.max_ms,

@@ -64,6 +64,7 @@ def test_export_keeps_outputs_and_drops_code_and_cdn(tmp_path) -> None:
     assert "Results" in page
     assert not re.search(r"<script\b[^>]*\bsrc=", page, re.IGNORECASE)
     assert not re.search(r"<link\b[^>]*\bhref=[\"']?(https?:)?//", page, re.IGNORECASE)
+    assert "VBox()" not in page  # widget outputs need a kernel: dropped
     for cdn in ("cdnjs", "unpkg", "require.js", "require.min.js", "MathJax.js", WIDGET_STATE):
         assert cdn not in page, cdn
 

@@ -28,6 +28,9 @@ _WIDGET_STATE = re.compile(
 )
 
 
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def strip_remote_assets(page: str) -> str:
     """Remove CDN script/link tags, their loader scripts and embedded widget state."""
     for pattern in (_REMOTE_SCRIPT, _REMOTE_LINK, _LOADER_SCRIPT, _WIDGET_STATE):
@@ -62,6 +65,11 @@ def export_notebook_html(
     except (OSError, ValueError) as exc:
         raise ReportError(f"{src}: cannot read the notebook ({exc})") from exc
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs = [
+                o for o in cell.get("outputs", []) if _WIDGET_VIEW not in o.get("data", {})
+            ]
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True

@@ -23,6 +23,7 @@ RawFinding = tuple[int, int, str, str, str]
 RawError = tuple[str, int, int]
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\s-]+))?", re.IGNORECASE)
+_LINTER_BLOCKING = re.compile(r"ASYNC2\d\d$")
 _RULES: list[Rule] | None = None
 
 
@@ -41,6 +42,10 @@ def _suppressed(line_text: str, code: str, category: str) -> bool:
     if not codes:
         return True
     wanted = {c.strip().upper() for c in re.split(r"[,\s]+", codes) if c.strip()}
+    if category == "blocking-call" and any(_LINTER_BLOCKING.match(w) for w in wanted):
+        return True  # the same call silenced for ruff/flake8-async
+    if category == "dangling-task" and wanted & {"RUF006", "ASYNC300"}:
+        return True
     return any(code.startswith(w) for w in wanted) or category.upper() in wanted
 
 

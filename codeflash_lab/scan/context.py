@@ -29,6 +29,7 @@ _SCOPE_KINDS = {
     ast.ClassDef: "class",
 }
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_MONGO_CHILD = {"pymongo.MongoClient": "pymongo.Database", "pymongo.Database": "pymongo.Collection"}
 _BINDERS = frozenset({ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith})
 _LEAVES = frozenset(
     cls
@@ -239,6 +240,10 @@ class FileContext:
                     return s.bindings[expr.id]
                 s = s.parent
             return None
+        if isinstance(expr, ast.Attribute | ast.Subscript):
+            child = _MONGO_CHILD.get(self.type_of(expr.value, scope) or "")
+            if child is not None:
+                return child
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
             return "pathlib.Path" if self.type_of(expr.left, scope) == "pathlib.Path" else None
         if isinstance(expr, ast.Attribute) and expr.attr == "parent":
@@ -307,6 +312,32 @@ class FileContext:
                 return True
             cur = self.parent.get(cur)
         return False
+
+    def local_helper(self, call: ast.Call) -> Scope | None:
+        """The plain (sync, uncached) function or method of this module that ``call`` runs.
+
+        ``helper(...)`` resolves to a module-level ``def``; ``self.helper(...)`` to a sync
+        method of the enclosing class. Anything ambiguous or decorated with a cache
+        gives ``None``.
+        """
+        func = call.func
+        candidates: list[Scope] = []
+        if isinstance(func, ast.Name) and func.id not in self.imports.names:
+            candidates = [s for s in self.functions.get(func.id, ()) if s.parent is self.module]
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            caller = self.function_scope(self.scope_of[call])
+            if caller is not None and caller.cls is not None and func.value.id == caller.self_name:
+                candidates = [
+                    s for s in self.functions.get(func.attr, ()) if s.parent is caller.cls
+                ]
+        if len(candidates) != 1 or candidates[0].kind != "function":
+            return None
+        helper = candidates[0]
+        for deco in helper.node.decorator_list:  # type: ignore[attr-defined]
+            name = self.qualname(deco.func if isinstance(deco, ast.Call) else deco) or ""
+            if name.rpartition(".")[2] in ("cache", "lru_cache", "cached", "cached_property"):
+                return None
+        return helper
 
     def memo(self, key: str, factory: Any) -> Any:
         """Compute ``factory(self)`` once per file and share it between rules."""

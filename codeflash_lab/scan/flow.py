@@ -13,6 +13,7 @@ from codeflash_lab.scan.names import dotted
 
 __all__ = [
     "awaits_in",
+    "callee_name",
     "is_lock_like",
     "is_ordered_receiver",
     "reads",
@@ -92,6 +93,30 @@ _GATE_PREFIXES = (
     "setup",
     "wait",
     "migrate",
+    "pre_",
+    "before",
+    "after",
+    "run_before",
+    "run_after",
+    "prepare",
+    "mkdir",
+    "make_dir",
+    "stop",
+    "shutdown",
+    "close",
+    "cleanup",
+    "teardown",
+    "dispose",
+    "kill",
+    "terminate",
+    "cull",
+    "release",
+    "disconnect",
+    "launch",
+    "register",
+    "unregister",
+    "install",
+    "anext",
 )
 _QUEUE_NAME = re.compile(r"(^|_)(q|queue|\w*queue|inbox|outbox|mailbox|jobs|tasks|work)$")
 _REQUEST_NAME = frozenset({"request", "req", "resp", "response", "r", "res", "websocket_request"})
@@ -208,6 +233,16 @@ def awaits_in(node: ast.AST) -> Iterator[ast.Await]:
     return iter(found)
 
 
+def callee_name(call: ast.Call) -> str:
+    """The called function or method name, without leading ``_`` and ``async_``/``a_``."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    name = name.lstrip("_")
+    for prefix in ("async_", "a_"):
+        name = name.removeprefix(prefix)
+    return name
+
+
 def round_trip(ctx: FileContext, call: ast.AST) -> ast.Call | None:
     """The call behind an ``await`` when it is a round trip worth running concurrently."""
     if not isinstance(call, ast.Call):
@@ -218,7 +253,7 @@ def round_trip(ctx: FileContext, call: ast.AST) -> ast.Call | None:
     if name in ("asyncio.wait_for", "asyncio.timeout") and call.args:
         return round_trip(ctx, call.args[0])
     func = call.func
-    method = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    method = callee_name(call)
     if method in _BARRIER_METHODS or method.startswith(_GATE_PREFIXES):
         return None
     if isinstance(func, ast.Attribute):

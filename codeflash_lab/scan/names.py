@@ -50,6 +50,10 @@ CONSTRUCTOR_TYPES: dict[str, str] = {
     "redis.from_url": "redis.Redis",
     "redis.Redis.from_url": "redis.Redis",
     "pymongo.MongoClient": "pymongo.MongoClient",
+    "boto3.client": "boto3.client",
+    "boto3.resource": "boto3.client",
+    "boto3.Session": "boto3.Session",
+    "boto3.session.Session": "boto3.Session",
     "smtplib.SMTP": "smtplib.SMTP",
     "smtplib.SMTP_SSL": "smtplib.SMTP",
     "ftplib.FTP": "ftplib.FTP",
@@ -103,6 +107,10 @@ METHOD_RETURN_TYPES: dict[tuple[str, str], str] = {
     ("PIL.Image", "rotate"): "PIL.Image",
     ("PIL.Image", "crop"): "PIL.Image",
     ("redis.Redis", "pipeline"): "redis.Pipeline",
+    ("boto3.Session", "client"): "boto3.client",
+    ("boto3.Session", "resource"): "boto3.client",
+    ("pymongo.MongoClient", "get_database"): "pymongo.Database",
+    ("pymongo.Database", "get_collection"): "pymongo.Collection",
 }
 
 #: Annotation qualname -> type name (``client: httpx.Client``).

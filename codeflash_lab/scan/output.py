@@ -90,7 +90,7 @@ def _uri(path: str) -> str:
 
 def format_sarif(result: ScanResult) -> str:
     """A SARIF 2.1.0 log (GitHub code scanning can show it)."""
-    rules = []
+    rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     for code in sorted(RULES):
         rule = RULES[code]

@@ -70,3 +70,7 @@ async def class_body_in_async() -> None:
 
 async def local_sleep_name(sleep_for) -> None:
     await sleep_for(1)  # a parameter called like a sleep is not time.sleep
+
+
+async def silenced_for_ruff() -> None:
+    time.sleep(0.01)  # noqa: ASYNC251

@@ -131,3 +131,36 @@ async def build_request(url: str):
 async def create_session_only() -> None:
     session = requests.Session()
     await asyncio.to_thread(session.get, "https://example.com")
+
+
+def _fetch_rates(base: str) -> dict:
+    return requests.get(f"{base}/rates", timeout=5).json()
+
+
+@app.get("/rates")
+async def rates():
+    return _fetch_rates("https://fx.example")  # expect: CFL102
+
+
+@app.get("/rates-offloaded")
+async def rates_offloaded():
+    return await asyncio.to_thread(_fetch_rates, "https://fx.example")
+
+
+class Gateway:
+    def _post(self, path: str, body: dict) -> dict:
+        return requests.post(path, json=body).json()
+
+    async def charge(self, body: dict) -> dict:
+        return self._post("/charge", body)  # expect: CFL102
+
+    async def refund(self, body: dict) -> dict:
+        return await asyncio.to_thread(self._post, "/refund", body)
+
+
+async def s3_download(key: str) -> bytes:
+    import boto3
+
+    s3 = boto3.client("s3")
+    url = s3.generate_presigned_url("get_object", Params={"Key": key})
+    return s3.get_object(Bucket="b", Key=key)["Body"].read()  # expect: CFL102

@@ -74,3 +74,13 @@ async def offloaded_query(user_id: int):
 
 async def unknown_cursor(cursor) -> None:
     await cursor.execute("SELECT 1")
+
+
+class UserStore:
+    def __init__(self, uri: str) -> None:
+        import pymongo
+
+        self.db = pymongo.MongoClient(uri)["app"]
+
+    async def find(self, user_id: str):
+        return self.db.users.find_one({"_id": user_id})  # expect: CFL105

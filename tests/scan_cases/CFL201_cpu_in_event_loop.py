@@ -134,3 +134,34 @@ async def checkpw_in_thread(pw: bytes, hashed: bytes) -> bool:
         return bcrypt.checkpw(pw, hashed)
 
     return await asyncio.to_thread(check)
+
+
+def fib(n: int) -> int:
+    total = 0
+    for i in range(5_000_000):
+        total += i % (n or 1)
+    return total
+
+
+def hash_password(pw: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(pw.encode(), salt=salt, n=2**14, r=8, p=1)
+
+
+async def cpu_via_helper(n: int) -> int:
+    return fib(n)  # expect: CFL201
+
+
+async def hash_via_helper(pw: str) -> bytes:
+    return hash_password(pw, b"salt")  # expect: CFL201
+
+
+async def helper_offloaded(pw: str) -> bytes:
+    return await asyncio.to_thread(hash_password, pw, b"salt")
+
+
+def cheap_helper(x: int) -> int:
+    return x * 2
+
+
+async def calls_cheap_helper(x: int) -> int:
+    return cheap_helper(x)

@@ -174,3 +174,49 @@ async def retry_pair(client):
 
 async def single(client):
     return await client.get("/x")
+
+
+async def asgi_app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+class KernelManager:
+    async def start_kernel(self, cmd, **kw):
+        await self._async_launch_kernel(cmd, **kw)
+        await self._async_post_start_kernel(**kw)
+
+    async def prepare(self, request):
+        await self._prepare_headers()
+        await request._prepare_hook(self)
+
+    async def delete(self, path):
+        await self.delete_file(path)
+        await self.checkpoints.delete_all_checkpoints(path)
+
+
+async def save_state(path, state):
+    await mkdir_if_needed(path)
+    await write_file(path, state)
+
+
+async def create_then_use(api, name):
+    await api.create_bucket(name)
+    await api.upload_object(name, b"data")
+
+
+async def zip_iterators(a, b):
+    x = await anext(a)
+    y = await anext(b)
+    return x, y
+
+
+async def fan_out_notifications(user):
+    await send_email(user)  # expect: CFL301
+    await send_sms(user)
+
+
+async def two_reads_same_entity(repo, user_id):
+    profile = await repo.get_profile(user_id)  # expect: CFL301
+    orders = await repo.list_orders(user_id)
+    return profile, orders

@@ -208,3 +208,30 @@ async def crawler(start: str) -> set[str]:
         frontier.extend(link for link in links if link not in seen)
         seen.add(url)
     return seen
+
+
+async def dispatch_hooks(self_like, response) -> None:
+    for hook in self_like.event_hooks["response"]:
+        await hook(response)
+
+
+async def notify_listeners(listeners, event) -> None:
+    for listener in listeners:
+        method = getattr(listener, "on_event", None)
+        if method:
+            await method(event)
+
+
+async def trace_signals(traces, host) -> None:
+    for trace in traces:
+        await trace.send_dns_resolvehost_start(host)
+
+
+async def run_migrations(conn, migrations) -> None:
+    for migration in migrations:
+        await migration.apply(conn)
+
+
+async def stop_all(apps) -> None:
+    for app in apps:
+        await app.stop_extension()

@@ -141,3 +141,26 @@ async def pool_acquire_per_item(pool, ids):
             return await conn.fetchrow("SELECT * FROM t WHERE id = $1", i)
 
     return await asyncio.gather(*(one(i) for i in ids))
+
+
+class Server:
+    async def shutdown(self, timeout: float) -> None:
+        coros = (conn.shutdown(timeout) for conn in self._connections)
+        await asyncio.gather(*coros)
+
+    async def close_all(self) -> None:
+        await asyncio.gather(*[c.close() for c in self.clients], return_exceptions=True)
+
+    async def emit(self, event) -> None:
+        for listener in self.listeners:
+            task = asyncio.create_task(listener(event))
+            self.active.add(task)
+            task.add_done_callback(self.active.discard)
+
+
+LANGUAGES = ["en", "fr", "de"]
+
+
+async def filtered_constant(installed: set[str]):
+    missing = [name for name in LANGUAGES if name not in installed]
+    return await asyncio.gather(*(fetch_pack(n) for n in missing))

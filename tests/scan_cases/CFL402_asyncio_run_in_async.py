@@ -76,3 +76,25 @@ if __name__ == "__main__":
     asyncio.run(amain())
     loop = asyncio.new_event_loop()
     loop.run_until_complete(amain())
+
+
+class Template:
+    async def render_async(self, **ctx) -> str:
+        return ""
+
+    def render(self, **ctx) -> str:
+        return asyncio.run(self.render_async(**ctx))  # expect: CFL402
+
+    def close(self) -> None:
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(cleanup())
+        loop.close()
+
+
+class App:
+    @classmethod
+    def launch_instance(cls) -> None:
+        asyncio.run(cls.start_async())
+
+    async def handler(self, conn) -> None:
+        await conn.close()

@@ -9,234 +9,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from codeflash_lab.scan.catalog import FUNCTIONS, LAZY, METHODS, OFFLOADERS
 from codeflash_lab.scan.context import FileContext
+from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit, Rule, register
 
 __all__ = ["blocking_calls"]
 
-_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
-_DBAPI = frozenset(
-    {"execute", "executemany", "executescript", "fetchone", "fetchall", "fetchmany"}
-    | {"commit", "rollback", "callproc"}
+_NOT_BLOCKING = frozenset(
+    {"pipeline", "pubsub", "lock", "generate_presigned_url", "generate_presigned_post"}
+    | {"get_paginator", "get_waiter", "can_paginate", "Bucket", "Object", "Table"}
 )
-
-FUNCTIONS: dict[str, str] = {
-    "time.sleep": "sleep",
-    **{f"requests.{v}": "http" for v in _VERBS},
-    **{f"requests.api.{v}": "http" for v in _VERBS},
-    **{f"httpx.{v}": "http" for v in _VERBS | {"stream"}},
-    "urllib.request.urlopen": "http",
-    "urllib.request.urlretrieve": "http",
-    "urllib3.request": "http",
-    "socket.create_connection": "http",
-    "socket.getaddrinfo": "http",
-    "socket.gethostbyname": "http",
-    "socket.gethostbyname_ex": "http",
-    "socket.gethostbyaddr": "http",
-    "builtins.open": "file",
-    "io.open": "file",
-    "io.open_code": "file",
-    "os.fdopen": "file",
-    "glob.glob": "file",
-    **{
-        f"os.path.{f}": "file"
-        for f in [
-            "exists",
-            "lexists",
-            "isfile",
-            "isdir",
-            "islink",
-            "ismount",
-            "getsize",
-            "getmtime",
-            "getatime",
-            "getctime",
-            "samefile",
-            "sameopenfile",
-            "samestat",
-        ]
-    },
-    **{
-        f"os.{f}": "file"
-        for f in [
-            "listdir",
-            "scandir",
-            "walk",
-            "stat",
-            "lstat",
-            "remove",
-            "unlink",
-            "rename",
-            "renames",
-            "replace",
-            "mkdir",
-            "makedirs",
-            "rmdir",
-            "removedirs",
-            "chmod",
-            "chown",
-            "utime",
-            "link",
-            "symlink",
-            "readlink",
-            "truncate",
-        ]
-    },
-    **{
-        f"shutil.{f}": "file"
-        for f in [
-            "copy",
-            "copy2",
-            "copyfile",
-            "copytree",
-            "rmtree",
-            "move",
-            "make_archive",
-            "unpack_archive",
-        ]
-    },
-    **{
-        f"subprocess.{f}": "subprocess"
-        for f in [
-            "run",
-            "call",
-            "check_call",
-            "check_output",
-            "Popen",
-            "getoutput",
-            "getstatusoutput",
-        ]
-    },
-    **{
-        f"os.{f}": "subprocess"
-        for f in [
-            "system",
-            "popen",
-            "spawnl",
-            "spawnle",
-            "spawnlp",
-            "spawnlpe",
-            "spawnv",
-            "spawnve",
-            "spawnvp",
-            "spawnvpe",
-            "posix_spawn",
-            "posix_spawnp",
-            "wait",
-            "wait3",
-            "wait4",
-            "waitid",
-            "waitpid",
-        ]
-    },
-    "sqlite3.connect": "database",
-    "psycopg2.connect": "database",
-    "psycopg.connect": "database",
-    "pymysql.connect": "database",
-    "MySQLdb.connect": "database",
-    "mysql.connector.connect": "database",
-    "pyodbc.connect": "database",
-    "builtins.input": "input",
-    "getpass.getpass": "input",
-    "sys.stdin.read": "input",
-    "sys.stdin.readline": "input",
-    "sys.stdin.readlines": "input",
-}
-
-_PATH_IO = frozenset(
-    [
-        "read_text",
-        "read_bytes",
-        "write_text",
-        "write_bytes",
-        "open",
-        "touch",
-        "unlink",
-        "mkdir",
-        "rmdir",
-        "rename",
-        "replace",
-        "exists",
-        "is_file",
-        "is_dir",
-        "is_symlink",
-        "stat",
-        "lstat",
-        "chmod",
-        "symlink_to",
-        "hardlink_to",
-        "samefile",
-        "readlink",
-        "owner",
-        "group",
-        "glob",
-        "rglob",
-        "iterdir",
-        "walk",
-    ]
-)
-#: Lazy iterators: the file-system work happens where they are consumed, so passing
-#: one to ``asyncio.to_thread`` moves the blocking part off the loop.
-_LAZY = frozenset({"glob", "rglob", "iterdir", "walk", "scandir", "iglob"})
-_OFFLOADERS = frozenset(
-    {"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.to_thread.run_sync"}
-)
-
-#: receiver type -> (family, blocking methods; ``None`` = every method).
-METHODS: dict[str, tuple[str, frozenset[str] | None]] = {
-    "requests.Session": ("http", _VERBS | {"send"}),
-    "httpx.Client": ("http", _VERBS | {"send", "stream"}),
-    "urllib3.PoolManager": ("http", frozenset({"request", "urlopen", "request_encode_url"})),
-    "http.client.HTTPConnection": (
-        "http",
-        frozenset({"request", "getresponse", "connect", "endheaders", "send"}),
-    ),
-    "socket.socket": (
-        "http",
-        frozenset(
-            [
-                "connect",
-                "accept",
-                "recv",
-                "recv_into",
-                "recvfrom",
-                "recvfrom_into",
-                "send",
-                "sendall",
-                "sendto",
-                "sendfile",
-            ]
-        ),
-    ),
-    "smtplib.SMTP": (
-        "http",
-        frozenset(["sendmail", "send_message", "login", "connect", "starttls", "ehlo", "quit"]),
-    ),
-    "ftplib.FTP": (
-        "http",
-        frozenset(
-            [
-                "login",
-                "connect",
-                "cwd",
-                "nlst",
-                "retrbinary",
-                "retrlines",
-                "storbinary",
-                "storlines",
-            ]
-        ),
-    ),
-    "pathlib.Path": ("file", _PATH_IO),
-    "subprocess.Popen": ("subprocess", frozenset({"wait", "communicate"})),
-    "sqlite3.Connection": ("database", _DBAPI),
-    "sqlite3.Cursor": ("database", _DBAPI),
-    "dbapi.Connection": ("database", _DBAPI),
-    "dbapi.Cursor": ("database", _DBAPI),
-    "redis.Redis": ("database", None),
-    "redis.Pipeline": ("database", frozenset({"execute"})),
-}
-_NOT_BLOCKING = frozenset({"pipeline", "pubsub", "lock"})
 
 
 def _classify(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
@@ -257,14 +40,17 @@ def _classify(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
         family, methods = entry
         if func.attr in _NOT_BLOCKING or func.attr.startswith("_"):
             return None
+        if rtype == "socket.socket" and "setblocking(False)" in ctx.source:
+            return None  # non-blocking sockets driven by the loop
         if methods is None or func.attr in methods:
-            return family, f"{rtype.rpartition('.')[2]}.{func.attr}"
+            receiver = dotted(func.value) or rtype.rpartition(".")[2]
+            return family, f"{receiver}.{func.attr}"
     return None
 
 
 def _is_lazy(call: ast.Call) -> bool:
     f = call.func
-    return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) in _LAZY
+    return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) in LAZY
 
 
 def _offloaded_argument(ctx: FileContext, call: ast.Call) -> bool:
@@ -272,28 +58,51 @@ def _offloaded_argument(ctx: FileContext, call: ast.Call) -> bool:
     for anc in ctx.ancestors(call):
         if isinstance(anc, ast.Call) and anc is not call:
             f = anc.func
-            if ctx.qualname(f) in _OFFLOADERS or (
+            if ctx.qualname(f) in OFFLOADERS or (
                 isinstance(f, ast.Attribute) and f.attr == "run_in_executor"
             ):
                 return True
     return False
 
 
+def _direct(c: FileContext, call: ast.Call) -> tuple[str, str] | None:
+    found = _classify(c, call)
+    if found is None or (_is_lazy(call) and _offloaded_argument(c, call)):
+        return None
+    return found
+
+
 def blocking_calls(ctx: FileContext) -> list[tuple[str, ast.Call, str]]:
-    """Every blocking call on the event loop in ``ctx``: ``(family, call, shown name)``.
+    """Every blocking call on the event loop in ``ctx``: ``(family, call, description)``.
 
     Calls inside a nested ``def``, ``lambda`` or class body, and calls that are
-    directly awaited or used in ``async with``, are not counted.
+    directly awaited or used in ``async with``, are not counted. A call from async
+    code to a plain helper of the same module that blocks is counted at the call site.
     """
 
     def compute(c: FileContext) -> list[tuple[str, ast.Call, str]]:
         out = []
+        helpers: dict[int, tuple[str, str] | None] = {}
         for call in c.calls:
             if not c.in_async(call) or c.is_awaited(call):
                 continue
-            found = _classify(c, call)
-            if found is not None and not (_is_lazy(call) and _offloaded_argument(c, call)):
-                out.append((found[0], call, found[1]))
+            found = _direct(c, call)
+            if found is not None:
+                out.append((found[0], call, f"`{found[1]}()`"))
+                continue
+            helper = c.local_helper(call)
+            if helper is None:
+                continue
+            if id(helper) not in helpers:
+                inner = (
+                    _direct(c, n)
+                    for n in helper.nodes
+                    if isinstance(n, ast.Call) and c.scope_of[n] is helper
+                )
+                helpers[id(helper)] = next((f for f in inner if f is not None), None)
+            via = helpers[id(helper)]
+            if via is not None:
+                out.append((via[0], call, f"`{helper.name}()` (it calls `{via[1]}()`)"))
         return out
 
     result: list[tuple[str, ast.Call, str]] = ctx.memo("blocking", compute)
@@ -320,7 +129,7 @@ class _BlockingRule(Rule):
             if family == self.family:
                 func = ctx.function_scope(ctx.scope_of[call])
                 where = f" in async function `{func.name}`" if func else ""
-                yield Hit(call, f"blocking call `{shown}()`{where}: {_WHY[family]}")
+                yield Hit(call, f"blocking call {shown}{where}: {_WHY[family]}")
 
 
 @register

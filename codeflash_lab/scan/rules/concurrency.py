@@ -7,6 +7,7 @@ iterates over, what each iteration reads, and what carries over between iteratio
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from codeflash_lab.scan.context import COMPREHENSIONS, FileContext
@@ -18,11 +19,16 @@ from codeflash_lab.scan.flow import (
     round_trip,
     writes,
 )
+from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit, Rule, register
 from codeflash_lab.scan.rules.gather import gather_hits
 
 __all__ = ["loop_hits"]
 
+_DISPATCH = re.compile(
+    r"hook|listener|receiver|callback|handler|middleware|signal|trace|observer|plugin"
+    r"|interceptor|extension|waiter|migration"
+)
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "request", "stream"})
 
 
@@ -145,6 +151,10 @@ def _under_lock(ctx: FileContext, node: ast.AST) -> bool:
 def _check_for(ctx: FileContext, loop: ast.For) -> Hit | None:
     if _exits_early(loop) or isinstance(loop.iter, ast.Constant):
         return None
+    it = loop.iter.func if isinstance(loop.iter, ast.Call) else loop.iter
+    source = (dotted(it) or "").rpartition(".")[2].lower()
+    if _DISPATCH.search(source):
+        return None  # hooks, listeners, signal receivers run in order by design
     body = loop.body
     seeds = writes(loop)
     derived = _derived(body, seeds)
@@ -153,6 +163,8 @@ def _check_for(ctx: FileContext, loop: ast.For) -> Hit | None:
         used = reads(call)
         if not used & derived or used & carried or _under_lock(ctx, node):
             continue
+        if isinstance(call.func, ast.Name) and call.func.id in derived:
+            continue  # calling the item itself: a callback dispatch
         parent = ctx.parent.get(node)
         if isinstance(parent, ast.Assign) and writes(parent) & carried:
             continue

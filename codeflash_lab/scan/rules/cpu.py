@@ -137,21 +137,34 @@ class CpuInEventLoop(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Hit]:
         seen_lines: set[int] = set()
+        helpers: dict[int, str | None] = {}
         for call in ctx.calls:
             if not ctx.in_async(call) or ctx.is_awaited(call):
                 continue
             what = self._classify(ctx, call)
+            if what is None:
+                helper = ctx.local_helper(call)
+                if helper is not None:
+                    if id(helper) not in helpers:
+                        inner = (
+                            self._classify(ctx, n, per_item=False)
+                            for n in helper.nodes
+                            if isinstance(n, ast.Call) and ctx.scope_of[n] is helper
+                        )
+                        helpers[id(helper)] = next((w for w in inner if w is not None), None)
+                    via = helpers[id(helper)]
+                    what = f"`{helper.name}()` does {via}" if via else None
             if what is None or call.lineno in seen_lines:
                 continue
             seen_lines.add(call.lineno)
-            yield Hit(call, f"{what} runs on the event loop and blocks every other task")
+            yield Hit(call, f"{what} on the event loop and blocks every other task")
 
-    def _classify(self, ctx: FileContext, call: ast.Call) -> str | None:
+    def _classify(self, ctx: FileContext, call: ast.Call, *, per_item: bool = True) -> str | None:
         name = ctx.qualname(call.func)
         if name is not None:
             if name in _HEAVY:
                 return f"{_HEAVY[name]} (`{name}()`)"
-            if name in _IN_LOOP and _sync_item_loop(ctx, call):
+            if per_item and name in _IN_LOOP and _sync_item_loop(ctx, call):
                 return f"{_IN_LOOP[name]} repeated per item (`{name}()` in a loop)"
             if name == "builtins.range" and call.args:
                 size = literal_int(call.args[-1] if len(call.args) < 3 else call.args[1])

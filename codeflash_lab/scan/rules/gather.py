@@ -10,7 +10,7 @@ import ast
 import re
 
 from codeflash_lab.scan.context import COMPREHENSIONS, FileContext, Scope
-from codeflash_lab.scan.flow import is_lock_like
+from codeflash_lab.scan.flow import callee_name, is_lock_like
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit
 from codeflash_lab.scan.rules.tasks import is_task_spawn
@@ -22,7 +22,38 @@ _BOUNDED_CALLS = frozenset(
     {"itertools.islice", "itertools.batched", "more_itertools.chunked", "more_itertools.take"}
 )
 _LIMIT_KEYWORDS = frozenset({"limit", "limits", "max_connections", "max_size", "limit_per_host"})
+_LIFECYCLE = (
+    "stop",
+    "shutdown",
+    "close",
+    "aclose",
+    "dispose",
+    "cancel",
+    "kill",
+    "terminate",
+    "cleanup",
+    "wait_closed",
+    "disconnect",
+)
+_DISPATCH = re.compile(r"hook|listener|receiver|callback|handler|middleware|signal|observer")
+_SPAWN_METHODS = ("create_task", "ensure_future")
 _GATHERS = frozenset({"asyncio.gather", "asyncio.as_completed", "asyncio.wait"})
+
+
+def _lifecycle(elt: ast.AST) -> bool:
+    """Per-item shutdown/close/stop calls: fanning them out risks no rate limit or pool."""
+    wrapper = (
+        isinstance(elt, ast.Call)
+        and elt.args
+        and isinstance(elt.args[0], ast.Call)
+        and (not isinstance(elt.func, ast.Attribute) or elt.func.attr in _SPAWN_METHODS)
+    )
+    if wrapper:
+        elt = elt.args[0]  # type: ignore[attr-defined]
+    if not isinstance(elt, ast.Call):
+        return False
+    name = callee_name(elt)
+    return name.startswith(_LIFECYCLE)
 
 
 def _is_spawn(ctx: FileContext, call: ast.AST) -> bool:
@@ -66,6 +97,8 @@ def _bounded_iter(ctx: FileContext, it: ast.AST, scope: Scope) -> bool:
             if it.id in {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}:
                 return True  # the item of an outer loop: one batch of a batching loop
         value = _assigned_value(ctx, it.id, scope)
+        if isinstance(value, COMPREHENSIONS):
+            value = value.generators[0].iter  # type: ignore[attr-defined]
         if value is not None and value is not it:
             return _bounded_iter(ctx, value, scope)
     return False
@@ -126,7 +159,7 @@ def _source_of(ctx: FileContext, arg: ast.AST, scope: Scope) -> tuple[ast.AST, a
     if isinstance(arg, ast.Call) and ctx.qualname(arg.func) in ("builtins.list", "builtins.set"):
         arg = arg.args[0] if arg.args else arg
     if isinstance(arg, COMPREHENSIONS):
-        gen = arg.generators[0]  # type: ignore[attr-defined]
+        gen = arg.generators[0]
         return gen.iter, getattr(arg, "elt", arg)
     if isinstance(arg, ast.Call) and getattr(arg.func, "id", "") == "map" and len(arg.args) == 2:
         return arg.args[1], arg.args[0]
@@ -163,7 +196,7 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
                 args = [call.args[0]]
             for arg in args:
                 src = _source_of(ctx, arg, scope)
-                if src is None or _is_spawn(ctx, src[1]):
+                if src is None or _is_spawn(ctx, src[1]) or _lifecycle(src[1]):
                     continue  # tasks created per item are reported where they are created
                 if not _bounded_iter(ctx, src[0], scope) and not _limited(ctx, scope, src[1]):
                     hits.append(Hit(call))
@@ -175,6 +208,8 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
             loop = loops[0]
             it = loop.generators[0].iter if isinstance(loop, COMPREHENSIONS) else loop.iter  # type: ignore[attr-defined]
             if _bounded_iter(ctx, it, scope) or _limited(ctx, scope, call):
+                continue
+            if _DISPATCH.search((dotted(it) or "").lower()) or _lifecycle(call):
                 continue
             hits.append(
                 Hit(

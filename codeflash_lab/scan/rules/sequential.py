@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from codeflash_lab.scan.context import FileContext
 from codeflash_lab.scan.flow import (
     awaits_in,
+    callee_name,
     is_lock_like,
     is_ordered_receiver,
     reads,
@@ -26,6 +27,12 @@ _MUTATING = (
     "publish", "commit", "post", "patch", "add", "apply", "store", "upsert", "append", "emit",
     "incr", "decr", "hset", "hdel", "hincr", "lpush", "rpush", "sadd", "srem", "zadd", "zrem",
     "expire", "xadd", "mark", "record", "log", "track",
+)  # fmt: skip
+#: Verbs that change an entity: a later call on the same entity must wait for them.
+_STATE_CHANGES = (
+    "create", "insert", "update", "delete", "remove", "save", "write", "put", "set", "store",
+    "upsert", "apply", "commit", "make", "build", "reserve", "charge", "claim", "allocate",
+    "provision", "assign", "move", "rename", "copy", "upload", "reset", "mark", "patch",
 )  # fmt: skip
 
 
@@ -57,8 +64,7 @@ def _blocks(ctx: FileContext, skip: set[int]) -> Iterator[list[ast.stmt]]:
 
 
 def _callee(call: ast.Call) -> str:
-    f = call.func
-    return f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+    return callee_name(call)
 
 
 def _receiver(call: ast.Call) -> str | None:
@@ -74,24 +80,24 @@ def _arg_keys(call: ast.Call) -> set[str]:
 def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call: ast.Call) -> bool:
     """True when ``call`` must stay after the calls already in ``run``."""
     recv = _receiver(call)
+    name = _callee(call)
     new_args = _arg_keys(call)
     for _, prev, _discarded in run:
+        prev_name = _callee(prev)
         prev_recv = _receiver(prev)
         if recv is not None and recv == prev_recv:
             if is_ordered_receiver(ctx, call) or is_ordered_receiver(ctx, prev):
                 return True
-            if _callee(prev).startswith(_MUTATING) and _callee(call).startswith(_MUTATING):
+            if prev_name.startswith(_MUTATING) and name.startswith(_MUTATING):
                 return True
         if ast.dump(prev) == ast.dump(call):
             return True  # the same call repeated on purpose
-        prev_args = _arg_keys(prev)
-        if (
-            _callee(prev).startswith(_MUTATING)
-            and _callee(call).startswith(_MUTATING)
-            and prev_args & new_args
-            and (recv == prev_recv or recv is None or prev_recv is None)
+        if name == prev_name and name.startswith(_MUTATING):
+            return True  # one output channel (an ASGI send, a writer) keeps its order
+        if _arg_keys(prev) & new_args and (
+            prev_name.startswith(_STATE_CHANGES) or name.startswith(_STATE_CHANGES)
         ):
-            return True
+            return True  # a change to the entity the other call also touches
     # a side effect followed by a call without arguments: it likely reads hidden state
     return run[-1][2] and not call.args and not call.keywords
 

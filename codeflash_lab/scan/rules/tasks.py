@@ -12,6 +12,7 @@ __all__ = ["is_task_spawn"]
 
 _SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future", "asyncio.async"})
 _ENTRY_NAMES = frozenset({"main", "cli", "run", "entrypoint", "entry_point", "console_main"})
+_ENTRY_PREFIXES = ("test", "main_", "run_", "launch", "start", "serve", "cli_", "command")
 _ENTRY_DECORATORS = ("command", "task", "shared_task", "fixture", "group", "callback")
 
 
@@ -99,18 +100,56 @@ def _has_running_loop_check(scope: Scope) -> bool:
     return False
 
 
-def _called_from_async(ctx: FileContext, name: str) -> bool:
+def _called_from_async(ctx: FileContext, func_scope: Scope) -> bool:
+    """True when async code of this module calls ``func_scope`` directly.
+
+    A method counts only when called as ``self.name(...)`` from an async method of its
+    own class; a module function only when called by its plain name.
+    """
     for call in ctx.calls:
+        if not ctx.in_async(call):
+            continue
         func = call.func
-        callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if callee == name and ctx.in_async(call):
+        if func_scope.cls is None:
+            if isinstance(func, ast.Name) and func.id == func_scope.name:
+                return True
+            continue
+        caller = ctx.function_scope(ctx.scope_of[call])
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == func_scope.name
+            and isinstance(func.value, ast.Name)
+            and caller is not None
+            and caller.cls is func_scope.cls
+            and func.value.id == caller.self_name
+        ):
             return True
     return False
 
 
+def _runs_own_async_method(call: ast.Call, func_scope: Scope) -> bool:
+    """``asyncio.run(self.x(...))`` where ``x`` is an ``async def`` of the same class."""
+    if func_scope.cls is None or not call.args:
+        return False
+    inner = call.args[0]
+    if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)):
+        return False
+    names = {
+        n.name
+        for n in func_scope.cls.node.body  # type: ignore[attr-defined]
+        if isinstance(n, ast.AsyncFunctionDef)
+    }
+    receiver = inner.func.value
+    return (
+        inner.func.attr in names
+        and isinstance(receiver, ast.Name)
+        and receiver.id == func_scope.self_name
+    )
+
+
 def _is_entry_point(scope: Scope) -> bool:
     name = scope.name.lstrip("_")
-    if name in _ENTRY_NAMES or name.startswith(("test", "main_", "run_")) or name.endswith("main"):
+    if name in _ENTRY_NAMES or name.startswith(_ENTRY_PREFIXES) or name.endswith("main"):
         return True
     for deco in getattr(scope.node, "decorator_list", ()):
         target = deco.func if isinstance(deco, ast.Call) else deco
@@ -161,12 +200,9 @@ class AsyncioRunInAsync(Rule):
                 continue
             if _is_entry_point(func_scope) or _has_running_loop_check(func_scope):
                 continue
-            sync_facade = func_scope.cls is not None and any(
-                isinstance(n, ast.AsyncFunctionDef)
-                for n in func_scope.cls.node.body  # type: ignore[attr-defined]
-            )
+            sync_facade = _runs_own_async_method(call, func_scope)
             if (
-                _called_from_async(ctx, func_scope.name)
+                _called_from_async(ctx, func_scope)
                 or sync_facade
                 or func_scope.name.endswith("_sync")
                 or func_scope.name.startswith("sync_")

@@ -255,3 +255,10 @@ def test_a_project_without_codeflash_is_an_error(tmp_path) -> None:
 def test_bad_limits_name_the_parameter(populated_project) -> None:
     with pytest.raises(ValueError, match="table_limit"):
         build_report(populated_project, table_limit=0)
+
+
+def test_stuck_loop_shows_the_recovery_checklist(tmp_path, write_results_tsv) -> None:
+    rows = [{"baseline_latency_ms": "40", "optimized_latency_ms": "42", "status": "DISCARD"}] * 5
+    page = build_report(_project(tmp_path, write_results_tsv, rows)).to_html()
+    assert "Stuck: work through this" in page
+    assert page.count("<li>") >= 3

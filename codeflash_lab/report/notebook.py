@@ -61,7 +61,7 @@ def export_notebook_html(
 
     src = Path(notebook_path)
     try:
-        nb = nbformat.read(src, as_version=4)
+        nb = nbformat.read(src, as_version=4)  # type: ignore[no-untyped-call]
     except (OSError, ValueError) as exc:
         raise ReportError(f"{src}: cannot read the notebook ({exc})") from exc
     nb.metadata.pop("widgets", None)
@@ -70,7 +70,7 @@ def export_notebook_html(
             cell.outputs = [
                 o for o in cell.get("outputs", []) if _WIDGET_VIEW not in o.get("data", {})
             ]
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="lab")  # type: ignore[no-untyped-call]
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True

@@ -189,7 +189,8 @@ def plot_latency_cdf(
         doc = as_dict(compare)
         verdict = str(doc.get("verdict") or "")
         for arm, color in (("a", "#7f7f7f"), ("b", "#4e79a7")):
-            side = doc.get(arm) if isinstance(doc.get(arm), Mapping) else {}
+            raw = doc.get(arm)
+            side: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
             lines = []
             for run in side.get("runs") or []:
                 if isinstance(run, Mapping) and isinstance(run.get("latency_ms"), Mapping):

@@ -67,7 +67,7 @@ def plot_lag(lag: Any, *, max_points: int = 4000) -> Figure:
         t, v = t[idx], v[idx]
     threshold = pick(doc, "threshold_ms")
     # LagResult.to_dict() keeps the stall records under "stall_list" ("stalls" is their count).
-    listed = doc.get("stall_list")
+    listed: Any = doc.get("stall_list")
     if not isinstance(listed, list):
         listed = doc.get("stalls") if isinstance(doc.get("stalls"), list) else []
     stalls = _pairs(listed, ("t_s", "lag_ms"), ("start_s", "lag_ms"), ("t_s", "duration_ms"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from codeflash_lab.categories import SLUGS
 
@@ -107,12 +107,17 @@ def chart_style(**overrides: Any) -> Iterator[None]:
     """
     import matplotlib
 
-    with matplotlib.rc_context({**_RC, **overrides}):
+    params: Any = {**_RC, **overrides}
+    with matplotlib.rc_context(params):
         yield
 
 
 def new_figure(
-    width: float = 9.0, height: float = 4.0, *, layout: str | None = "constrained", **subplots: Any
+    width: float = 9.0,
+    height: float = 4.0,
+    *,
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
+    **subplots: Any,
 ) -> tuple[Figure, Any]:
     """A Figure outside pyplot with its axes (call inside :func:`chart_style`).
 

@@ -262,3 +262,23 @@ def test_stuck_loop_shows_the_recovery_checklist(tmp_path, write_results_tsv) ->
     page = build_report(_project(tmp_path, write_results_tsv, rows)).to_html()
     assert "Stuck: work through this" in page
     assert page.count("<li>") >= 3
+
+
+def test_a_baseline_bench_shows_before_any_experiment(tmp_path, write_results_tsv) -> None:
+    project = _project(tmp_path, write_results_tsv, [])
+    save_run(
+        Workspace(project),
+        "bench",
+        {
+            "target": "svc:<fetch>",
+            "concurrency": 16,
+            "throughput_ops_s": 812.5,
+            "latency_ms": {"p50": 9.75, "p99": 31.0},
+        },
+    )
+    report = build_report(project)
+    assert report.latest_bench["p50_ms"] == 9.75
+    page = report.to_html()
+    assert "p50 9.75 ms" in page
+    assert "812.5 ops/s at concurrency 16" in page
+    assert "svc:&lt;fetch&gt;" in page

@@ -35,6 +35,7 @@ class ReportInputs:
     scan: dict[str, Any] | None = None
     review: dict[str, Any] | None = None
     compare: dict[str, Any] | None = None
+    bench: dict[str, Any] | None = None
     sweep: dict[str, Any] | None = None
     lag: dict[str, Any] | None = None
     environment: dict[str, Any] = field(default_factory=dict)
@@ -114,6 +115,7 @@ def collect_inputs(project: Workspace | str | os.PathLike[str]) -> ReportInputs:
         scan=_latest(by_kind.get("scan", [])),
         review=_latest(by_kind.get("review", [])),
         compare=_latest(by_kind.get("compare", [])),
+        bench=_latest(by_kind.get("bench", [])),
         sweep=_latest(by_kind.get("sweep", [])),
         lag=_latest(by_kind.get("lag", [])),
         warnings=warnings,

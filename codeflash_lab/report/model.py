@@ -63,6 +63,7 @@ class Report:
     environment: dict[str, Any] = field(default_factory=dict)
     environment_source: str = ""
     handoff: str = ""
+    latest_bench: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     def to_html(self) -> str:
@@ -241,6 +242,21 @@ def _review(review: dict[str, Any] | None) -> tuple[tuple[dict[str, Any], ...], 
     return tuple(items), span or str(review.get("created", ""))
 
 
+def _bench_line(bench: dict[str, Any] | None) -> dict[str, Any]:
+    """The latest benchmark's headline numbers (empty when none was saved)."""
+    if not bench:
+        return {}
+    lat = bench.get("latency_ms") if isinstance(bench.get("latency_ms"), dict) else {}
+    return {
+        "target": str(bench.get("target", "")),
+        "concurrency": bench.get("concurrency"),
+        "p50_ms": lat.get("p50"),
+        "p99_ms": lat.get("p99"),
+        "throughput_ops_s": bench.get("throughput_ops_s"),
+        "created": str(bench.get("created", ""))[:16].replace("T", " "),
+    }
+
+
 def build_report(
     project: Workspace | str | os.PathLike[str],
     *,
@@ -300,5 +316,6 @@ def build_report(
         environment=inputs.environment,
         environment_source=inputs.environment_source,
         handoff=inputs.handoff,
+        latest_bench=_bench_line(inputs.bench),
         warnings=tuple(inputs.warnings),
     )

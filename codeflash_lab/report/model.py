@@ -246,7 +246,8 @@ def _bench_line(bench: dict[str, Any] | None) -> dict[str, Any]:
     """The latest benchmark's headline numbers (empty when none was saved)."""
     if not bench:
         return {}
-    lat = bench.get("latency_ms") if isinstance(bench.get("latency_ms"), dict) else {}
+    raw = bench.get("latency_ms")
+    lat: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return {
         "target": str(bench.get("target", "")),
         "concurrency": bench.get("concurrency"),

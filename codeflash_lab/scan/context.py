@@ -323,7 +323,12 @@ class FileContext:
         func = call.func
         candidates: list[Scope] = []
         if isinstance(func, ast.Name) and func.id not in self.imports.names:
-            candidates = [s for s in self.functions.get(func.id, ()) if s.parent is self.module]
+            caller = self.function_scope(self.scope_of[call])
+            candidates = [
+                s
+                for s in self.functions.get(func.id, ())
+                if s.parent is self.module or (caller is not None and s.parent is caller)
+            ]
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             caller = self.function_scope(self.scope_of[call])
             if caller is not None and caller.cls is not None and func.value.id == caller.self_name:

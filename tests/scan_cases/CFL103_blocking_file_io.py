@@ -127,3 +127,12 @@ async def glob_on_the_loop(folder: Path) -> list[str]:
 
 async def walk_on_the_loop(root: str) -> int:
     return sum(len(files) for _, _, files in os.walk(root))  # expect: CFL103
+
+
+async def lazy_iterator_handed_on(folder: Path, wrap):
+    gen = folder.iterdir()
+    return wrap(gen)
+
+
+async def listed_on_the_loop(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.py"))  # expect: CFL103

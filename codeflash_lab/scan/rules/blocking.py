@@ -16,6 +16,9 @@ from codeflash_lab.scan.registry import Hit, Rule, register
 
 __all__ = ["blocking_calls"]
 
+_CONSUMERS = frozenset(
+    {"list", "sorted", "set", "tuple", "sum", "any", "all", "max", "min", "len", "next", "dict"}
+)
 _NOT_BLOCKING = frozenset(
     {"pipeline", "pubsub", "lock", "generate_presigned_url", "generate_presigned_post"}
     | {"get_paginator", "get_waiter", "can_paginate", "Bucket", "Object", "Table"}
@@ -65,9 +68,21 @@ def _offloaded_argument(ctx: FileContext, call: ast.Call) -> bool:
     return False
 
 
+def _consumed_here(c: FileContext, call: ast.Call) -> bool:
+    """A lazy iterator blocks only where it is iterated: a loop, a comprehension, ``list()``."""
+    parent = c.parent.get(call)
+    if isinstance(parent, ast.For | ast.comprehension):
+        return parent.iter is call
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name):
+        return parent.func.id in _CONSUMERS
+    return False
+
+
 def _direct(c: FileContext, call: ast.Call) -> tuple[str, str] | None:
     found = _classify(c, call)
-    if found is None or (_is_lazy(call) and _offloaded_argument(c, call)):
+    if found is None:
+        return None
+    if _is_lazy(call) and (_offloaded_argument(c, call) or not _consumed_here(c, call)):
         return None
     return found
 

@@ -29,6 +29,7 @@ _DISPATCH = re.compile(
     r"hook|listener|receiver|callback|handler|middleware|signal|trace|observer|plugin"
     r"|interceptor|extension|waiter|migration"
 )
+_BATCH = re.compile(r"batch|chunk")
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "request", "stream"})
 
 
@@ -165,6 +166,8 @@ def _check_for(ctx: FileContext, loop: ast.For) -> Hit | None:
             continue
         if isinstance(call.func, ast.Name) and call.func.id in derived:
             continue  # calling the item itself: a callback dispatch
+        if any(_BATCH.search(n.lower()) for n in used & derived):
+            continue  # one batch at a time is the bounded form of the fix
         parent = ctx.parent.get(node)
         if isinstance(parent, ast.Assign) and writes(parent) & carried:
             continue

@@ -106,15 +106,17 @@ _BIG_RANGE = 100_000
 
 
 def _sync_item_loop(ctx: FileContext, node: ast.AST) -> bool:
-    """True when ``node`` repeats per item of a ``for`` loop or comprehension with no await."""
-    for loop in ctx.enclosing_loops(node):
-        if isinstance(loop, (ast.For, *COMPREHENSIONS)):
-            has_await = any(
-                isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for n in ast.walk(loop)
-            )
-            return not has_await
+    """True when ``node`` repeats per item of a ``for`` loop or comprehension, in a stretch
+    of code with no await in any enclosing loop (a bulk job, not a consumer handling one
+    message at a time)."""
+    loops = ctx.enclosing_loops(node)
+    if not loops or not isinstance(loops[0], (ast.For, *COMPREHENSIONS)):
         return False
-    return False
+    return not any(
+        isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith)
+        for loop in loops
+        for n in ast.walk(loop)
+    )
 
 
 @register

@@ -30,6 +30,12 @@ def is_task_spawn(ctx: FileContext, call: ast.Call) -> bool:
     return name.lstrip("_") in ("loop", "event_loop")
 
 
+def _declared_global(scope: Scope, name: str) -> bool:
+    return any(
+        isinstance(n, ast.Global | ast.Nonlocal) and name in n.names for n in ast.walk(scope.node)
+    )
+
+
 def _loaded_names(scope_node: ast.AST) -> set[str]:
     return {
         n.id
@@ -81,7 +87,7 @@ class DanglingTask(Rule):
                 names = loaded.get(id(scope))
                 if names is None:
                     names = loaded[id(scope)] = _loaded_names(scope.node)
-                if target.id not in names:
+                if target.id not in names and not _declared_global(scope, target.id):
                     yield Hit(
                         call, f"task bound to `{target.id}`, which is never used: {self.message}"
                     )

@@ -14,6 +14,7 @@ from codeflash_lab.scan.names import dotted
 __all__ = [
     "awaits_in",
     "callee_name",
+    "is_connection_name",
     "is_lock_like",
     "is_ordered_receiver",
     "reads",
@@ -127,6 +128,9 @@ _CONN_NAME = re.compile(
 )
 _ORDERED_METHODS = frozenset(
     [
+        "asend",
+        "athrow",
+        "__anext__",
         "execute",
         "executemany",
         "fetch",
@@ -282,6 +286,11 @@ def is_ordered_receiver(ctx: FileContext, call: ast.Call) -> bool:
     return bool(_CONN_NAME.search(receiver)) or (
         func.attr in _ORDERED_METHODS and receiver not in ("client", "http", "api", "self")
     )
+
+
+def is_connection_name(name: str) -> bool:
+    """True for a variable name that usually holds one connection, socket or stream."""
+    return bool(_CONN_NAME.search(name.rpartition(".")[2].lower().lstrip("_")))
 
 
 def is_lock_like(ctx: FileContext, expr: ast.AST) -> bool:

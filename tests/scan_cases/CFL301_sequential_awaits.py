@@ -220,3 +220,19 @@ async def two_reads_same_entity(repo, user_id):
     profile = await repo.get_profile(user_id)  # expect: CFL301
     orders = await repo.list_orders(user_id)
     return profile, orders
+
+
+async def same_socket_argument(loop, sock, address, payload):
+    await loop.sock_connect(sock, address)
+    await loop.sock_sendall(sock, payload)
+
+
+async def generator_protocol(gen):
+    first = await gen.asend(None)
+    second = await gen.athrow(ValueError)
+    return first, second
+
+
+async def send_on_websocket(ws, a, b):
+    await send_message(ws, a)
+    await send_message(ws, b)

@@ -9,6 +9,7 @@ from codeflash_lab.scan.context import FileContext
 from codeflash_lab.scan.flow import (
     awaits_in,
     callee_name,
+    is_connection_name,
     is_lock_like,
     is_ordered_receiver,
     reads,
@@ -77,6 +78,11 @@ def _arg_keys(call: ast.Call) -> set[str]:
     return {ast.dump(a) for a in args if not isinstance(a, ast.Constant)}
 
 
+def _arg_names(call: ast.Call) -> set[str]:
+    args = [*call.args, *(k.value for k in call.keywords)]
+    return {d for a in args if (d := dotted(a)) is not None}
+
+
 def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call: ast.Call) -> bool:
     """True when ``call`` must stay after the calls already in ``run``."""
     recv = _receiver(call)
@@ -94,6 +100,9 @@ def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call
             return True  # the same call repeated on purpose
         if name == prev_name and name.startswith(_MUTATING):
             return True  # one output channel (an ASGI send, a writer) keeps its order
+        shared = _arg_names(prev) & _arg_names(call)
+        if any(is_connection_name(n) for n in shared):
+            return True  # the same connection/socket/stream passed to both calls
         if _arg_keys(prev) & new_args and (
             prev_name.startswith(_STATE_CHANGES) or name.startswith(_STATE_CHANGES)
         ):
@@ -115,13 +124,23 @@ def _stmt_awaits(ctx: FileContext, stmt: ast.stmt) -> tuple[list[tuple[ast.Await
     return found, other
 
 
+def _is_assertion(stmt: ast.stmt) -> bool:
+    """``self.assertEqual(await f(), 1)``: checks in order, as tests mean them."""
+    value = getattr(stmt, "value", None)
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr.startswith(("assert", "expect"))
+    )
+
+
 def _runs(
     ctx: FileContext, block: list[ast.stmt]
 ) -> Iterator[list[tuple[ast.Await, ast.Call, bool]]]:
     run: list[tuple[ast.Await, ast.Call, bool]] = []
     tainted: set[str] = set()
     for stmt in block:
-        if not isinstance(stmt, _SIMPLE):
+        if not isinstance(stmt, _SIMPLE) or _is_assertion(stmt):
             yield run
             run, tainted = [], set()
             continue

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from codeflash_lab.categories import category
@@ -54,6 +52,9 @@ def _run_parallel(
 ) -> list[FileResult]:
     if workers <= 1 or len(jobs) < _PARALLEL_MIN_FILES:
         return _analyse_chunk(jobs, target)
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     method = "fork" if threading.active_count() == 1 else "forkserver"
     chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
     out: list[FileResult] = []

@@ -13,8 +13,8 @@ from typing import Any
 from codeflash_lab._git import run_git
 from codeflash_lab.demo.catalog import CHECKOUT, EXERCISES, PROCESS, Exercise
 from codeflash_lab.demo.context import DemoContext
-from codeflash_lab.demo.evidence import scan_baseline
-from codeflash_lab.demo.experiment import endpoint_label
+from codeflash_lab.demo.evidence import debug_baseline, profile_scenario, scan_baseline
+from codeflash_lab.demo.experiment import METHOD_TARGET, endpoint_label
 from codeflash_lab.demo.project import apply_fix, run_tests
 from codeflash_lab.errors import DemoError
 from codeflash_lab.experiments import ensure_branch
@@ -90,11 +90,13 @@ def measure_baseline(ctx: DemoContext) -> dict[str, Any]:
     from codeflash_lab.bench.session import methodology_for
 
     assert ctx.current is not None
+    ctx.blocking_sites = debug_baseline(ctx)
+    profile_scenario(ctx)
     findings = scan_baseline(ctx)
     config = ctx.bench_config()
     label = endpoint_label(PROCESS)
-    target = dataclasses.replace(Measurable.of(ctx.current.url + PROCESS), label=label)
-    locked, _ = lock_methodology(ctx.workspace, methodology_for(label, config))
+    target = dataclasses.replace(Measurable.of(ctx.current.url + PROCESS), label=METHOD_TARGET)
+    locked, _ = lock_methodology(ctx.workspace, methodology_for(METHOD_TARGET, config))
     s = ctx.settings
     ctx.say(
         f"[baseline] Methodology locked ({locked.id}): closed loop, concurrency="

@@ -29,6 +29,8 @@ class DemoContext:
         upstream: the fake upstream server.
         current: the service running the code of the last kept commit.
         lines: every line said so far.
+        blocking_sites: ``file:line`` where asyncio debug mode saw the loop blocked at
+            baseline (in the service's own code).
     """
 
     demo: DemoProject
@@ -38,6 +40,7 @@ class DemoContext:
     upstream: ServerHandle | None = None
     current: ServerHandle | None = None
     lines: list[str] = field(default_factory=list)
+    blocking_sites: set[str] = field(default_factory=set)
 
     @property
     def workspace(self) -> Workspace:

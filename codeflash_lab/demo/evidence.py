@@ -1,14 +1,41 @@
-"""Baseline evidence on the demo: the static scan of the service."""
+"""Baseline evidence on the demo: the static scan, asyncio debug mode and a yappi profile.
+
+Each result is saved in ``.codeflash/runs/`` (kinds ``scan``, ``debug``, ``profile``)
+and summed up in one progress line.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from codeflash_lab.demo.context import DemoContext
+from codeflash_lab.experiments import baseline_line
 from codeflash_lab.scan import scan_paths
 from codeflash_lab.workspace import save_run
 
-__all__ = ["scan_baseline"]
+if TYPE_CHECKING:
+    from codeflash_lab.profiling.records import DebugReport
+
+#: Slow-callback threshold of the debug-mode pass.
+SLOW_MS = 5.0
+
+__all__ = [
+    "blocking_sites",
+    "debug_baseline",
+    "debug_scenarios",
+    "profile_scenario",
+    "scan_baseline",
+]
+
+
+def _relative(ctx: DemoContext, path: str) -> str:
+    root = str(ctx.demo.project) + os.sep
+    return path[len(root) :] if path.startswith(root) else path
 
 
 def scan_baseline(ctx: DemoContext) -> int:
@@ -33,6 +60,88 @@ def scan_baseline(ctx: DemoContext) -> int:
     return len(findings)
 
 
-def _relative(ctx: DemoContext, path: str) -> str:
-    root = str(ctx.demo.project) + "/"
-    return path[len(root) :] if path.startswith(root) else path
+def debug_scenarios(ctx: DemoContext, *, names: tuple[str, ...] = ()) -> DebugReport:
+    """Run the service's scenarios under asyncio debug mode (a child process).
+
+    The slow-callback threshold (5 ms, or half the upstream latency when that is
+    lower) is low enough for the blocking upstream call and the key derivation
+    to show up however the demo is scaled.
+    """
+    from codeflash_lab.profiling.debug import run_debug
+
+    assert ctx.upstream is not None
+    cmd = [sys.executable, "-m", "scenarios", *names]
+    cmd += ["--upstream", ctx.upstream.url, "--calls", str(ctx.settings.profile_calls)]
+    return run_debug(
+        cmd,
+        threshold_ms=SLOW_MS if ctx.settings.latency_ms >= 2 * SLOW_MS else 2.5,
+        cwd=ctx.demo.project,
+        timeout_s=120,
+    )
+
+
+def blocking_sites(ctx: DemoContext, report: DebugReport) -> set[str]:
+    """``file:line`` in the service's own code where slow callbacks held the loop."""
+    sites = set()
+    for record in report.slow_callbacks:
+        path = _relative(ctx, record.path or "")
+        if path.startswith("shopfront" + os.sep) and record.line:
+            sites.add(f"{path}:{record.line}")
+    return sites
+
+
+@contextmanager
+def _service_importable(ctx: DemoContext) -> Iterator[None]:
+    """Let this process import the service for an in-process profile, then forget it again."""
+    assert ctx.upstream is not None
+    old_env = os.environ.get("SHOPFRONT_UPSTREAM")
+    os.environ["SHOPFRONT_UPSTREAM"] = ctx.upstream.url
+    old_path = list(sys.path)
+    try:
+        yield
+    finally:
+        if old_env is None:
+            os.environ.pop("SHOPFRONT_UPSTREAM", None)
+        else:
+            os.environ["SHOPFRONT_UPSTREAM"] = old_env
+        sys.path[:] = old_path
+        ours = ("shopfront", "scenarios")
+        for name in [m for m in sys.modules if m.split(".", 1)[0] in ours]:
+            del sys.modules[name]
+
+
+def profile_scenario(ctx: DemoContext, name: str = "process_order") -> None:
+    """yappi WALL profile of one scenario; saved (kind ``profile``) and summed up."""
+    from codeflash_lab.profiling.yappi_profile import profile_callable
+    from codeflash_lab.targets import resolve_callable
+
+    calls = ctx.settings.profile_calls
+    with _service_importable(ctx):
+        func = resolve_callable(f"scenarios:{name}", cwd=str(ctx.demo.project))
+        result = profile_callable(func, calls, top=20, label=f"scenarios:{name}")
+    save_run(ctx.workspace, "profile", result.to_dict())
+    # The scenario, the application's lifetime and its background worker span the whole
+    # run: skip them to show the request path.
+    skip = {"_state", "started_app", "_ship_forever", name}
+    top = [r for r in result.rows if r.name.rsplit(".", 1)[-1] not in skip][:4]
+    text = ", ".join(
+        f"{r.name} x{r.ncall} {r.ttot_s / r.ncall * 1000:.0f}ms each "
+        f"(own {r.tsub_s / r.ncall * 1000:.1f}ms)"
+        for r in top
+        if r.ncall
+    )
+    ctx.say(f"[baseline] yappi (wall), {calls} {name} requests: {text}")
+
+
+def debug_baseline(ctx: DemoContext) -> set[str]:
+    """Debug mode at baseline: save the capture and print the workflow's baseline line.
+
+    Returns:
+        The blocking sites found (see :func:`blocking_sites`).
+    """
+    report = debug_scenarios(ctx)
+    save_run(ctx.workspace, "debug", report.to_dict())
+    sites = blocking_sites(ctx, report)
+    line = baseline_line(slow_callbacks=len(report.slow_callbacks), blocking_calls=len(sites))
+    ctx.say(line + (f" ({', '.join(sorted(sites))})" if sites else ""))
+    return sites

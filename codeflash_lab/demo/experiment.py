@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.demo.catalog import Exercise
 from codeflash_lab.demo.context import DemoContext
+from codeflash_lab.demo.evidence import blocking_sites, debug_scenarios
 from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
 from codeflash_lab.demo.result import ExperimentOutcome
 from codeflash_lab.experiments import (
@@ -22,12 +23,16 @@ from codeflash_lab.experiments import (
     target_line,
 )
 from codeflash_lab.experiments.progress import benchmarking_line, implementing_line
-from codeflash_lab.workspace import percent_change
+from codeflash_lab.workspace import percent_change, save_run
 
 if TYPE_CHECKING:
     from codeflash_lab.bench import CompareResult
 
-__all__ = ["endpoint_label", "measure_pair", "run_experiment"]
+__all__ = ["METHOD_TARGET", "endpoint_label", "measure_pair", "run_experiment"]
+
+#: What the locked methodology measures: the service's endpoints over HTTP on loopback
+#: (URLs are not stable names: every server gets a fresh port).
+METHOD_TARGET = "shopfront over HTTP (127.0.0.1)"
 
 
 def endpoint_label(endpoint: str) -> str:
@@ -43,8 +48,9 @@ def measure_pair(ctx: DemoContext, base_url: str, head_url: str, endpoint: str) 
     from codeflash_lab.bench import Measurable, compare
 
     label = endpoint_label(endpoint)
-    # Arm A carries the plain label: the methodology id (locked at baseline) is derived from it.
-    a = dataclasses.replace(Measurable.of(base_url + endpoint), label=label)
+    # Arm A carries the locked methodology's target name: the harness derives the
+    # methodology id from it, so every endpoint is measured under the one locked id.
+    a = dataclasses.replace(Measurable.of(base_url + endpoint), label=METHOD_TARGET)
     b = dataclasses.replace(Measurable.of(head_url + endpoint), label=f"{label} (after)")
     s = ctx.settings
     return compare(
@@ -78,6 +84,24 @@ def _confirmed(verdict: str) -> bool | None:
     return {"KEEP": True, "DISCARD": False}.get(verdict.upper())
 
 
+def _blocking_removed(ctx: DemoContext, number: int, item: Exercise) -> bool:
+    """For a blocking-call fix: debug mode saw the loop blocked in its file, and now does not."""
+    if item.pattern != "blocking-call":
+        return False
+    before = {s for s in ctx.blocking_sites if s.startswith(item.file + ":")}
+    if not before:
+        return False
+    report = debug_scenarios(ctx)
+    save_run(ctx.workspace, "debug", report.to_dict())
+    after = {s for s in blocking_sites(ctx, report) if s.startswith(item.file + ":")}
+    where = ", ".join(sorted(before))
+    if after:
+        ctx.say(f"[experiment {number}] asyncio debug: the loop is still blocked at {where}")
+        return False
+    ctx.say(f"[experiment {number}] asyncio debug: no slow callback at {where} any more")
+    return True
+
+
 def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentOutcome:
     """Apply ``item``'s fix as experiment ``number`` and keep it only if the rules say so.
 
@@ -100,9 +124,11 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
     verdict = ""
     status: str | None = None
     confirmed: bool | None = None
+    blocking_removed = False
     candidate = None
     try:
         if tests.failed == 0:
+            blocking_removed = _blocking_removed(ctx, number, item)
             candidate = ctx.start_service(f"service-{number}-after")
             ctx.say(benchmarking_line(number, ctx.settings.concurrency))
             result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
@@ -111,6 +137,7 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
             confirmed = _confirmed(verdict)
             decision = decide(
                 tests_failed=0,
+                blocking_removed=blocking_removed,
                 latency_change=percent_change(
                     numbers["baseline_latency_ms"], numbers["optimized_latency_ms"]
                 ),
@@ -141,6 +168,7 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
             tests_failed=tests.failed,
             status=status,
             confirmed=confirmed,
+            blocking_removed=blocking_removed,
             files=files,
             **numbers,
         )

@@ -70,7 +70,7 @@ class DemoSettings:
 
 DEMO_FULL = DemoSettings(
     name="full",
-    latency_ms=20.0,
+    latency_ms=40.0,
     runs=3,
     run_s=1.0,
     warmup_s=0.3,
@@ -83,10 +83,10 @@ DEMO_FULL = DemoSettings(
 
 DEMO_QUICK = DemoSettings(
     name="quick",
-    latency_ms=10.0,
+    latency_ms=25.0,
     runs=2,
-    run_s=0.3,
-    warmup_s=0.1,
+    run_s=0.5,
+    warmup_s=0.2,
     concurrency=4,
     sweep=(1, 4),
     profile_calls=2,

@@ -25,21 +25,22 @@ BEFORE = textwrap.dedent(
 
     def checksum(data):
         total = 0
-        for byte in data:  # MARK-hidden-cpu
-            total = (total * 31 + byte) % 1_000_003
+        end = time.perf_counter() + 0.08
+        while time.perf_counter() < end:  # MARK-hidden-cpu
+            total = (total * 31 + len(data)) % 1_000_003
         return total
 
 
     async def handler():
         await asyncio.sleep(0.005)
-        time.sleep(0.05)  # MARK-blocking
+        time.sleep(0.1)  # MARK-blocking
         await asyncio.sleep(0.005)
-        checksum(bytes(400_000))
+        checksum(b"abc")
     """
 )
 
 AFTER = BEFORE.replace(
-    "time.sleep(0.05)  # MARK-blocking", "await asyncio.sleep(0.05)  # MARK-blocking"
+    "time.sleep(0.1)  # MARK-blocking", "await asyncio.sleep(0.05)  # MARK-blocking"
 )
 assert AFTER != BEFORE
 

@@ -100,14 +100,19 @@ class DebugCapture:
     ) -> None:
         try:
             await self._monitor.__aexit__(exc_type, exc, tb)
-            gc.collect()
         finally:
-            if self._catch is not None:
-                self._catch.__exit__(None, None, None)
-            for undo in reversed(self._restore):
+            # Loop settings first, so asyncio does not report our own collection below.
+            for undo in reversed(self._restore[:1]):
                 undo()
-            self._restore.clear()
-            self._duration = time.perf_counter() - self._started
+            try:
+                gc.collect()  # dropped coroutines and leaked transports warn when collected
+            finally:
+                if self._catch is not None:
+                    self._catch.__exit__(None, None, None)
+                for undo in reversed(self._restore[1:]):
+                    undo()
+                self._restore.clear()
+                self._duration = time.perf_counter() - self._started
         self._records = tuple(self._collect())
 
     def _collect(self) -> list[DebugRecord]:

@@ -18,7 +18,12 @@ from types import TracebackType
 from typing import Any
 
 from codeflash_lab.profiling._hook import SlowCallback, SlowCallbackHook
-from codeflash_lab.profiling._stack import StackEntry, sample_stack, user_frame
+from codeflash_lab.profiling._stack import (
+    StackEntry,
+    in_debug_bookkeeping,
+    sample_stack,
+    user_frame,
+)
 from codeflash_lab.profiling._sync import run_sync
 from codeflash_lab.profiling.lag_result import LagResult, Stall
 
@@ -71,6 +76,7 @@ class LagMonitor:
         self._start = 0.0
         self._end: float | None = None
         self._last_wake = 0.0
+        self._asleep_since = 0.0
         self._task: asyncio.Task[None] | None = None
         self._watchdog: threading.Thread | None = None
         self._stop = threading.Event()
@@ -82,7 +88,7 @@ class LagMonitor:
         if self._task is not None:
             raise RuntimeError("LagMonitor is already running")
         self._loop = asyncio.get_running_loop()
-        self._start = self._last_wake = time.perf_counter()
+        self._start = self._last_wake = self._asleep_since = time.perf_counter()
         self._end = None
         if self.hook:
             self._hook = SlowCallbackHook(self._loop, self.threshold_ms / 1000.0)
@@ -105,8 +111,17 @@ class LagMonitor:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._hook is not None:
+            # End the current step so the hook times the code just before the exit too.
+            await asyncio.sleep(0)
         task, self._task = self._task, None
-        self._end = time.perf_counter()
+        self._end = now = time.perf_counter()
+        late_ms = (now - self._asleep_since - self.interval_s) * 1000.0
+        if task is not None and late_ms > self.threshold_ms:
+            # The probe is overdue right now: a stall ran up to the exit; count it.
+            self._last_wake = now
+            self._times.append(now - self._start)
+            self._lags.append(late_ms)
         if task is not None:
             task.cancel()
             await asyncio.wait({task})
@@ -121,7 +136,7 @@ class LagMonitor:
         interval = self.interval_s
         clock = time.perf_counter
         while True:
-            before = clock()
+            before = self._asleep_since = clock()
             await asyncio.sleep(interval)
             now = clock()
             self._last_wake = now
@@ -131,7 +146,7 @@ class LagMonitor:
     def _watch(self, loop_thread: int, loop: asyncio.AbstractEventLoop) -> None:
         """Watchdog thread: sample the loop thread's stack once per stall in progress."""
         poll = max(0.001, min(0.005, self.threshold_ms / 4000.0))
-        limit = self.interval_s + self.threshold_ms / 1000.0
+        limit = self.interval_s + self.threshold_ms / 2000.0  # half the threshold: sample early
         sampled_seq = -1
         sampled_for = -1.0
         hook = self._hook
@@ -140,10 +155,12 @@ class LagMonitor:
             current = hook.current if hook is not None else None
             if current is not None and now - current[1] > self.threshold_ms / 2000.0:
                 if current[0] != sampled_seq:
-                    sampled_seq = current[0]
                     stack = self._stack_of(loop_thread)
                     if stack and hook is not None:
                         hook.attach_stack(current[0], stack)
+                    # A sample inside debug mode's own bookkeeping is retried next poll.
+                    if not in_debug_bookkeeping(stack):
+                        sampled_seq = current[0]
                 continue
             last = self._last_wake
             if now - last <= limit or last == sampled_for:

@@ -96,3 +96,13 @@ def test_legend_is_html_built_from_the_data(tmp_path, write_results_tsv) -> None
     assert "blocking-call" in dash.legend.value
     assert "&lt;b&gt;odd&lt;/b&gt;" in dash.legend.value
     assert dash.figure().legends == []
+
+
+def test_a_damaged_log_is_shown_not_raised(tmp_path) -> None:
+    path = tmp_path / "results.tsv"
+    path.write_text("these\tare\tnot\tthe\tcolumns\n", encoding="utf-8")
+    dash = ResultsDashboard(path)
+    assert "cannot be read" in dash.problem
+    assert "cannot be read" in dash.info.value
+    assert dash.figure().get_label() == "message"
+    assert bytes(dash.image.value[:4]) == PNG

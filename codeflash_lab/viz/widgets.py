@@ -12,6 +12,7 @@ import html
 import time
 from typing import TYPE_CHECKING, Any
 
+from codeflash_lab.errors import ResultsFormatError
 from codeflash_lab.viz.data import METRICS, available_metrics, experiments_frame
 from codeflash_lab.viz.log_charts import plot_experiments
 from codeflash_lab.viz.progress_charts import plot_keeps
@@ -87,12 +88,18 @@ class ResultsDashboard:
         frame: the whole log (see :func:`~codeflash_lab.viz.data.experiments_frame`).
         widget: the ``ipywidgets.VBox`` holding everything.
         last_redraw_s: how long the latest redraw took (seconds).
+        problem: why results.tsv could not be read (empty when it could).
     """
 
     def __init__(self, source: Any, *, max_points: int = 400) -> None:
         import ipywidgets as w
 
-        self.frame: pd.DataFrame = experiments_frame(source)
+        self.problem = ""
+        try:
+            self.frame: pd.DataFrame = experiments_frame(source)
+        except ResultsFormatError as exc:  # a damaged log: say so in the view, do not raise
+            self.problem = f"results.tsv cannot be read: {exc}"
+            self.frame = experiments_frame([])
         self.max_points = max_points
         self.last_redraw_s = 0.0
         metrics = available_metrics(self.frame)
@@ -152,6 +159,8 @@ class ResultsDashboard:
     def figure(self) -> Figure:
         """The main chart for the current control values."""
         metric = self.metric.value
+        if self.problem:
+            return message_figure("Experiments", self.problem)
         if self.frame.empty:
             return plot_experiments(self.frame)
         if not metric:
@@ -192,6 +201,8 @@ class ResultsDashboard:
 
     def _info_html(self, shown: int, picked: list[int]) -> str:
         total = len(self.frame)
+        if self.problem:
+            return f"<b style='color:#c0392b'>{html.escape(self.problem)}</b>"
         if total == 0:
             return "<i>results.tsv has no experiments yet.</i>"
         keeps = int((self.frame["status"] == "KEEP").sum())

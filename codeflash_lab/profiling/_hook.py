@@ -21,7 +21,7 @@ __all__ = ["SlowCallback", "SlowCallbackHook"]
 
 _lock = threading.Lock()
 _active: dict[int, list[SlowCallbackHook]] = {}
-_original: Callable[[events.Handle], None] | None = None
+_original: Callable[[Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class SlowCallback:
         }
 
 
-def _dispatching_run(handle: events.Handle) -> None:
+def _dispatching_run(handle: Any) -> None:
     hooks = _active.get(id(handle._loop))
     original = _original
     assert original is not None
@@ -116,7 +116,7 @@ class SlowCallbackHook:
         with _lock:
             if _original is None:
                 _original = events.Handle._run
-                events.Handle._run = _dispatching_run  # type: ignore[method-assign]
+                events.Handle._run = _dispatching_run  # type: ignore[method-assign,assignment]
             _active.setdefault(id(self.loop), []).append(self)
 
     def uninstall(self) -> None:
@@ -129,10 +129,10 @@ class SlowCallbackHook:
             if not hooks:
                 _active.pop(id(self.loop), None)
             if not _active and _original is not None:
-                events.Handle._run = _original  # type: ignore[method-assign]
+                events.Handle._run = _original  # type: ignore[method-assign,assignment]
                 _original = None
 
-    def _record(self, handle: events.Handle, start: float, end: float) -> None:
+    def _record(self, handle: Any, start: float, end: float) -> None:
         callback = handle._callback
         task = getattr(callback, "__self__", None)
         task_text = path = line = None

@@ -366,7 +366,7 @@ def profile_callable(
             prof.stop()
 
     run_sync(main)
-    name = label or getattr(func, "__qualname__", repr(func))
+    name = label or str(getattr(func, "__qualname__", repr(func)))
     return prof.result(target=name, calls=state["calls"], error=state["error"])
 
 

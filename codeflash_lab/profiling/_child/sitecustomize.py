@@ -86,7 +86,7 @@ def _install(sink: str, threshold_s: float) -> None:
                 running[tid] = outer
             if took >= threshold_s:
                 try:
-                    handle = base_events._format_handle(self)
+                    handle = base_events._format_handle(self)  # type: ignore[attr-defined]
                 except Exception:
                     handle = repr(self)
                 write(

@@ -131,3 +131,17 @@ def test_sweep_json(tmp_path: Path) -> None:
     doc = json.loads(proc.stdout)
     assert [lv["concurrency"] for lv in doc["levels"]] == [1, 4]
     assert doc["probe"]["blocking"] is False
+
+
+def test_hanging_target_times_out_per_op(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "ops_hang.py").write_text(
+        "import asyncio\nasync def hang():\n    await asyncio.Event().wait()\n"
+    )
+    code = main(["bench", "ops_hang.py:hang", "--runs", "1", "--isolation", "loop",
+                 "--timeout", "0.05", "--concurrency", "2", "--project", str(tmp_path), *SHORT])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 2
+    assert "TimeoutError" in out.out
+    assert "Traceback" not in out.err

@@ -101,3 +101,14 @@ async def used_in_closure(x) -> None:
 async def scheduler_method(scheduler, job) -> None:
     # Not an event loop: some scheduler API that keeps its own reference.
     scheduler.create_job(job)
+
+
+async def callback_only(x) -> None:
+    task = asyncio.create_task(work(x))  # expect: CFL401
+    task.add_done_callback(log_errors)
+
+
+async def callback_and_set(x) -> None:
+    task = asyncio.create_task(work(x))
+    background_tasks.add(task)
+    task.add_done_callback(background_tasks.discard)

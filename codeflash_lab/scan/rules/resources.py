@@ -257,16 +257,18 @@ def _prefilled(ctx: FileContext, call: ast.Call, key: str) -> bool:
     ]
     if not puts or scope is None:
         return False
+    filled_in_loop = False
     for put in puts:
+        arg = put.args[0] if put.args else None
+        if isinstance(arg, ast.Constant) and arg.value is None:
+            continue  # a sentinel
         if ctx.function_scope(ctx.scope_of[put]) is not scope:
-            arg = put.args[0] if put.args else None
-            if isinstance(arg, ast.Constant) and arg.value is None:
-                continue  # a sentinel
             return False
         loops = ctx.enclosing_loops(put)
-        if loops and not isinstance(loops[0], ast.For):
-            return False
-    return True
+        if not loops or not isinstance(loops[0], ast.For):
+            return False  # a seed item: the consumers feed the queue from then on
+        filled_in_loop = True
+    return filled_in_loop
 
 
 @register

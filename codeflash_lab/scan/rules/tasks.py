@@ -36,6 +36,20 @@ def _declared_global(scope: Scope, name: str) -> bool:
     )
 
 
+def _only_callbacks(ctx: FileContext, scope: Scope, name: str) -> bool:
+    """True when every use of ``name`` is ``name.add_done_callback(...)``."""
+    uses = [
+        n
+        for n in ast.walk(scope.node)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+    ]
+    for use in uses:
+        parent = ctx.parent.get(use)
+        if not (isinstance(parent, ast.Attribute) and parent.attr == "add_done_callback"):
+            return False
+    return bool(uses)
+
+
 def _loaded_names(scope_node: ast.AST) -> set[str]:
     return {
         n.id
@@ -87,9 +101,17 @@ class DanglingTask(Rule):
                 names = loaded.get(id(scope))
                 if names is None:
                     names = loaded[id(scope)] = _loaded_names(scope.node)
-                if target.id not in names and not _declared_global(scope, target.id):
+                if _declared_global(scope, target.id):
+                    continue
+                if target.id not in names:
                     yield Hit(
                         call, f"task bound to `{target.id}`, which is never used: {self.message}"
+                    )
+                elif _only_callbacks(ctx, scope, target.id):
+                    yield Hit(
+                        call,
+                        f"task `{target.id}` only gets a done-callback, which keeps no reference "
+                        f"to it: {self.message}",
                     )
 
 

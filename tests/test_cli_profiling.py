@@ -207,3 +207,13 @@ def test_lag_json_reports_percentiles_and_saves_a_run(
     assert doc["sample_count"] == len(doc["samples"]) >= 5
     assert {"p50_ms", "p99_ms", "max_ms", "stall_list"} <= set(doc)
     assert load_runs(project, kind="lag")
+
+
+def test_debug_without_a_command_runs_the_test_command_from_setup_md(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".codeflash" / "setup.md").write_text(
+        f"# Setup\n\n- test_command: {sys.executable} planted.py\n", encoding="utf-8"
+    )
+    assert main(["debug", "--quiet", "--no-save", "--project", str(project)]) == 0
+    assert "1 slow-callback, 1 never-awaited" in capsys.readouterr().out

@@ -263,3 +263,31 @@ def test_aiohttp_unclosed_session_messages_are_recognised() -> None:
     (rec,) = parse_output(text)
     assert rec.kind == "unclosed-resource"
     assert rec.name == "Unclosed client session"
+
+
+@pytest.mark.slow
+def test_a_pytest_run_is_captured_even_though_pytest_captures_logs(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """
+        import asyncio
+        import time
+
+
+        async def handler():
+            await asyncio.sleep(0.01)
+            time.sleep(0.06)  # MARK-sleep
+            await asyncio.sleep(0.01)
+
+
+        def test_handler():
+            asyncio.run(handler())
+        """
+    )
+    _write(tmp_path, "test_svc.py", source)
+    report = run_debug(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_svc.py"],
+        cwd=tmp_path,
+    )
+    assert report.exit_code == 0, report.output_tail
+    (slow,) = report.slow_callbacks
+    assert (slow.path, slow.line) == (str(tmp_path / "test_svc.py"), _line(source, "MARK-sleep"))

@@ -140,3 +140,26 @@ def test_a_monitor_cannot_be_entered_twice() -> None:
 def test_bad_arguments_name_the_parameter(kwargs: dict[str, float], name: str) -> None:
     with pytest.raises(ValueError, match=name):
         LagMonitor(**kwargs)
+
+
+def test_a_cancelled_block_still_stops_the_probe_and_removes_the_hook() -> None:
+    original = events.Handle._run
+
+    async def main() -> LagMonitor:
+        mon = LagMonitor(hook=True)
+
+        async def inner() -> None:
+            async with mon:
+                await asyncio.sleep(10)
+
+        task = asyncio.create_task(inner())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return mon
+
+    mon = asyncio.run(main())
+    assert events.Handle._run is original
+    assert mon.result().samples
+    assert mon._watchdog is None

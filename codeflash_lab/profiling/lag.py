@@ -111,26 +111,29 @@ class LagMonitor:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._hook is not None:
-            # End the current step so the hook times the code just before the exit too.
-            await asyncio.sleep(0)
-        task, self._task = self._task, None
-        self._end = now = time.perf_counter()
-        late_ms = (now - self._asleep_since - self.interval_s) * 1000.0
-        if task is not None and late_ms > self.threshold_ms:
-            # The probe is overdue right now: a stall ran up to the exit; count it.
-            self._last_wake = now
-            self._times.append(now - self._start)
-            self._lags.append(late_ms)
+        try:
+            if self._hook is not None:
+                # End the current step so the hook times the code just before the exit too.
+                await asyncio.sleep(0)
+        finally:
+            task, self._task = self._task, None
+            self._end = now = time.perf_counter()
+            late_ms = (now - self._asleep_since - self.interval_s) * 1000.0
+            if task is not None and late_ms > self.threshold_ms:
+                # The probe is overdue right now: a stall ran up to the exit; count it.
+                self._last_wake = now
+                self._times.append(now - self._start)
+                self._lags.append(late_ms)
+            if task is not None:
+                task.cancel()
+            self._stop.set()
+            if self._hook is not None:
+                self._hook.uninstall()
         if task is not None:
-            task.cancel()
             await asyncio.wait({task})
-        self._stop.set()
         if self._watchdog is not None:
             self._watchdog.join(timeout=1.0)
             self._watchdog = None
-        if self._hook is not None:
-            self._hook.uninstall()
 
     async def _probe(self) -> None:
         interval = self.interval_s

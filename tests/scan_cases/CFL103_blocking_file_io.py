@@ -129,8 +129,13 @@ async def walk_on_the_loop(root: str) -> int:
     return sum(len(files) for _, _, files in os.walk(root))  # expect: CFL103
 
 
-async def lazy_iterator_handed_on(folder: Path, wrap):
-    gen = folder.iterdir()
+async def lazy_glob_handed_on(folder: Path, wrap):
+    gen = folder.glob("*.txt")  # linter-false-positive: Path.glob is a generator, no I/O until iterated
+    return wrap(gen)
+
+
+async def iterdir_handed_on(folder: Path, wrap):
+    gen = folder.iterdir()  # expect: CFL103
     return wrap(gen)
 
 

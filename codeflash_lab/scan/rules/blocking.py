@@ -51,9 +51,13 @@ def _classify(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
     return None
 
 
-def _is_lazy(call: ast.Call) -> bool:
+def _callee(call: ast.Call) -> str:
     f = call.func
-    return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) in LAZY
+    return str(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
+
+
+def _is_lazy(call: ast.Call) -> bool:
+    return _callee(call) in LAZY
 
 
 def _offloaded_argument(ctx: FileContext, call: ast.Call) -> bool:
@@ -82,8 +86,11 @@ def _direct(c: FileContext, call: ast.Call) -> tuple[str, str] | None:
     found = _classify(c, call)
     if found is None:
         return None
-    if _is_lazy(call) and (_offloaded_argument(c, call) or not _consumed_here(c, call)):
-        return None
+    if _is_lazy(call) and (
+        _offloaded_argument(c, call)
+        or (not _consumed_here(c, call) and _callee(call) != "iterdir")
+    ):
+        return None  # glob/walk generators do their I/O where they are iterated
     return found
 
 

@@ -129,6 +129,7 @@ class Run:
         batch: calls timed together per sample.
         lag_max_ms: largest event-loop lag seen by the lag monitor, or ``None``.
         lag_stalls: lag samples over the stall threshold, or ``None``.
+        lag_p50_ms: median event-loop lag (the client's own queueing), or ``None``.
         client_cpu: CPU time of the measuring process over wall time (1.0 = one core).
         background_busy: share of the whole machine used by other processes.
         dropped: open loop: arrivals dropped because the backlog was full.
@@ -155,6 +156,7 @@ class Run:
     batch: int = 1
     lag_max_ms: float | None = None
     lag_stalls: int | None = None
+    lag_p50_ms: float | None = None
     client_cpu: float | None = None
     background_busy: float | None = None
     dropped: int = 0

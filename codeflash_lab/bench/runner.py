@@ -165,6 +165,7 @@ class _Probe:
     background_busy: float | None = None
     lag_max_ms: float | None = None
     lag_stalls: int | None = None
+    lag_p50_ms: float | None = None
 
 
 def _around(probe: _Probe) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
@@ -182,6 +183,7 @@ def _around(probe: _Probe) -> Callable[[], contextlib.AbstractAsyncContextManage
             lag = monitor.result()
             probe.lag_max_ms = float(lag.max_ms)
             probe.lag_stalls = len(lag.stalls)
+            probe.lag_p50_ms = float(lag.p50_ms) if lag.samples else None
 
     return around
 
@@ -205,6 +207,7 @@ def _to_run(raw: RawRun, probe: _Probe, config: BenchConfig, index: int) -> Run:
         "batch": config.batch,
         "lag_max_ms": probe.lag_max_ms,
         "lag_stalls": probe.lag_stalls,
+        "lag_p50_ms": probe.lag_p50_ms,
         "client_cpu": probe.client_cpu,
         "background_busy": probe.background_busy,
         "dropped": raw.dropped,

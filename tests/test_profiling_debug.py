@@ -154,6 +154,7 @@ def test_a_non_python_command_gets_the_environment_but_no_dash_x() -> None:
     assert report.output_tail.strip() == "1 1"
 
 
+@pytest.mark.slow
 def test_an_unclosed_socket_is_traced_to_its_line_with_tracemalloc(tmp_path: Path) -> None:
     source = textwrap.dedent(
         """
@@ -287,6 +288,7 @@ def test_a_pytest_run_is_captured_even_though_pytest_captures_logs(tmp_path: Pat
     report = run_debug(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_svc.py"],
         cwd=tmp_path,
+        env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     assert report.exit_code == 0, report.output_tail
     (slow,) = report.slow_callbacks

@@ -93,6 +93,7 @@ def run_debug(
     timeout_s: float | None = None,
     trace_alloc_frames: int = 0,
     echo: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DebugReport:
     """Run ``command`` under asyncio debug mode and collect what it reports.
 
@@ -106,6 +107,7 @@ def run_debug(
         timeout_s: kill the command after this long (``None``: no limit).
         trace_alloc_frames: see :func:`python_command`.
         echo: stream the command's output here as it runs (``None``: stay quiet).
+        env: extra environment variables for the command.
 
     Returns:
         The :class:`DebugReport`.
@@ -119,7 +121,8 @@ def run_debug(
     cmd = python_command(command, trace_alloc_frames=trace_alloc_frames)
     fd, sink = tempfile.mkstemp(prefix="codeflash-lab-debug-", suffix=".jsonl")
     os.close(fd)
-    env = debug_env(threshold_ms, sink, trace_alloc_frames=trace_alloc_frames)
+    child_env = debug_env(threshold_ms, sink, trace_alloc_frames=trace_alloc_frames)
+    child_env.update(env or {})
     started = time.perf_counter()
     notes: list[str] = []
     output: list[str] = []
@@ -129,7 +132,7 @@ def run_debug(
             proc = subprocess.Popen(
                 cmd,
                 cwd=cwd,
-                env=env,
+                env=child_env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

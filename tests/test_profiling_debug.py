@@ -293,3 +293,12 @@ def test_a_pytest_run_is_captured_even_though_pytest_captures_logs(tmp_path: Pat
     assert report.exit_code == 0, report.output_tail
     (slow,) = report.slow_callbacks
     assert (slow.path, slow.line) == (str(tmp_path / "test_svc.py"), _line(source, "MARK-sleep"))
+
+
+def test_a_command_that_runs_too_long_is_stopped_and_says_so() -> None:
+    code = "import asyncio, time\nasync def f(): pass\nf()\nprint('started', flush=True)\ntime.sleep(30)\n"
+    report = run_debug([sys.executable, "-c", code], timeout_s=2.0)
+    assert report.exit_code is None
+    assert not report.ok
+    assert "started" in report.output_tail
+    assert any("stopped after 2 s" in n for n in report.notes)

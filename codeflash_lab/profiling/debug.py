@@ -159,7 +159,7 @@ def run_debug(
     started_ok = exit_code not in (126, 127) or bool(sink_lines)
     if started_ok and (loop_seen is False or (loop_seen is None and not records)):
         notes.append(no_loop_note())
-    if exit_code not in (0, None) and not notes:
+    if exit_code not in (0, None) and started_ok:
         notes.append(f"the command exited with code {exit_code}; records seen before that are kept")
     tail = "".join(deque(text.splitlines(keepends=True), maxlen=_TAIL_LINES))
     return DebugReport(

@@ -122,7 +122,9 @@ class DebugReport:
 
     @property
     def ok(self) -> bool:
-        """The command succeeded (always true in process)."""
+        """The command ran to a zero exit code (in process: the target did not raise)."""
+        if self.command:
+            return self.exit_code == 0
         return self.exit_code in (None, 0)
 
     def to_dict(self) -> dict[str, Any]:

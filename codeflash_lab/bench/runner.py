@@ -312,6 +312,19 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+def _process_time_limit(config: BenchConfig) -> float | None:
+    """A generous wall-clock bound for one fresh-process run (``None``: no bound).
+
+    A closed-loop run by op count has no known duration (it ends when the ops are
+    done), so it is left unbounded; Ctrl-C still stops it.
+    """
+    if config.ops and config.rate is None:
+        return None
+    seconds = config.ops / config.rate if (config.ops and config.rate) else config.run_seconds
+    per_op = config.timeout_s or 0.0
+    return (config.warmup_s + max(seconds, config.min_run_s)) * 3 + per_op + 60
+
+
 def measure_in_process(
     m: Measurable, config: BenchConfig, *, index: int = 0, timeout_s: float | None = None
 ) -> Run:
@@ -332,7 +345,7 @@ def measure_in_process(
     """
     if not m.can_run_in_process:
         raise ValueError("m: only spec targets with JSON arguments can run in a fresh process")
-    limit = timeout_s or (config.warmup_s + config.run_seconds) * 3 + 60
+    limit = timeout_s if timeout_s is not None else _process_time_limit(config)
     fd, out_path = tempfile.mkstemp(prefix="codeflash-run-", suffix=".json")
     os.close(fd)
     job = {
@@ -360,7 +373,7 @@ def measure_in_process(
         result = json.loads(Path(out_path).read_text(encoding="utf-8") or "{}")
     except subprocess.TimeoutExpired:
         raise MeasurementError(
-            f"target {m.label!r}: measuring process did not finish within {limit:.0f} s"
+            f"target {m.label!r}: measuring process did not finish within {limit or 0:.0f} s"
         ) from None
     finally:
         Path(out_path).unlink(missing_ok=True)

@@ -302,3 +302,16 @@ def test_a_command_that_runs_too_long_is_stopped_and_says_so() -> None:
     assert not report.ok
     assert "started" in report.output_tail
     assert any("stopped after 2 s" in n for n in report.notes)
+
+
+def test_warnings_that_are_not_asyncio_reports_are_passed_on() -> None:
+    import warnings
+
+    async def main() -> DebugCapture:
+        async with DebugCapture() as cap:
+            warnings.warn("unrelated to asyncio", UserWarning, stacklevel=1)
+        return cap
+
+    with pytest.warns(UserWarning, match="unrelated to asyncio"):
+        cap = asyncio.run(main())
+    assert cap.report().records == ()

@@ -113,9 +113,9 @@ class DebugCapture:
                     undo()
                 self._restore.clear()
                 self._duration = time.perf_counter() - self._started
-        self._records = tuple(self._collect())
+        self._records = tuple(self._collect(reissue=True))
 
-    def _collect(self) -> list[DebugRecord]:
+    def _collect(self, *, reissue: bool = False) -> list[DebugRecord]:
         lag = self._monitor.result()
         records: list[DebugRecord] = []
         self._skipped = 0
@@ -144,7 +144,7 @@ class DebugCapture:
             found = parse_output(formatted, include_slow=False)
             if found:
                 records.extend(found)
-            else:
+            elif reissue:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
         return records
 

@@ -16,20 +16,22 @@ QUICK = BenchConfig(concurrency=2, min_run_s=0.15, warmup_s=0.02)
 
 
 def test_object_target_runs_in_a_fresh_loop_even_inside_a_running_loop() -> None:
-    loops: set[int] = set()
+    loops: list[asyncio.AbstractEventLoop] = []  # kept alive, so identities stay distinct
 
     async def op() -> None:
-        loops.add(id(asyncio.get_running_loop()))
+        loop = asyncio.get_running_loop()
+        if not any(seen is loop for seen in loops):
+            loops.append(loop)
         await asyncio.sleep(0)
 
-    async def notebook_cell() -> tuple[object, int]:
+    async def notebook_cell() -> tuple[object, asyncio.AbstractEventLoop]:
         result = bench(op, config=QUICK, runs=2, progress=False)
-        return result, id(asyncio.get_running_loop())
+        return result, asyncio.get_running_loop()
 
     result, caller_loop = asyncio.run(notebook_cell())
     assert len(result.runs) == 2  # type: ignore[attr-defined]
     assert result.runs[0].isolation == "loop"  # type: ignore[attr-defined]
-    assert caller_loop not in loops
+    assert all(loop is not caller_loop for loop in loops)
     assert len(loops) == 2  # one fresh loop per run
 
 

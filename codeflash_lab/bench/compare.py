@@ -81,18 +81,22 @@ class CompareResult:
 
     @property
     def verdict(self) -> str:
+        """``KEEP``, ``DISCARD``, ``INCONCLUSIVE`` or ``TRADEOFF``."""
         return self.decision.verdict
 
     @property
     def reason(self) -> str:
+        """Why, in words, with the per-criterion changes."""
         return self.decision.reason
 
     @property
     def regression(self) -> bool:
+        """Some criterion got worse by the threshold (``--fail-on regression``)."""
         return self.decision.regression
 
     @property
     def criteria(self) -> dict[str, Criterion]:
+        """Per-criterion evidence (``p50``, ``p99``, ``throughput``)."""
         return self.decision.criteria
 
     def to_dict(self) -> dict[str, Any]:

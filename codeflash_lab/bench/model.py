@@ -227,18 +227,22 @@ class BenchResult:
 
     @property
     def mode(self) -> str:
+        """``closed`` or ``open``."""
         return self.config.mode
 
     @property
     def concurrency(self) -> int:
+        """Ops in flight (closed) or worker-pool size (open)."""
         return self.config.concurrency
 
     @property
     def ops(self) -> int:
+        """All measured ops over every run, successful or not."""
         return sum(r.ops for r in self.runs)
 
     @property
     def errors(self) -> int:
+        """Failed ops over every run."""
         return sum(r.errors for r in self.runs)
 
     @property
@@ -272,6 +276,7 @@ class BenchResult:
         return coefficient_of_variation(values)
 
     def with_saved_to(self, path: str) -> BenchResult:
+        """A copy that records where it was saved."""
         return replace(self, saved_to=path)
 
     def to_dict(self) -> dict[str, Any]:

@@ -59,6 +59,7 @@ class SweepLevel:
     runs: tuple[Run, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form of the level, with its runs."""
         return {
             "concurrency": self.concurrency,
             "throughput_ops_s": self.throughput_ops_s,
@@ -109,6 +110,7 @@ class ConcurrencyProbe:
     blocking: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form of the probe."""
         return {
             "n": self.n,
             "sequential_s": self.sequential_s,
@@ -212,6 +214,7 @@ class SweepResult:
         )
 
     def format_text(self) -> str:
+        """One line per level (knee marked) and the probe's verdict."""
         lines = [f"{self.target}  sweep ({self.config.mode} loop)"]
         lines.append("  concurrency   ops/s        p50 ms    p99 ms   X*R/N")
         for lv in self.levels:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import psutil
@@ -129,3 +131,55 @@ def test_demo_help_names_its_options(capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     for option in ("--quick", "--workdir", "--port", "--upstream-port"):
         assert option in out
+
+
+def test_workshop_list_names_every_exercise(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["workshop", "list", "--format", "json"]) == 0
+    names = [e["name"] for e in json.loads(capsys.readouterr().out)]
+    assert names[0] == "cache-on-async"
+    assert "blocking-call" in names
+    assert "offload-render" not in names
+
+
+@pytest.mark.slow
+def test_workshop_copy_then_check_an_untouched_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["workshop", "copy", str(tmp_path / "seat-3")]) == 0
+    project = Path(capsys.readouterr().out.strip())
+    assert (project / "shopfront" / "fraud.py").is_file()
+    code = main(["workshop", "check", "blocking-call", "--project", str(project), "--no-measure"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "blocking-call: NOT YET" in out
+    assert "hint:" in out
+
+
+@pytest.mark.slow
+def test_workshop_serve_runs_a_copy_on_its_own_ports_until_ctrl_c(tmp_path: Path) -> None:
+    from codeflash_lab.demo import create_project
+
+    project = create_project(tmp_path / "seat").project
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codeflash_lab", "workshop", "serve", "--project", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        upstream = proc.stdout.readline()
+        service = proc.stdout.readline()
+        assert upstream.startswith("upstream: http://127.0.0.1:")
+        assert service.startswith("service:  http://127.0.0.1:")
+        url = service.split()[1]
+        with urllib.request.urlopen(url + "/health", timeout=10) as resp:
+            assert json.loads(resp.read()) == {"ok": True}
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert _processes_in(project) == []

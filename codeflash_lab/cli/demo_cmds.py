@@ -8,15 +8,24 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from codeflash_lab.demo import DEFAULT_WORKDIR, run_demo
+from codeflash_lab.cli._common import add_format_option, print_json
+from codeflash_lab.demo import (
+    DEFAULT_WORKDIR,
+    WORKSHOP_EXERCISES,
+    DemoServers,
+    check_exercise,
+    create_project,
+    run_demo,
+)
 from codeflash_lab.errors import DemoError
 
-__all__ = ["cmd_demo", "cmd_lab", "register"]
+__all__ = ["cmd_demo", "cmd_lab", "cmd_workshop", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -65,6 +74,33 @@ def register(subparsers: Any) -> None:
     lab.add_argument("--port", type=int, default=None, help="JupyterLab's port")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
     lab.set_defaults(handler=cmd_lab)
+
+    ws = subparsers.add_parser(
+        "workshop",
+        help="workshop exercises on a copy of the demo service: list, copy, check",
+        description=(
+            "list: the exercises and their files; copy DIR: a fresh copy of the demo service "
+            "(a git repository) for one attendee; serve: run a copy and its fake upstream on "
+            "the attendee's own ports until Ctrl-C; check NAME: verify a fix in that copy "
+            "(scanner finding gone, tests pass, A/B benchmark by the rules). Exit code of "
+            "check: 0 passed, 1 not yet."
+        ),
+    )
+    ws.add_argument("action", choices=("list", "copy", "serve", "check"))
+    ws.add_argument("name", nargs="?", help="copy: the folder; check: the exercise")
+    ws.add_argument(
+        "--project",
+        type=Path,
+        default=Path.cwd(),
+        metavar="DIR",
+        help="serve/check: the attendee's copy (default: the current folder)",
+    )
+    ws.add_argument("--port", type=int, default=0, help="serve: the service's port")
+    ws.add_argument("--upstream-port", type=int, default=0, help="serve: the upstream's port")
+    ws.add_argument("--latency-ms", type=float, default=25.0, help="serve: upstream response time")
+    ws.add_argument("--no-measure", action="store_true", help="check: skip the benchmark")
+    add_format_option(ws)
+    ws.set_defaults(handler=cmd_workshop)
 
 
 @contextlib.contextmanager
@@ -137,3 +173,50 @@ def cmd_lab(args: argparse.Namespace) -> int:
         raise DemoError("JupyterLab is not installed here; run 'make install' first") from exc
     except KeyboardInterrupt:
         return 130
+
+
+def cmd_workshop(args: argparse.Namespace) -> int:
+    """``workshop list|copy DIR|check NAME``."""
+    if args.action == "list":
+        if args.format == "json":
+            print_json([e.to_dict() for e in WORKSHOP_EXERCISES])
+            return 0
+        for e in WORKSHOP_EXERCISES:
+            print(f"{e.name:<20} {e.file:<24} {e.title}")
+        return 0
+    if args.action == "serve":
+        return _serve(args)
+    if not args.name:
+        raise ValueError(
+            f"name: 'workshop {args.action}' needs a {'folder' if args.action == 'copy' else 'exercise name'}"
+        )
+    if args.action == "copy":
+        copy = create_project(Path(args.name))
+        print(copy.project)
+        return 0
+    result = check_exercise(args.name, args.project, measure=not args.no_measure)
+    if args.format == "json":
+        print_json(result.to_dict())
+    else:
+        print(result.to_text())
+    return 0 if result.passed else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    project = Path(args.project).resolve()
+    with DemoServers(project / ".codeflash-logs") as servers:
+        upstream = servers.start_upstream(
+            project, latency_ms=args.latency_ms, port=args.upstream_port
+        )
+        service = servers.start_service(
+            "service", project, upstream_url=upstream.url, port=args.port
+        )
+        print(f"upstream: {upstream.url} ({args.latency_ms:g} ms per call)")
+        print(f"service:  {service.url}  (try {service.url}/process)", flush=True)
+        print("Ctrl-C stops both.", file=sys.stderr, flush=True)
+        try:
+            while all(h.process.poll() is None for h in servers.running):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            return 0
+    raise DemoError("a server stopped on its own; see the logs in .codeflash-logs/")

@@ -81,13 +81,25 @@ def debug_scenarios(ctx: DemoContext, *, names: tuple[str, ...] = ()) -> DebugRe
 
 
 def blocking_sites(ctx: DemoContext, report: DebugReport) -> set[str]:
-    """``file:line`` in the service's own code where slow callbacks held the loop."""
+    """Where slow callbacks held the loop in the service's own code.
+
+    Each site is ``file:line: source`` (the source line as it reads now), so a
+    site still counts as the same one after the file around it was edited.
+    """
     sites = set()
     for record in report.slow_callbacks:
         path = _relative(ctx, record.path or "")
         if path.startswith("shopfront" + os.sep) and record.line:
-            sites.add(f"{path}:{record.line}")
+            sites.add(f"{path}:{record.line}: {_source_line(ctx, path, record.line)}")
     return sites
+
+
+def _source_line(ctx: DemoContext, path: str, line: int) -> str:
+    try:
+        lines = (ctx.demo.project / path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
 @contextmanager
@@ -143,5 +155,6 @@ def debug_baseline(ctx: DemoContext) -> set[str]:
     save_run(ctx.workspace, "debug", report.to_dict())
     sites = blocking_sites(ctx, report)
     line = baseline_line(slow_callbacks=len(report.slow_callbacks), blocking_calls=len(sites))
-    ctx.say(line + (f" ({', '.join(sorted(sites))})" if sites else ""))
+    where = ", ".join(sorted(site.split(": ", 1)[0] for site in sites))
+    ctx.say(line + (f" ({where})" if sites else ""))
     return sites

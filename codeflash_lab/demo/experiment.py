@@ -93,9 +93,11 @@ def _blocking_removed(ctx: DemoContext, number: int, item: Exercise) -> bool:
         return False
     report = debug_scenarios(ctx)
     save_run(ctx.workspace, "debug", report.to_dict())
-    after = {s for s in blocking_sites(ctx, report) if s.startswith(item.file + ":")}
-    where = ", ".join(sorted(before))
-    if after:
+    # The same statement still holding the loop (compared by its source text).
+    code = {s.split(": ", 1)[-1] for s in before}
+    still = {s for s in blocking_sites(ctx, report) if s.split(": ", 1)[-1] in code}
+    where = ", ".join(sorted(s.split(": ", 1)[0] for s in before))
+    if still:
         ctx.say(f"[experiment {number}] asyncio debug: the loop is still blocked at {where}")
         return False
     ctx.say(f"[experiment {number}] asyncio debug: no slow callback at {where} any more")

@@ -73,9 +73,9 @@ DEMO_FULL = DemoSettings(
     latency_ms=40.0,
     runs=3,
     run_s=1.0,
-    warmup_s=0.3,
+    warmup_s=0.2,
     concurrency=8,
-    sweep=(1, 2, 4, 8, 16),
+    sweep=(1, 4, 8, 16),
     profile_calls=5,
     isolation="loop",
 )

@@ -113,7 +113,7 @@ def _output_images(page: object) -> list[str]:
     )
 
 
-def test_start_here_runs_and_its_chart_follows_the_widget(lab_server: str) -> None:
+def test_start_here_runs_and_its_chart_follows_the_widget(lab_server: str, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -124,6 +124,14 @@ def test_start_here_runs_and_its_chart_follows_the_widget(lab_server: str) -> No
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("request", lambda req: requests.append(req.url))
             page.goto(f"{lab_server}/lab/tree/00_start_here.ipynb", timeout=90_000)
+            page.wait_for_selector(".jp-Notebook", timeout=90_000)
+            # A fresh server may ask which kernel to start: accept the notebook's own.
+            accept = page.locator(".jp-Dialog .jp-mod-accept")
+            try:
+                accept.wait_for(state="visible", timeout=15_000)
+                accept.click()
+            except sync_api.TimeoutError:
+                pass
             # A visually hidden status span: wait for it to be attached, not visible.
             page.wait_for_selector("text=Kernel status: Idle", state="attached", timeout=90_000)
             page.wait_for_function("() => window.jupyterapp !== undefined", timeout=30_000)
@@ -152,6 +160,13 @@ def test_start_here_runs_and_its_chart_follows_the_widget(lab_server: str) -> No
             )
             errors = page.locator(".jp-OutputArea-output[data-mime-type*='error']").count()
             assert errors == 0, "a cell of 00_start_here raised in JupyterLab"
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            texts = page.eval_on_selector_all(
+                ".jp-OutputArea-output", "els => els.map(e => e.innerText.slice(0, 300))"
+            )
+            print(f"screenshot: {tmp_path / 'failure.png'}; outputs: {texts}")
+            raise
         finally:
             browser.close()
     outside = [

@@ -19,7 +19,7 @@ from codeflash_lab.scan.config import load_config
 from codeflash_lab.scan.files import collect_files, read_file
 from codeflash_lab.scan.finding import FileError, Finding, ScanResult
 from codeflash_lab.scan.fixes import parse_version
-from codeflash_lab.scan.registry import RULES, Rule, all_rules, rule_set_id, select_rules
+from codeflash_lab.scan.registry import Rule, all_rules, rule_set_id, select_rules
 
 __all__ = ["scan_paths", "scan_source"]
 
@@ -206,8 +206,3 @@ def scan_source(
     else:
         raw, raw_errors = analyse_text(source, path, target_version=target)
     return _assemble([(path, None, raw, raw_errors)], [], chosen, target, 1)
-
-
-def rule_codes() -> list[str]:
-    """Every registered rule code, sorted."""
-    return sorted(RULES)

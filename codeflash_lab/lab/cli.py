@@ -79,6 +79,7 @@ class CliRun:
 def codeflash(
     *args: str | os.PathLike[str] | int | float,
     project: str | os.PathLike[str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
     check: bool = True,
     timeout_s: float = 600.0,
     env: Mapping[str, str] | None = None,
@@ -87,7 +88,9 @@ def codeflash(
 
     Args:
         *args: the command and its options, e.g. ``"bench", url, "--format", "json"``.
-        project: appended as ``--project DIR`` when given.
+        project: added as ``--project DIR`` when given (before a ``--`` that starts a
+            command to run, as in ``debug -- python -m pytest``).
+        cwd: the folder the command runs in (default: the kernel's).
         check: raise when the exit code is 2 or more (exit 1 means findings, not failure).
         timeout_s: seconds before the command is stopped.
         env: extra environment variables.
@@ -106,7 +109,8 @@ def codeflash(
         raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
     words: list[str] = [os.fspath(a) if isinstance(a, os.PathLike) else str(a) for a in args]
     if project is not None:
-        words += ["--project", str(Path(project))]
+        cut = words.index("--") if "--" in words else len(words)
+        words[cut:cut] = ["--project", str(Path(project))]
     cmd: Sequence[str] = [sys.executable, "-m", "codeflash_lab", *words]
     started = time.monotonic()
     try:
@@ -115,6 +119,7 @@ def codeflash(
             capture_output=True,
             text=True,
             timeout=timeout_s,
+            cwd=cwd,
             env={**os.environ, **dict(env or {})},
             check=False,
         )

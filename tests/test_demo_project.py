@@ -16,7 +16,6 @@ from codeflash_lab.demo.project import (
     check_git_identity,
     create_project,
     revert_fix,
-    run_tests,
 )
 from codeflash_lab.errors import DemoError
 
@@ -84,17 +83,12 @@ def test_identity_from_the_environment_is_enough(
     assert check_git_identity(tmp_path) == "Ada <ada@example.invalid>"
 
 
-@pytest.mark.slow
-def test_the_planted_cache_bug_fails_a_test_and_its_fix_passes(tmp_path: Path) -> None:
+def test_a_fix_replaces_one_file_and_reverting_restores_it(tmp_path: Path) -> None:
+    # run_tests() itself is exercised by the demo and workshop tests (each run costs seconds).
     demo = create_project(tmp_path / "w")
-    before = run_tests(demo.project)
-    assert before.failed == 1
-    assert before.passed >= 7
-    assert "test_quote_twice" in str(before)
     item = exercise("cache-on-async")
     assert apply_fix(demo.project, item) == ["shopfront/rates.py"]
-    after = run_tests(demo.project)
-    assert after.ok
-    assert after.passed == before.passed + 1
+    assert (demo.project / item.file).read_text() == item.fix_path.read_text()
+    assert _git(demo.project, "status", "--porcelain").split() == ["M", item.file]
     revert_fix(demo.project, item)
     assert _git(demo.project, "status", "--porcelain") == ""

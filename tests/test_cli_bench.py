@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from _loopback_server import LoopbackServer
+from conftest import git
 
 from codeflash_lab.cli import main
 
@@ -145,3 +146,21 @@ def test_hanging_target_times_out_per_op(
     assert code == 2
     assert "TimeoutError" in out.out
     assert "Traceback" not in out.err
+
+
+@pytest.mark.slow
+def test_compare_base_head_in_worktrees(git_repo: Path) -> None:
+    work = git_repo / "ops_rev.py"
+    work.write_text("import asyncio\nasync def op():\n    await asyncio.sleep(0.02)\n")
+    git(git_repo, "add", "ops_rev.py")
+    git(git_repo, "commit", "-q", "-m", "slow")
+    work.write_text("import asyncio\nasync def op():\n    await asyncio.sleep(0.002)\n")
+    git(git_repo, "commit", "-q", "-am", "fast")
+    proc = _cli("compare", "ops_rev.py:op", "--base", "HEAD~1", "--head", "HEAD",
+                "--format", "json", "--concurrency", "2", *SHORT, cwd=git_repo)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["a"]["label"] == "HEAD~1"
+    assert doc["b"]["label"] == "HEAD"
+    assert doc["criteria"]["throughput"]["change_pct"] > 100
+    assert git(git_repo, "status", "--porcelain") == ""

@@ -49,7 +49,7 @@ class Rule:
     category: ClassVar[str] = ""
     message: ClassVar[str] = ""
     enabled_by_default: ClassVar[bool] = True
-    tokens: ClassVar[tuple[bytes, ...]] = (b"async",)
+    tokens: ClassVar[tuple[bytes, ...]] = (b"async def",)
 
     def check(self, ctx: FileContext) -> Iterable[Hit]:
         """Yield one :class:`Hit` per place in ``ctx`` the rule matches."""

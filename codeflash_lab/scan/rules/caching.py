@@ -41,7 +41,7 @@ class CacheOnAsync(Rule):
     name = "cache-on-async"
     category = "cache-on-async"
     message = "functools cache on an async def caches the coroutine, not its result"
-    tokens = (b"async",)
+    tokens = (b"async def",)
 
     def check(self, ctx: FileContext) -> Iterator[Hit]:
         for scope in ctx.scopes:

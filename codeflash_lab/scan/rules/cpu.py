@@ -135,7 +135,7 @@ class CpuInEventLoop(Rule):
     name = "cpu-in-event-loop"
     category = "cpu-in-event-loop"
     message = "CPU-heavy work on the event loop"
-    tokens = (b"async",)
+    tokens = (b"async def",)
 
     def check(self, ctx: FileContext) -> Iterator[Hit]:
         seen_lines: set[int] = set()

@@ -194,7 +194,7 @@ class ClientPerRequest(Rule):
     name = "client-per-request"
     category = "client-per-request"
     message = "client created per request: connection set-up is paid every time"
-    tokens = (b"async",)
+    tokens = (b"async def",)
 
     def check(self, ctx: FileContext) -> Iterator[Hit]:
         for call in ctx.calls:
@@ -366,7 +366,7 @@ class WriteWithoutDrain(Rule):
     name = "write-without-drain"
     category = "write-without-drain"
     message = "StreamWriter.write without a following await drain(): no back-pressure"
-    tokens = (b"async",)
+    tokens = (b"async def",)
 
     def check(self, ctx: FileContext) -> Iterator[Hit]:
         for call in ctx.calls:

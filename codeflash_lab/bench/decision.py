@@ -6,7 +6,8 @@ Rules (from Monte-Carlo checks of decision rules on this class of machine):
   direction and nothing regressed by the threshold → DISCARD, stop.
 - *Noise gate* per criterion, from the larger across-run CV of the two arms:
   CV ≤ 3% decides with 4 runs per arm, CV ≤ 6% needs 8, above that the criterion
-  is too noisy — unless B separates completely from A by at least 4x the CV.
+  is too noisy — unless B separates completely from A by at least 4x the CV, with
+  at least 3 runs per arm.
 - *Better*: ratio of medians at least ``threshold`` in the good direction **and**
   median(B) better than the best A run. *Worse*: the mirror image.
 - KEEP: some criterion better and none worse; TRADEOFF: both; INCONCLUSIVE: the
@@ -46,6 +47,9 @@ _LOWER_IS_BETTER = {"p50": True, "p99": True, "throughput": False}
 QUIET_CV = 0.03
 NOISY_CV = 0.06
 SEPARATION_FACTOR = 4.0
+#: Runs per arm below which even a complete separation is not trusted (3 vs 3 separates
+#: by chance once in 20 tries in each direction).
+MIN_SEPARATED_RUNS = 3
 #: B may fail this much more often than A (as a share of ops) before it is a regression.
 ERROR_RATE_MARGIN = 0.001
 
@@ -166,12 +170,11 @@ def evaluate_criterion(
     needed = runs_needed(cv)
     n = min(len(a), len(b))
     separated = (max(b) < min(a)) if lower else (min(b) > max(a))
-    if needed is not None:
-        decidable = n >= needed
-    else:
-        decidable = separated and cv is not None and abs(gain) >= SEPARATION_FACTOR * cv
-    if n < 2:
-        decidable = False
+    big_and_separated = (
+        separated and cv is not None and n >= MIN_SEPARATED_RUNS
+        and abs(gain) >= SEPARATION_FACTOR * cv
+    )  # fmt: skip
+    decidable = (needed is not None and n >= needed) or big_and_separated
     mwu = mann_whitney_u(a, b)
     better = not low_confidence and decidable and gain >= threshold and beats_best
     worse = not low_confidence and gain <= -threshold and below_worst
@@ -320,6 +323,13 @@ def decide(
             )
         noisiest = max(candidates, key=lambda c: c.cv or 0.0)
         cv_text = f"{noisiest.cv:.1%}" if noisiest.cv is not None else "unknown"
+        if wanted and n < max(wanted):
+            return Decision(
+                "INCONCLUSIVE",
+                f"{n} runs per arm; at {noisiest.name} CV {cv_text} the noise gate needs "
+                f"{max(wanted)} (raise --runs / --max-runs) {changes}",
+                crit,
+            )
         return Decision(
             "INCONCLUSIVE",
             f"too noisy: {noisiest.name} CV {cv_text} across runs against a "

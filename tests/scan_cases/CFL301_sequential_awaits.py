@@ -236,3 +236,13 @@ async def generator_protocol(gen):
 async def send_on_websocket(ws, a, b):
     await send_message(ws, a)
     await send_message(ws, b)
+
+
+async def process_then_ack(message):
+    await process(message)
+    await message.ack()
+
+
+async def save_then_notify(repo, user):
+    await repo.save(user)
+    await user.notify("saved")

@@ -87,8 +87,7 @@ def _direct(c: FileContext, call: ast.Call) -> tuple[str, str] | None:
     if found is None:
         return None
     if _is_lazy(call) and (
-        _offloaded_argument(c, call)
-        or (not _consumed_here(c, call) and _callee(call) != "iterdir")
+        _offloaded_argument(c, call) or (not _consumed_here(c, call) and _callee(call) != "iterdir")
     ):
         return None  # glob/walk generators do their I/O where they are iterated
     return found

@@ -29,6 +29,10 @@ _MUTATING = (
     "incr", "decr", "hset", "hdel", "hincr", "lpush", "rpush", "sadd", "srem", "zadd", "zrem",
     "expire", "xadd", "mark", "record", "log", "track",
 )  # fmt: skip
+_READS = (
+    "get", "fetch", "load", "read", "list", "find", "query", "search", "lookup", "count",
+    "retrieve", "download", "resolve", "describe", "stat", "head",
+)  # fmt: skip
 #: Verbs that change an entity: a later call on the same entity must wait for them.
 _STATE_CHANGES = (
     "create", "insert", "update", "delete", "remove", "save", "write", "put", "set", "store",
@@ -103,6 +107,11 @@ def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call
         shared = _arg_names(prev) & _arg_names(call)
         if any(is_connection_name(n) for n in shared):
             return True  # the same connection/socket/stream passed to both calls
+        crossed = (recv is not None and recv in _arg_names(prev)) or (
+            prev_recv is not None and prev_recv in _arg_names(call)
+        )
+        if crossed and not (prev_name.startswith(_READS) and name.startswith(_READS)):
+            return True  # one call works on the object the other one was handed
         if _arg_keys(prev) & new_args and (
             prev_name.startswith(_STATE_CHANGES) or name.startswith(_STATE_CHANGES)
         ):

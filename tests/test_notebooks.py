@@ -50,6 +50,7 @@ def _on_disk() -> list[str]:
 
 
 def _run(path: Path, out: Path, **parameters: object) -> Path:
+    failure = None
     try:
         run_notebook(
             path,
@@ -59,7 +60,9 @@ def _run(path: Path, out: Path, **parameters: object) -> Path:
             env=GIT_ENV,
         )
     except NotebookError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        failure = str(exc)
+    if failure is not None:
+        pytest.fail(failure, pytrace=False)
     return out
 
 
@@ -163,3 +166,22 @@ def test_workshop_checker_passes_with_the_reference_fix(tmp_path: Path) -> None:
         measure=False,
     )
     assert "cache-on-async: PASSED" in _text(out)
+
+
+THIN_LOGS = {
+    "empty": "",
+    "non-numeric": "abc\tGET /p\tn/a\tfast\t?\t10\t\t\t8\t5\t0\tKEEP\tsequential-awaits\tx\n",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(THIN_LOGS))
+def test_report_notebook_copes_with_a_thin_log(case: str, git_repo: Path, tmp_path: Path) -> None:
+    from codeflash_lab.workspace import COLUMNS, init_workspace
+
+    init_workspace(git_repo)
+    (git_repo / ".codeflash" / "results.tsv").write_text(
+        "\t".join(COLUMNS) + "\n" + THIN_LOGS[case], encoding="utf-8"
+    )
+    _run(NOTEBOOKS / "05_report.ipynb", tmp_path / "05.ipynb", project_dir=str(git_repo))
+    assert (git_repo / ".codeflash" / "report.html").is_file()

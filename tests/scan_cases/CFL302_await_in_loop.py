@@ -235,3 +235,23 @@ async def run_migrations(conn, migrations) -> None:
 async def stop_all(apps) -> None:
     for app in apps:
         await app.stop_extension()
+
+
+async def rows_to_webhook(conn, http) -> None:
+    async for row in conn.cursor("SELECT id, email FROM users"):
+        await http.post("https://hooks.example/users", json=dict(row))  # expect: CFL302
+
+
+async def paginated_users(api, mailer) -> None:
+    async for user in api.iterate_users():
+        await mailer.send_welcome(user.email)  # expect: CFL302
+
+
+async def websocket_consumer(websocket) -> None:
+    async for message in websocket.iter_text():
+        await handle_message(message)
+
+
+async def redis_subscriber(pubsub) -> None:
+    async for event in pubsub.listen():
+        await dispatch(event)

@@ -29,6 +29,13 @@ _DISPATCH = re.compile(
     r"hook|listener|receiver|callback|handler|middleware|signal|trace|observer|plugin"
     r"|interceptor|extension|waiter|migration"
 )
+_DATA_SOURCE = re.compile(
+    r"cursor|iterate|paginat|pages|rows|records|results|scan|fetch|list|users|items|objects"
+)
+_STREAM = re.compile(
+    r"ws|websocket|socket|stream|reader|queue|subscri|listen|consum|message|event|channel"
+    r"|watch|tail|receive|recv|iter_text|iter_bytes|iter_json|pubsub|notif"
+)
 _BATCH = re.compile(r"batch|chunk")
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "request", "stream"})
 
@@ -149,7 +156,20 @@ def _under_lock(ctx: FileContext, node: ast.AST) -> bool:
     return False
 
 
-def _check_for(ctx: FileContext, loop: ast.For) -> Hit | None:
+def _check_async_for(ctx: FileContext, loop: ast.AsyncFor) -> Hit | None:
+    """``async for`` over a paged data source (rows, results) with a round trip per item.
+
+    Streams (websockets, readers, queues, subscriptions) are consumers: their items
+    arrive one at a time and are handled in order, so they are never reported.
+    """
+    it = loop.iter.func if isinstance(loop.iter, ast.Call) else loop.iter
+    source = (dotted(it) or "").lower()
+    if _STREAM.search(source) or not _DATA_SOURCE.search(source):
+        return None
+    return _check_for(ctx, loop)
+
+
+def _check_for(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> Hit | None:
     if _exits_early(loop) or isinstance(loop.iter, ast.Constant):
         return None
     it = loop.iter.func if isinstance(loop.iter, ast.Call) else loop.iter
@@ -238,6 +258,8 @@ def loop_hits(ctx: FileContext) -> list[tuple[ast.AST, Hit]]:
                 hit: Hit | None = None
                 if isinstance(node, ast.For):
                     hit = _check_for(c, node)
+                elif isinstance(node, ast.AsyncFor):
+                    hit = _check_async_for(c, node)
                 elif isinstance(node, ast.While):
                     hit = _check_while(c, node)
                 elif isinstance(node, COMPREHENSIONS):

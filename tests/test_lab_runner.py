@@ -106,3 +106,56 @@ def test_a_cell_over_its_own_timeout_fails_with_a_timeout(tmp_path: Path) -> Non
         run_notebook(tmp_path / "slow.ipynb", timeout_s=60)
     assert info.value.ename == "CellTimeoutError"
     assert info.value.cell_index == 2
+
+
+class _Channel:
+    """A shell channel whose first polls see nothing, as in nbclient #312."""
+
+    def __init__(self, empty_polls: int) -> None:
+        self.empty_polls = empty_polls
+        self.timeouts: list[float | None] = []
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, str]:  # noqa: ASYNC109
+        from queue import Empty
+
+        self.timeouts.append(timeout)
+        if len(self.timeouts) <= self.empty_polls:
+            raise Empty
+        return {"msg_type": "execute_reply"}
+
+
+class _Client:
+    def __init__(self, channel: _Channel) -> None:
+        self.kc = type("KC", (), {"shell_channel": channel})()
+
+
+def test_sliced_polling_retries_in_short_slices_until_the_reply() -> None:
+    import asyncio
+
+    from codeflash_lab.lab.runner import POLL_SLICE_S, _install_sliced_polling
+
+    channel = _Channel(empty_polls=2)
+    client = _Client(channel)
+    _install_sliced_polling(client)
+    reply = asyncio.run(client.kc.shell_channel.get_msg(timeout=30))
+    assert reply == {"msg_type": "execute_reply"}
+    assert len(channel.timeouts) == 3
+    assert all(t is not None and t <= POLL_SLICE_S for t in channel.timeouts)
+
+
+def test_sliced_polling_still_times_out_at_the_deadline() -> None:
+    import asyncio
+    from queue import Empty
+
+    from codeflash_lab.lab.runner import _install_sliced_polling
+
+    channel = _Channel(empty_polls=10**6)
+
+    async def never() -> None:
+        await channel_get(timeout=0.05)
+
+    client = _Client(channel)
+    _install_sliced_polling(client)
+    channel_get = client.kc.shell_channel.get_msg
+    with pytest.raises(Empty):
+        asyncio.run(never())

@@ -25,7 +25,7 @@ class DemoContext:
         demo: the scratch project.
         servers: owner of every server process.
         settings: measurement sizes.
-        say: where progress lines go.
+        say_to: where progress lines go (see :meth:`say`).
         upstream: the fake upstream server.
         current: the service running the code of the last kept commit.
         lines: every line said so far.

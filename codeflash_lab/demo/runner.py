@@ -8,7 +8,6 @@ experiments (one fix each, measured A/B on live servers, decided by the rules)
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,9 +27,9 @@ from codeflash_lab.demo.project import create_project
 from codeflash_lab.demo.result import DemoResult, ExperimentOutcome
 from codeflash_lab.demo.servers import DemoServers, check_port_free
 from codeflash_lab.demo.settings import demo_settings
-from codeflash_lab.experiments import plateau_line, summary_line, workspace_status
+from codeflash_lab.experiments import summary_line, workspace_status
 
-__all__ = ["DEFAULT_WORKDIR", "run_demo"]
+__all__ = ["DEFAULT_WORKDIR", "plan_experiments", "run_demo"]
 
 #: Where ``make demo`` puts its scratch repository (git-ignored).
 DEFAULT_WORKDIR = Path("demo-workspace")
@@ -85,6 +84,8 @@ def run_demo(
     """
     started = time.monotonic()
     settings = demo_settings(quick)
+    if port and port == upstream_port:
+        raise ValueError(f"port, upstream_port: the two servers need different ports ({port})")
     check_port_free(port)
     check_port_free(upstream_port)
     demo = create_project(workdir)
@@ -102,17 +103,12 @@ def run_demo(
         measure_baseline(ctx)
         ctx.restart_current("service-sweep-before")
         sweep_checkout(ctx, "before")
-        plan = [
-            e
-            for e in EXERCISES
-            if not _already_fixed(ctx, e)
-            and (settings.exercises is None or e.name in settings.exercises)
-        ]
+        plan = plan_experiments(ctx)
         outcomes = _experiment_loop(ctx, plan)
         ctx.restart_current("service-sweep-after")
         sweep_checkout(ctx, "after")
         status = workspace_status(ctx.workspace)
-        ctx.say(plateau_line(status) or summary_line(status))
+        ctx.say(summary_line(status))
     report = finish_run(ctx)
     return DemoResult(
         workdir=demo.workdir,
@@ -131,5 +127,23 @@ def _already_fixed(ctx: DemoContext, item: Exercise) -> bool:
     return path.read_bytes() == item.fix_path.read_bytes()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(0)
+def plan_experiments(ctx: DemoContext) -> list[Exercise]:
+    """The experiments to run, highest evidence first.
+
+    Antipatterns whose file asyncio debug mode caught holding the event loop at
+    baseline come first (they stall every request, not just their own); the
+    rest follow in the catalogue's order (HIGH impact before MEDIUM, the decoy
+    and the robustness fixes last). Fixes already in place are skipped.
+    """
+    wanted = ctx.settings.exercises
+    items = [
+        e for e in EXERCISES if not _already_fixed(ctx, e) and (wanted is None or e.name in wanted)
+    ]
+    seen = {site.split(":", 1)[0] for site in ctx.blocking_sites}
+    ordered = sorted(items, key=lambda e: (e.file not in seen or e.decoy, EXERCISES.index(e)))
+    first = [e.name for e in ordered if e.file in seen and not e.decoy]
+    if first:
+        ctx.say(
+            f"[baseline] Debug mode saw the loop blocked there: starting with {', '.join(first)}"
+        )
+    return ordered

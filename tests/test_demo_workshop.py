@@ -15,6 +15,7 @@ from codeflash_lab.demo import (
     exercise,
     hint,
     open_findings,
+    running_copy,
 )
 from codeflash_lab.demo.project import apply_fix
 
@@ -96,3 +97,20 @@ def test_the_decoy_and_unknown_names_are_refused(attendee: Path) -> None:
         check_exercise("offload-render", attendee)
     with pytest.raises(ValueError, match="no exercise"):
         check_exercise("nope", attendee)
+
+
+@pytest.mark.slow
+def test_running_copy_serves_one_seat_and_stops(attendee: Path) -> None:
+    import json
+    import os
+    import urllib.request
+
+    import psutil
+
+    before = {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)}
+    with running_copy(attendee, latency_ms=1) as copy:
+        assert copy.service.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(copy.service + "/health", timeout=10) as resp:
+            assert json.loads(resp.read()) == {"ok": True}
+    after = {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)}
+    assert after <= before

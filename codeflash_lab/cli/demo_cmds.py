@@ -18,10 +18,10 @@ from codeflash_lab.cli._common import add_format_option, print_json
 from codeflash_lab.demo import (
     DEFAULT_WORKDIR,
     WORKSHOP_EXERCISES,
-    DemoServers,
     check_exercise,
     create_project,
     run_demo,
+    running_copy,
 )
 from codeflash_lab.errors import DemoError
 
@@ -203,19 +203,14 @@ def cmd_workshop(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    project = Path(args.project).resolve()
-    with DemoServers(project / ".codeflash-logs") as servers:
-        upstream = servers.start_upstream(
-            project, latency_ms=args.latency_ms, port=args.upstream_port
-        )
-        service = servers.start_service(
-            "service", project, upstream_url=upstream.url, port=args.port
-        )
-        print(f"upstream: {upstream.url} ({args.latency_ms:g} ms per call)")
-        print(f"service:  {service.url}  (try {service.url}/process)", flush=True)
+    with running_copy(
+        args.project, port=args.port, upstream_port=args.upstream_port, latency_ms=args.latency_ms
+    ) as copy:
+        print(f"upstream: {copy.upstream} ({args.latency_ms:g} ms per call)")
+        print(f"service:  {copy.service}  (try {copy.service}/process)", flush=True)
         print("Ctrl-C stops both.", file=sys.stderr, flush=True)
         try:
-            while all(h.process.poll() is None for h in servers.running):
+            while all(h.process.poll() is None for h in copy.servers.running):
                 time.sleep(0.5)
         except KeyboardInterrupt:
             return 0

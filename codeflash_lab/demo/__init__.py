@@ -11,9 +11,11 @@ from codeflash_lab.demo.settings import DEMO_FULL, DEMO_QUICK, DemoSettings, dem
 from codeflash_lab.demo.workshop import (
     WORKSHOP_EXERCISES,
     CheckResult,
+    RunningCopy,
     check_exercise,
     hint,
     open_findings,
+    running_copy,
 )
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "DemoSettings",
     "Exercise",
     "ExperimentOutcome",
+    "RunningCopy",
     "ServerHandle",
     "TestOutcome",
     "check_exercise",
@@ -41,4 +44,5 @@ __all__ = [
     "open_findings",
     "run_demo",
     "run_tests",
+    "running_copy",
 ]

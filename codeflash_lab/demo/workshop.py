@@ -15,6 +15,8 @@ import html
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +33,11 @@ from codeflash_lab.workspace import percent_change
 __all__ = [
     "WORKSHOP_EXERCISES",
     "CheckResult",
+    "RunningCopy",
     "check_exercise",
     "hint",
     "open_findings",
+    "running_copy",
 ]
 
 #: The workshop's exercises: every planted antipattern (the decoy is a demo-only lesson).
@@ -88,6 +92,44 @@ class CheckResult:
             f'<div><p style="color:{color}"><b>{html.escape(self.exercise)}: {word}</b></p>'
             f"<ul>{items}</ul>{tip}</div>"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RunningCopy:
+    """Base URLs of a running copy of the demo service and of its fake upstream."""
+
+    service: str
+    upstream: str
+    servers: DemoServers
+
+
+@contextmanager
+def running_copy(
+    project_dir: str | os.PathLike[str],
+    *,
+    port: int = 0,
+    upstream_port: int = 0,
+    latency_ms: float = DEMO_QUICK.latency_ms,
+) -> Iterator[RunningCopy]:
+    """Run an attendee's copy and its fake upstream on 127.0.0.1 for the ``with`` block.
+
+    Args:
+        project_dir: the copy (holds ``shopfront/``).
+        port: the service's port (0: any free one); give each seat its own.
+        upstream_port: the upstream's port (0: any free one).
+        latency_ms: the upstream's response time.
+
+    Yields:
+        The URLs (``.service``, ``.upstream``); both servers stop when the block ends.
+
+    Raises:
+        DemoError: a port is taken or a server does not start.
+    """
+    project = Path(project_dir).resolve()
+    with DemoServers(project / ".codeflash-logs") as servers:
+        upstream = servers.start_upstream(project, latency_ms=latency_ms, port=upstream_port)
+        service = servers.start_service("service", project, upstream_url=upstream.url, port=port)
+        yield RunningCopy(service.url, upstream.url, servers)
 
 
 def hint(name: str) -> str:

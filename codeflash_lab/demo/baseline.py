@@ -13,7 +13,12 @@ from typing import Any
 from codeflash_lab._git import run_git
 from codeflash_lab.demo.catalog import CHECKOUT, EXERCISES, PROCESS, Exercise
 from codeflash_lab.demo.context import DemoContext
-from codeflash_lab.demo.evidence import debug_baseline, profile_scenario, scan_baseline
+from codeflash_lab.demo.evidence import (
+    confirm_findings,
+    debug_baseline,
+    profile_scenario,
+    scan_baseline,
+)
 from codeflash_lab.demo.experiment import METHOD_TARGET, endpoint_label
 from codeflash_lab.demo.project import apply_fix, run_tests
 from codeflash_lab.errors import DemoError
@@ -93,6 +98,8 @@ def measure_baseline(ctx: DemoContext) -> dict[str, Any]:
     ctx.blocking_sites = debug_baseline(ctx)
     profile_scenario(ctx)
     findings = scan_baseline(ctx)
+    sites = {site.split(":", 1)[0] for site in ctx.blocking_sites}
+    ctx.evidence_files = sites | confirm_findings(ctx)
     config = ctx.bench_config()
     label = endpoint_label(PROCESS)
     target = dataclasses.replace(Measurable.of(ctx.current.url + PROCESS), label=METHOD_TARGET)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.demo.project import DemoProject
 from codeflash_lab.demo.servers import DemoServers, ServerHandle
@@ -29,8 +29,12 @@ class DemoContext:
         upstream: the fake upstream server.
         current: the service running the code of the last kept commit.
         lines: every line said so far.
-        blocking_sites: ``file:line`` where asyncio debug mode saw the loop blocked at
-            baseline (in the service's own code).
+        blocking_sites: ``file:line: source`` where asyncio debug mode saw the loop
+            blocked at baseline (in the service's own code).
+        debug_before: the baseline's debug-mode report (a ``DebugReport``).
+        findings: the baseline scan's findings (``Finding`` objects, absolute paths).
+        evidence_files: files (relative to the project) where runtime evidence saw the
+            loop held: the experiments there go first.
     """
 
     demo: DemoProject
@@ -41,6 +45,9 @@ class DemoContext:
     current: ServerHandle | None = None
     lines: list[str] = field(default_factory=list)
     blocking_sites: set[str] = field(default_factory=set)
+    debug_before: Any = None
+    findings: tuple[Any, ...] = ()
+    evidence_files: set[str] = field(default_factory=set)
 
     @property
     def workspace(self) -> Workspace:

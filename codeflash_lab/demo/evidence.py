@@ -19,13 +19,14 @@ from codeflash_lab.scan import scan_paths
 from codeflash_lab.workspace import save_run
 
 if TYPE_CHECKING:
-    from codeflash_lab.profiling.records import DebugReport
+    from codeflash_lab.profiling import DebugReport
 
 #: Slow-callback threshold of the debug-mode pass.
 SLOW_MS = 5.0
 
 __all__ = [
     "blocking_sites",
+    "confirm_findings",
     "debug_baseline",
     "debug_scenarios",
     "profile_scenario",
@@ -45,6 +46,7 @@ def scan_baseline(ctx: DemoContext) -> int:
         The number of findings.
     """
     result = scan_paths([ctx.demo.project / "shopfront"], cache=False)
+    ctx.findings = result.findings
     findings = [f.to_dict() for f in result.findings]
     for item in findings:
         item["path"] = _relative(ctx, str(item["path"]))
@@ -67,7 +69,7 @@ def debug_scenarios(ctx: DemoContext, *, names: tuple[str, ...] = ()) -> DebugRe
     lower) is low enough for the blocking upstream call and the key derivation
     to show up however the demo is scaled.
     """
-    from codeflash_lab.profiling.debug import run_debug
+    from codeflash_lab.profiling import run_debug
 
     assert ctx.upstream is not None
     cmd = [sys.executable, "-m", "scenarios", *names]
@@ -124,7 +126,7 @@ def _service_importable(ctx: DemoContext) -> Iterator[None]:
 
 def profile_scenario(ctx: DemoContext, name: str = "process_order") -> None:
     """yappi WALL profile of one scenario; saved (kind ``profile``) and summed up."""
-    from codeflash_lab.profiling.yappi_profile import profile_callable
+    from codeflash_lab.profiling import profile_callable
     from codeflash_lab.targets import resolve_callable
 
     calls = ctx.settings.profile_calls
@@ -152,9 +154,33 @@ def debug_baseline(ctx: DemoContext) -> set[str]:
         The blocking sites found (see :func:`blocking_sites`).
     """
     report = debug_scenarios(ctx)
+    ctx.debug_before = report
     save_run(ctx.workspace, "debug", report.to_dict())
     sites = blocking_sites(ctx, report)
     line = baseline_line(slow_callbacks=len(report.slow_callbacks), blocking_calls=len(sites))
     where = ", ".join(sorted(site.split(": ", 1)[0] for site in sites))
     ctx.say(line + (f" ({where})" if sites else ""))
     return sites
+
+
+def confirm_findings(ctx: DemoContext) -> set[str]:
+    """Cross-check the scan against the baseline's debug capture; say what runtime confirms.
+
+    Returns:
+        The files (relative to the project) holding a finding seen happening at runtime.
+    """
+    from codeflash_lab.profiling import crosscheck
+
+    if ctx.debug_before is None:
+        return set()
+    check = crosscheck(ctx.findings, ctx.debug_before)
+    files = set()
+    parts = []
+    for c in check.confirmed:
+        path = _relative(ctx, str(c.finding.get("path", "")))
+        files.add(path)
+        worst = f", worst {c.worst_ms:.0f} ms" if c.worst_ms is not None else ""
+        parts.append(f"{c.finding.get('category')} at {path}:{c.finding.get('line')}{worst}")
+    if parts:
+        ctx.say(f"[baseline] Debug mode confirms at runtime: {'; '.join(parts)}")
+    return files

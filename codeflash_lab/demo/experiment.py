@@ -7,11 +7,12 @@ here knows in advance whether a fix will pay.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.demo.catalog import Exercise
 from codeflash_lab.demo.context import DemoContext
-from codeflash_lab.demo.evidence import blocking_sites, debug_scenarios
+from codeflash_lab.demo.evidence import debug_scenarios
 from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
 from codeflash_lab.demo.result import ExperimentOutcome
 from codeflash_lab.experiments import (
@@ -85,23 +86,20 @@ def _confirmed(verdict: str) -> bool | None:
 
 
 def _blocking_removed(ctx: DemoContext, number: int, item: Exercise) -> bool:
-    """For a blocking-call fix: debug mode saw the loop blocked in its file, and now does not."""
-    if item.pattern != "blocking-call":
+    """For a blocking-call fix: debug mode saw the loop blocked at the finding, and now does not."""
+    from codeflash_lab.profiling import blocking_call_removed
+
+    if item.pattern != "blocking-call" or ctx.debug_before is None:
         return False
-    before = {s for s in ctx.blocking_sites if s.startswith(item.file + ":")}
-    if not before:
+    path = ctx.demo.project / item.file
+    lines = [f.line for f in ctx.findings if f.category == item.pattern and Path(f.path) == path]
+    if not lines:
         return False
-    report = debug_scenarios(ctx)
-    save_run(ctx.workspace, "debug", report.to_dict())
-    # The same statement still holding the loop (compared by its source text).
-    code = {s.split(": ", 1)[-1] for s in before}
-    still = {s for s in blocking_sites(ctx, report) if s.split(": ", 1)[-1] in code}
-    where = ", ".join(sorted(s.split(": ", 1)[0] for s in before))
-    if still:
-        ctx.say(f"[experiment {number}] asyncio debug: the loop is still blocked at {where}")
-        return False
-    ctx.say(f"[experiment {number}] asyncio debug: no slow callback at {where} any more")
-    return True
+    after = debug_scenarios(ctx)
+    save_run(ctx.workspace, "debug", after.to_dict())
+    evidence = blocking_call_removed(ctx.debug_before, after, path=str(path), line=lines[0])
+    ctx.say(f"[experiment {number}] asyncio debug: {evidence.evidence}")
+    return bool(evidence)
 
 
 def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentOutcome:

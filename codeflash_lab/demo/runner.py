@@ -139,7 +139,7 @@ def plan_experiments(ctx: DemoContext) -> list[Exercise]:
     items = [
         e for e in EXERCISES if not _already_fixed(ctx, e) and (wanted is None or e.name in wanted)
     ]
-    seen = {site.split(":", 1)[0] for site in ctx.blocking_sites}
+    seen = ctx.evidence_files
     ordered = sorted(items, key=lambda e: (e.file not in seen or e.decoy, EXERCISES.index(e)))
     first = [e.name for e in ordered if e.file in seen and not e.decoy]
     if first:

@@ -45,6 +45,10 @@ def test_renders_every_question() -> None:
     assert md.count("\n") == 9
     assert "1. **Pattern**: (unanswered)" in md
     assert c.to_dict()["ready_to_implement"] is True
+    frame = c.to_frame()
+    assert list(frame.index) == list(range(1, 11))
+    assert frame.loc[3:6, "concrete"].all()
+    assert not frame.loc[1, "concrete"]
     assert "ready to implement" in str(c)
     assert "&lt;b&gt;" in ReasoningChecklist({"pattern": "<b>"})._repr_html_()
 

@@ -147,6 +147,23 @@ class ReasoningChecklist:
             "ready_to_implement": self.ready_to_implement,
         }
 
+    def to_frame(self) -> Any:
+        """One row per question (number, title, required, answer, concrete) as a DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "number": q.number,
+                    "title": q.title,
+                    "required": q.number in REQUIRED,
+                    "answer": self.answers.get(q.key, ""),
+                    "concrete": is_concrete(self.answers.get(q.key, "")),
+                }
+                for q in QUESTIONS
+            ]
+        ).set_index("number")
+
     def to_markdown(self) -> str:
         """The questions and answers as a Markdown list (for HANDOFF.md or a commit note)."""
         lines = []

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from codeflash_lab.profiling._stack import StackEntry
+from codeflash_lab.profiling._stack import StackEntry, dominant_stack
 
 __all__ = ["SlowCallback", "SlowCallbackHook"]
 
@@ -95,15 +95,29 @@ class SlowCallbackHook:
         self.threshold_s = threshold_s
         self._records: list[SlowCallback] = []
         self._seq = 0
-        self._stacks: dict[int, tuple[StackEntry, ...]] = {}
+        self._stacks: dict[int, list[tuple[StackEntry, ...]]] = {}
+        self._fallback: dict[int, tuple[StackEntry, ...]] = {}
         #: ``(sequence number, perf_counter start)`` of the callback running now, if any.
         self.current: tuple[int, float] | None = None
 
-    def attach_stack(self, seq: int, stack: tuple[StackEntry, ...]) -> None:
-        """Keep a stack sampled while callback number ``seq`` was running (watchdog thread)."""
-        self._stacks[seq] = stack
-        if len(self._stacks) > 64:
-            self._stacks.pop(next(iter(self._stacks)))
+    def attach_stack(
+        self, seq: int, stack: tuple[StackEntry, ...], *, bookkeeping: bool = False
+    ) -> None:
+        """Keep a stack sampled while callback number ``seq`` was running (watchdog thread).
+
+        The watchdog samples repeatedly during a slow callback; the record keeps the
+        sample seen most often. A sample inside debug mode's own bookkeeping is kept
+        only as a fallback for when no other sample exists.
+        """
+        if bookkeeping:
+            self._fallback.setdefault(seq, stack)
+        else:
+            samples = self._stacks.setdefault(seq, [])
+            if len(samples) < 256:
+                samples.append(stack)
+        for store in (self._stacks, self._fallback):
+            while len(store) > 64:
+                store.pop(next(iter(store)))
 
     @property
     def records(self) -> tuple[SlowCallback, ...]:
@@ -157,6 +171,7 @@ class SlowCallbackHook:
                 task=task_text,
                 path=path,
                 line=line,
-                stack=self._stacks.pop(self._seq, ()),
+                stack=dominant_stack(self._stacks.pop(self._seq, []))
+                or self._fallback.pop(self._seq, ()),
             )
         )

@@ -10,6 +10,7 @@ from functools import cache
 
 __all__ = [
     "StackEntry",
+    "dominant_stack",
     "in_debug_bookkeeping",
     "is_library_path",
     "sample_stack",
@@ -89,3 +90,22 @@ def in_debug_bookkeeping(stack: tuple[StackEntry, ...]) -> bool:
     return any(
         path.endswith(os.path.join("asyncio", "format_helpers.py")) for path, _l, _n in stack
     )
+
+
+def dominant_stack(stacks: list[tuple[StackEntry, ...]]) -> tuple[StackEntry, ...]:
+    """The sample whose innermost line was seen most often: where a callback blocked.
+
+    Samples are taken every few milliseconds while a slow callback runs, so the line
+    it spends its time on wins over lines it merely passed; ties go to the later one.
+    """
+    if not stacks:
+        return ()
+    counts: dict[tuple[str, int], int] = {}
+    for stack in stacks:
+        key = stack[-1][:2] if stack else ("", 0)
+        counts[key] = counts.get(key, 0) + 1
+    best = max(counts.values())
+    for stack in reversed(stacks):
+        if counts[stack[-1][:2] if stack else ("", 0)] == best:
+            return stack
+    return stacks[-1]

@@ -150,20 +150,18 @@ class LagMonitor:
         """Watchdog thread: sample the loop thread's stack once per stall in progress."""
         poll = max(0.001, min(0.005, self.threshold_ms / 4000.0))
         limit = self.interval_s + self.threshold_ms / 2000.0  # half the threshold: sample early
-        sampled_seq = -1
         sampled_for = -1.0
         hook = self._hook
         while not self._stop.wait(poll):
             now = time.perf_counter()
             current = hook.current if hook is not None else None
             if current is not None and now - current[1] > self.threshold_ms / 2000.0:
-                if current[0] != sampled_seq:
-                    stack = self._stack_of(loop_thread)
-                    if stack and hook is not None:
-                        hook.attach_stack(current[0], stack)
-                    # A sample inside debug mode's own bookkeeping is retried next poll.
-                    if not in_debug_bookkeeping(stack):
-                        sampled_seq = current[0]
+                # Keep sampling while the callback runs: the line seen most often is
+                # where it blocks (a single early sample can catch the step just
+                # resuming when the machine is busy).
+                stack = self._stack_of(loop_thread)
+                if stack and hook is not None:
+                    hook.attach_stack(current[0], stack, bookkeeping=in_debug_bookkeeping(stack))
                 continue
             last = self._last_wake
             if now - last <= limit or last == sampled_for:

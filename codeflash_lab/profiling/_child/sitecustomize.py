@@ -49,14 +49,40 @@ def _install(sink: str, threshold_s: float) -> None:
         """The sample sits in debug mode's own traceback capture: sample again."""
         return any(str(path).endswith(helpers) for path, _line, _name in stack)
 
+    def dominant(stacks: list[list[list[Any]]]) -> list[list[Any]] | None:
+        """The sample whose innermost line was seen most often: where the callback blocked.
+
+        Samples are taken every few milliseconds while a callback runs, so the line it
+        spends its time on wins over lines it merely passed (ties go to the later one).
+        """
+        if not stacks:
+            return None
+        counts: dict[tuple[str, int], int] = {}
+        for st in stacks:
+            key = (str(st[-1][0]), int(st[-1][1])) if st else ("", 0)
+            counts[key] = counts.get(key, 0) + 1
+        best = max(counts.values())
+        for st in reversed(stacks):
+            key = (str(st[-1][0]), int(st[-1][1])) if st else ("", 0)
+            if counts[key] == best:
+                return st
+        return stacks[-1]
+
     def watch() -> None:
         poll = max(0.001, min(0.005, threshold_s / 4))
         while True:
             time.sleep(poll)
             now = time.perf_counter()
             for tid, entry in list(running.items()):
-                if now - entry[0] > threshold_s / 2 and (entry[2] is None or bookkeeping(entry[2])):
-                    entry[2] = stack_of(tid)
+                # Re-sample while the callback runs; the latest sample is nearest to
+                # where it blocks. Debug mode's own bookkeeping never replaces a good one.
+                if now - entry[0] > threshold_s / 2:
+                    stack = stack_of(tid)
+                    if not bookkeeping(stack):
+                        if len(entry[3]) < 256:
+                            entry[3].append(stack)
+                    elif entry[2] is None:
+                        entry[2] = stack
 
     original_init = base_events.BaseEventLoop.__init__
     original_run = events.Handle._run
@@ -73,7 +99,7 @@ def _install(sink: str, threshold_s: float) -> None:
 
     def run(self: Any) -> None:
         tid = threading.get_ident()
-        entry = [time.perf_counter(), self, None]
+        entry = [time.perf_counter(), self, None, []]
         outer = running.get(tid)
         running[tid] = entry
         try:
@@ -94,7 +120,7 @@ def _install(sink: str, threshold_s: float) -> None:
                         "event": "slow-callback",
                         "duration_ms": took * 1000.0,
                         "handle": handle,
-                        "stack": entry[2] or [],
+                        "stack": dominant(entry[3]) or entry[2] or [],
                     }
                 )
 

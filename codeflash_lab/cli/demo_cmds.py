@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import signal
 import subprocess
@@ -167,11 +168,24 @@ def cmd_lab(args: argparse.Namespace) -> int:
         cmd.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Containers often run as root; JupyterLab refuses that unless told it is wanted.
+        cmd.append("--allow-root")
     try:
-        return subprocess.call(cmd)
+        proc = subprocess.Popen(cmd)
     except FileNotFoundError as exc:
         raise DemoError("JupyterLab is not installed here; run 'make install' first") from exc
+    try:
+        with _sigterm_as_interrupt():
+            return proc.wait()
     except KeyboardInterrupt:
+        # JupyterLab shuts down cleanly on SIGTERM; never leave it running behind us.
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         return 130
 
 

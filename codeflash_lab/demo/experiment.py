@@ -115,10 +115,6 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
     ws = ctx.workspace
     ctx.say(target_line(number, item.title, item.pattern))
     base = ctx.restart_current(f"service-{number}-before")
-    files = apply_fix(ctx.demo.project, item)
-    ctx.say(implementing_line(number, item.summary))
-    tests = run_tests(ctx.demo.project)
-    ctx.say(f"[experiment {number}] Guard (tests): {tests}")
     label = endpoint_label(item.endpoint)
     numbers: dict[str, Any] = {}
     verdict = ""
@@ -127,6 +123,11 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
     blocking_removed = False
     candidate = None
     try:
+        # From here on, any failure or Ctrl-C puts the file back as committed.
+        files = apply_fix(ctx.demo.project, item)
+        ctx.say(implementing_line(number, item.summary))
+        tests = run_tests(ctx.demo.project)
+        ctx.say(f"[experiment {number}] Guard (tests): {tests}")
         if tests.failed == 0:
             blocking_removed = _blocking_removed(ctx, number, item)
             candidate = ctx.start_service(f"service-{number}-after")

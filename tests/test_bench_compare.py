@@ -36,6 +36,7 @@ def test_real_improvement_is_kept_with_interleaved_rounds() -> None:
     for key in ("ratio", "min_ratio", "max_ratio", "mwu_p", "mwu_p_min", "ci", "better"):
         assert key in doc["criteria"]["p50"]
     assert doc["a"]["label"] == "A"
+    assert isinstance(doc["warnings"], list)
     assert len(doc["a"]["runs"]) == 4
     assert "KEEP" in result.format_text()
     assert "<table>" in result._repr_html_()

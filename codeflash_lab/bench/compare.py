@@ -118,6 +118,11 @@ class CompareResult:
                 "cv_pct": {k: (c.cv * 100 if c.cv is not None else None) for k, c in crit.items()},
                 "runs_per_arm": [len(self.a_runs), len(self.b_runs)],
             },
+            "warnings": [
+                {**w.to_dict(), "arm": r.arm}
+                for r in (*self.a_runs, *self.b_runs)
+                for w in r.warnings
+            ],
             "order": list(self.order),
             "screened_only": self.screened_only,
             "interrupted": self.interrupted,

@@ -20,7 +20,7 @@ from codeflash_lab.demo.evidence import (
     scan_baseline,
 )
 from codeflash_lab.demo.experiment import METHOD_TARGET, endpoint_label
-from codeflash_lab.demo.project import apply_fix, run_tests
+from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
 from codeflash_lab.errors import DemoError
 from codeflash_lab.experiments import ensure_branch
 from codeflash_lab.workspace import init_workspace, lock_methodology, update_section
@@ -61,12 +61,16 @@ def fix_failing_guard(ctx: DemoContext) -> Exercise | None:
     if item is None:
         raise DemoError(f"the demo's tests fail before any change:\n{tests.output}")
     ctx.say(f"[baseline] A failing test is a correctness bug: fixing it first ({item.pattern})")
-    files = apply_fix(ctx.demo.project, item)
-    after = run_tests(ctx.demo.project)
-    if not after.ok:
-        raise DemoError(f"the {item.name} fix did not make the tests pass:\n{after.output}")
-    run_git(["add", "--", *files], ctx.demo.project)
-    run_git(["commit", "-q", "-m", f"fix: {item.summary}", "--", *files], ctx.demo.project)
+    try:
+        files = apply_fix(ctx.demo.project, item)
+        after = run_tests(ctx.demo.project)
+        if not after.ok:
+            raise DemoError(f"the {item.name} fix did not make the tests pass:\n{after.output}")
+        run_git(["add", "--", *files], ctx.demo.project)
+        run_git(["commit", "-q", "-m", f"fix: {item.summary}", "--", *files], ctx.demo.project)
+    except BaseException:
+        revert_fix(ctx.demo.project, item)
+        raise
     sha = run_git(["rev-parse", "--short=12", "HEAD"], ctx.demo.project).strip()
     ctx.say(f"[baseline] Guard (tests): {after}; committed {sha} on main (fix: {item.summary})")
     update_section(

@@ -136,8 +136,8 @@ def apply_fix(project: str | os.PathLike[str], item: Exercise) -> list[str]:
 
 
 def revert_fix(project: str | os.PathLike[str], item: Exercise) -> None:
-    """Put the exercise's file back as it is in the last commit."""
-    run_git(["checkout", "--", item.file], project)
+    """Put the exercise's file back as it is in the last commit (index and work tree)."""
+    run_git(["checkout", "HEAD", "--", item.file], project)
 
 
 @dataclass(frozen=True)

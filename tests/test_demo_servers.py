@@ -38,6 +38,14 @@ def test_servers_answer_on_loopback_and_stop_on_exit(tmp_path: Path) -> None:
         assert [line["sku"] for line in body["lines"]] == ["a1", "b2"]  # type: ignore[index]
         assert {upstream.pid, service.pid} <= {p.pid for p in _children()}
         assert len(servers.running) == 2
+        for handle in servers.running:
+            listening = [
+                c.laddr
+                for c in psutil.Process(handle.pid).net_connections(kind="inet")
+                if c.status == psutil.CONN_LISTEN
+            ]
+            assert listening, f"{handle.name} listens nowhere"
+            assert {addr.ip for addr in listening} == {"127.0.0.1"}, "never leave loopback"
     assert servers.running == ()
     assert {p.pid for p in _children()} <= before
 

@@ -54,7 +54,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         5,
         "exercised",
-        "Benchmark covers it",
+        "Exercised",
         "Does the benchmark drive this exact path at that concurrency?",
     ),
     Question(

@@ -39,7 +39,7 @@ class ChecklistForm:
                 value=start.answers.get(q.key, ""),
                 placeholder=q.prompt,
                 description=f"{q.number}. {q.title}{mark}",
-                style={"description_width": "11em"},
+                style={"description_width": "12em"},
                 layout=widgets.Layout(width="95%", height="3.2em"),
             )
             box.observe(self._refresh, names="value")

@@ -72,7 +72,7 @@ def inject_parameters(nb: Any, parameters: Mapping[str, Any]) -> Any:
 
     if not parameters:
         return nb
-    cell = nbformat.v4.new_code_cell(_parameters_source(parameters))
+    cell = nbformat.v4.new_code_cell(_parameters_source(parameters))  # type: ignore[no-untyped-call]
     cell.metadata["tags"] = [INJECTED_TAG]
     cells = nb.cells
     for i, existing in enumerate(cells):
@@ -297,7 +297,7 @@ def run_notebook(
     src = Path(path)
     if not src.is_file():
         raise FileNotFoundError(f"no notebook at {src}")
-    nb = nbformat.read(src, as_version=4)
+    nb = nbformat.read(src, as_version=4)  # type: ignore[no-untyped-call]
     params = dict(parameters or {})
     inject_parameters(nb, params)
     workdir = Path(cwd) if cwd is not None else src.resolve().parent
@@ -338,11 +338,12 @@ def run_notebook(
     except Exception as exc:
         error = _failure(src, nb, state["index"], exc)
         if output_path is not None:
-            nbformat.write(nb, Path(output_path))
+            Path(output_path).parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, Path(output_path))  # type: ignore[no-untyped-call]
         raise error from None
     elapsed = time.monotonic() - started
     out = Path(output_path) if output_path is not None else None
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, out)
+        nbformat.write(nb, out)  # type: ignore[no-untyped-call]
     return NotebookRun(src, out, elapsed, tuple(timings), params)

@@ -1,7 +1,7 @@
 """Workshop checker: did an attendee really fix one planted antipattern in their demo copy?
 
 A fix passes when (1) the scanner no longer reports the antipattern in the
-function it lived in, (2) the demo's tests pass (tests that belong to another,
+file it lived in, (2) the demo's tests pass (tests that belong to another,
 still open exercise are only noted), and (3) an A/B benchmark of the attendee's
 code against the same code with only this file restored is a KEEP by the
 ledger's rules (for robustness fixes: no regression).
@@ -9,7 +9,6 @@ ledger's rules (for robustness fixes: no regression).
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import html
 import os
@@ -51,7 +50,7 @@ class CheckResult:
     Attributes:
         exercise: the exercise name.
         passed: every check that ran passed.
-        finding_gone: the scanner no longer reports the antipattern there.
+        finding_gone: the scanner no longer reports the antipattern in its file.
         tests_ok: the demo's tests pass (apart from other open exercises' tests).
         benchmark_ok: the benchmark agrees (``None`` when not measured).
         verdict: the rules' verdict on the benchmark (``""`` when not measured).
@@ -141,52 +140,25 @@ def hint(name: str) -> str:
     return exercise(name).hint
 
 
-def _span(source: str, function: str) -> tuple[int, int] | None:
-    """First and last line of ``function`` (``name`` or ``Class.method``) in ``source``."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    parts = function.split(".")
-    scope: list[ast.stmt] = tree.body
-    node: ast.AST | None = None
-    for part in parts:
-        node = next(
-            (
-                n
-                for n in scope
-                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                and n.name == part
-            ),
-            None,
-        )
-        if node is None:
-            return None
-        scope = node.body  # type: ignore[attr-defined]
-    assert node is not None
-    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-    return start, node.end_lineno or node.lineno
-
-
 def open_findings(item: Exercise, project_dir: str | os.PathLike[str]) -> list[str]:
-    """Scanner findings of the exercise's category still in its function (whole file if gone).
+    """Scanner findings of the exercise's category still in its file.
+
+    The shipped file holds exactly one such finding, so any left (moved to another
+    function or not) means the antipattern is still there.
 
     Returns:
         ``path:line: message`` for each finding still there.
+
+    Raises:
+        DemoError: the file does not exist (not a copy of the demo service).
     """
     path = Path(project_dir) / item.file
     if not path.is_file():
         raise DemoError(f"{path}: not found; is {project_dir} a copy of the demo service?")
     result = scan_paths([path], cache=False)
-    span = _span(path.read_text(encoding="utf-8"), item.function)
-    out = []
-    for f in result.findings:
-        if f.category != item.pattern:
-            continue
-        if span is not None and not span[0] <= f.line <= span[1]:
-            continue
-        out.append(f"{item.file}:{f.line}: {f.message}")
-    return out
+    return [
+        f"{item.file}:{f.line}: {f.message}" for f in result.findings if f.category == item.pattern
+    ]
 
 
 def _copy_with_original(project: Path, item: Exercise, dest: Path) -> Path:
@@ -277,7 +249,7 @@ def check_exercise(
     still = open_findings(item, project)
     finding_gone = not still
     details.append(
-        f"scanner: no {item.pattern} finding left in {item.function}()"
+        f"scanner: no {item.pattern} finding left in {item.file}"
         if finding_gone
         else f"scanner still reports: {still[0]}"
     )

@@ -16,6 +16,7 @@ from codeflash_lab.bench.stats import (
     median,
     percentile,
     percentiles,
+    quantile_ci,
     ratio_of_medians,
     summarize_latencies,
 )
@@ -69,7 +70,11 @@ def test_summarize_latencies_in_ms() -> None:
     assert summary["max"] == pytest.approx(3.0)
     assert summary["min"] == pytest.approx(1.0)
     assert summary["mean"] == pytest.approx(2.0)
-    assert set(summary) == {"p50", "p90", "p99", "p999", "max", "min", "mean", "std"}
+    assert set(summary) == {
+        "p50", "p90", "p99", "p999", "max", "min", "mean", "std",
+        "p50_lo", "p50_hi", "p99_lo", "p99_hi",
+    }  # fmt: skip
+    assert summary["p50_lo"] <= summary["p50"] <= summary["p50_hi"]
 
 
 def test_ratio_of_medians() -> None:
@@ -144,3 +149,25 @@ def test_bootstrap_is_reproducible_and_separates_clear_changes() -> None:
     assert first[1] < 1.0
     with pytest.raises(ValueError, match="confidence"):
         bootstrap_ratio_ci(a, b, confidence=1.5)
+
+
+def test_quantile_ci_known_ranks_and_narrowing() -> None:
+    values = [float(i) for i in range(1, 101)]  # n = 100
+    lo, hi = quantile_ci(values, 0.5)
+    # ranks 50 -/+ 1.96*5 -> 40 and 60 (0-based indexes), values 41 and 61
+    assert (lo, hi) == (41.0, 61.0)
+    big = [float(i) for i in range(10_000)]
+    lo99, hi99 = quantile_ci(big, 0.99)
+    assert lo99 < 9900 < hi99
+    assert hi99 - lo99 < 50
+    with pytest.raises(ValueError, match="q"):
+        quantile_ci(values, 1.0)
+
+
+@given(st.lists(finite, min_size=2, max_size=60), st.floats(min_value=0.01, max_value=0.99))
+def test_quantile_ci_brackets_the_percentile(values: list[float], q: float) -> None:
+    ordered = sorted(values)
+    lo, hi = quantile_ci(ordered, q)
+    assert lo <= hi
+    assert ordered[0] <= lo
+    assert hi <= ordered[-1]

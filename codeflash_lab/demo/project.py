@@ -60,7 +60,7 @@ def check_git_identity(cwd: str | os.PathLike[str]) -> str:
         value = os.environ.get(env, "")
         if not value:
             try:
-                value = run_git(["config", f"user.{key}"], cwd, check=False).strip()
+                value = run_git(["config", f"user.{key}"], Path(cwd), check=False).strip()
             except GitError:
                 value = ""
         if not value and key == "email":
@@ -137,7 +137,7 @@ def apply_fix(project: str | os.PathLike[str], item: Exercise) -> list[str]:
 
 def revert_fix(project: str | os.PathLike[str], item: Exercise) -> None:
     """Put the exercise's file back as it is in the last commit (index and work tree)."""
-    run_git(["checkout", "HEAD", "--", item.file], project)
+    run_git(["checkout", "HEAD", "--", item.file], Path(project))
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,11 @@ def _upstream_thread(latency_ms: float) -> Iterator[str]:
 
     async def serve() -> None:
         done = asyncio.Event()
-        stop.append(lambda: loop.call_soon_threadsafe(done.set))
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(done.set)
+
+        stop.append(wake)
         async with _running(create_upstream(latency_ms)) as url:
             ready.append(url)
             started.set()

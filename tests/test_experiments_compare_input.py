@@ -54,6 +54,14 @@ def test_verdict_maps_to_confirmation(tmp_path: Path, verdict: str, confirmed: b
     assert load_compare(tmp_path, str(path)).confirmed is confirmed
 
 
+def test_a_small_consistent_gain_counts_as_confirmed(tmp_path: Path) -> None:
+    doc = compare_doc("DISCARD")
+    doc["small_change"] = "confirmed"
+    assert load_compare(tmp_path, str(save_run(tmp_path, "compare", doc))).confirmed is True
+    doc["small_change"] = "noise"
+    assert load_compare(tmp_path, str(save_run(tmp_path, "compare", doc))).confirmed is False
+
+
 def test_unusable_files(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="cannot read"):
         load_compare(tmp_path, "missing.json")

@@ -19,9 +19,10 @@ __all__ = ["CompareNumbers", "load_compare"]
 class CompareNumbers:
     """The parts of a ``CompareResult.to_dict()`` a row and a decision need.
 
-    ``confirmed`` maps the compare verdict onto the ledger's question for small
-    changes: ``KEEP`` is a confirmed gain, ``DISCARD`` is noise, anything else
-    (``INCONCLUSIVE``, ``TRADEOFF``) leaves it open.
+    ``confirmed`` maps the compare result onto the ledger's question for small
+    changes: ``KEEP`` is a confirmed gain, and so is a ``DISCARD`` whose
+    ``small_change`` is ``"confirmed"`` (a consistent gain under the 10% threshold);
+    any other ``DISCARD`` is noise; ``INCONCLUSIVE`` and ``TRADEOFF`` leave it open.
     """
 
     source: str
@@ -94,6 +95,8 @@ def load_compare(workspace: Workspace | str | os.PathLike[str], spec: str) -> Co
     p99 = criteria.get("p99") if isinstance(criteria, dict) else None
     verdict = str(doc.get("verdict", "")).upper()
     confirmed = {"KEEP": True, "DISCARD": False}.get(verdict)
+    if verdict == "DISCARD" and str(doc.get("small_change", "")).lower() == "confirmed":
+        confirmed = True
     conc = doc.get("concurrency")
     return CompareNumbers(
         source=source,

@@ -29,7 +29,13 @@ from codeflash_lab.workspace import percent_change, save_run
 if TYPE_CHECKING:
     from codeflash_lab.bench import CompareResult
 
-__all__ = ["METHOD_TARGET", "endpoint_label", "measure_pair", "run_experiment"]
+__all__ = [
+    "METHOD_TARGET",
+    "endpoint_label",
+    "measure_pair",
+    "run_experiment",
+    "trusted_p99_change",
+]
 
 #: What the locked methodology measures: the service's endpoints over HTTP on loopback
 #: (URLs are not stable names: every server gets a fresh port).
@@ -71,14 +77,26 @@ def measure_pair(ctx: DemoContext, base_url: str, head_url: str, endpoint: str) 
 def _numbers(result: CompareResult) -> dict[str, Any]:
     doc = result.to_dict()
     a, b = doc["a"], doc["b"]
-    p99 = (doc.get("criteria") or {}).get("p99") or {}
     return {
         "baseline_latency_ms": a["latency_ms"].get("p50"),
         "optimized_latency_ms": b["latency_ms"].get("p50"),
         "baseline_throughput": a.get("throughput_ops_s"),
         "optimized_throughput": b.get("throughput_ops_s"),
-        "p99_change": p99.get("change_pct"),
+        "p99_change": trusted_p99_change(doc),
     }
+
+
+def trusted_p99_change(compare_doc: dict[str, Any]) -> float | None:
+    """The p99 change of a compare, or ``None`` when the harness calls it low-confidence.
+
+    A p99 from a few hundred operations per run moves by chance; the harness does
+    not decide on it, and neither do the rules here.
+    """
+    p99 = (compare_doc.get("criteria") or {}).get("p99") or {}
+    if p99.get("low_confidence"):
+        return None
+    value = p99.get("change_pct")
+    return None if value is None else float(value)
 
 
 def _confirmed(verdict: str) -> bool | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from codeflash_lab.demo.catalog import EXERCISES, Exercise, exercise
+from codeflash_lab.demo.experiment import trusted_p99_change
 from codeflash_lab.demo.project import run_tests
 from codeflash_lab.demo.servers import DemoServers
 from codeflash_lab.demo.settings import DEMO_QUICK, DemoSettings
@@ -204,14 +205,13 @@ def _measure(item: Exercise, project: Path, settings: DemoSettings) -> tuple[boo
     doc = result.to_dict()
     a50, b50 = doc["a"]["latency_ms"].get("p50"), doc["b"]["latency_ms"].get("p50")
     a_t, b_t = doc["a"].get("throughput_ops_s"), doc["b"].get("throughput_ops_s")
-    p99 = (doc.get("criteria") or {}).get("p99") or {}
     numbers = f"{label}: p50 {a50:.1f}ms -> {b50:.1f}ms, {a_t:.0f} -> {b_t:.0f} req/s"
     if item.expect == "robustness":
         ok = not result.regression
         return ok, result.verdict, f"{numbers} ({'no regression' if ok else result.reason})"
     decision = decide(
         latency_change=percent_change(a50, b50),
-        p99_change=p99.get("change_pct"),
+        p99_change=trusted_p99_change(doc),
         throughput_change=percent_change(a_t, b_t),
         confirmed={"KEEP": True, "DISCARD": False}.get(result.verdict),
     )

@@ -72,6 +72,11 @@ def lab_server(tmp_path: Path) -> Iterator[str]:
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        # 00_start_here makes a git copy of the demo: give its commits an identity.
+        "GIT_AUTHOR_NAME": "Browser Test",
+        "GIT_AUTHOR_EMAIL": "browser@example.invalid",
+        "GIT_COMMITTER_NAME": "Browser Test",
+        "GIT_COMMITTER_EMAIL": "browser@example.invalid",
     }
     cmd = [
         sys.executable,

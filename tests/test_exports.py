@@ -16,6 +16,7 @@ PACKAGES = [
     "codeflash_lab.profiling",
     "codeflash_lab.bench",
     "codeflash_lab.experiments",
+    "codeflash_lab.experiments.review",
     "codeflash_lab.viz",
     "codeflash_lab.report",
     "codeflash_lab.lab",

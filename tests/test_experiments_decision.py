@@ -88,3 +88,35 @@ def test_decision_renders() -> None:
     assert str(d) == "KEEP: throughput 172% higher (at least 10%)"
     assert d.to_dict()["status"] == "KEEP"
     assert "<b>KEEP</b>" in d._repr_html_()
+
+
+def test_tradeoff_names_what_won_and_what_lost() -> None:
+    d = decide(latency_change=-20.0, p99_change=15.0, throughput_change=12.0)
+    assert d.verdict == "TRADEOFF"
+    assert d.reason.startswith(
+        "p50 latency 20% lower and throughput 12% higher but p99 latency 15% higher"
+    )
+    d = decide(latency_change=-25.0, throughput_change=-12.0)
+    assert "p50 latency 25% lower but throughput 12% lower" in d.reason
+
+
+def test_a_clear_win_the_benchmark_calls_inconclusive_needs_confirmation() -> None:
+    d = decide(latency_change=-30.0, throughput_change=25.0, measured_verdict="INCONCLUSIVE")
+    assert d.verdict == "NEEDS_CONFIRMATION"
+    assert "noise" in d.reason
+    assert d.status is None
+
+
+def test_a_clear_win_whose_runs_overlap_is_noise() -> None:
+    d = decide(throughput_change=15.0, measured_verdict="DISCARD")
+    assert (d.verdict, d.rule) == ("DISCARD", "noise")
+
+
+def test_the_benchmark_keep_or_no_benchmark_leaves_the_tree_alone() -> None:
+    assert decide(latency_change=-30.0, measured_verdict="KEEP").verdict == "KEEP"
+    assert decide(latency_change=-30.0).verdict == "KEEP"
+    # a removed blocking call stays a correctness keep whatever the benchmark says
+    assert (
+        decide(latency_change=-30.0, measured_verdict="INCONCLUSIVE", blocking_removed=True).verdict
+        == "KEEP"
+    )

@@ -74,6 +74,8 @@ def test_undecided_verdicts_are_refused_and_nothing_is_written(ws: Workspace) ->
         rec(ws, baseline_latency_ms=None, optimized_latency_ms=None)
     with pytest.raises(ValueError, match="pattern: unknown category"):
         rec(ws, pattern="faster")
+    with pytest.raises(ValueError, match=r"NEEDS_CONFIRMATION.*compare again with longer runs"):
+        rec(ws, measured_verdict="INCONCLUSIVE")  # a 40% win the benchmark could not confirm
     assert snapshot(ws) == before
 
 

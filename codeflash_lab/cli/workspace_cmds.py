@@ -159,6 +159,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         "p99_change": args.p99_change,
     }
     confirmed = True if args.confirmed else (False if args.noise else None)
+    measured_verdict: str | None = None
     if args.from_compare:
         cmp = load_compare(ws, args.from_compare)
         for key in numbers:
@@ -167,6 +168,7 @@ def cmd_record(args: argparse.Namespace) -> int:
                 numbers[key] = value
         if confirmed is None:
             confirmed = cmp.confirmed
+            measured_verdict = cmp.verdict or None
     if not numbers["target_test"]:
         raise ValueError("target_test: give --target-test (or --from-compare)")
     result = record_experiment(
@@ -179,6 +181,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         status=args.status,
         confirmed=confirmed,
         blocking_removed=args.blocking_removed,
+        measured_verdict=measured_verdict,
         latency_change=args.latency_change,
         throughput_change=args.throughput_change,
         new_baseline=args.new_baseline,

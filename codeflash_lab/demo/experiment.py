@@ -17,7 +17,6 @@ from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
 from codeflash_lab.demo.result import ExperimentOutcome
 from codeflash_lab.experiments import (
     DISCARD,
-    KEEP,
     NEEDS_CONFIRMATION,
     TRADEOFF,
     decide,
@@ -169,18 +168,17 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
                         numbers["baseline_throughput"], numbers["optimized_throughput"]
                     ),
                     confirmed=confirmed,
+                    measured_verdict=verdict,
                 )
-                doubtful = decision.verdict == KEEP and verdict != "KEEP" and not blocking_removed
-                if attempt == 2 or not (decision.verdict == NEEDS_CONFIRMATION or doubtful):
+                if attempt == 2 or decision.verdict != NEEDS_CONFIRMATION:
                     break
-                # Re-run, as the rules ask for a small change and the harness asks for a
-                # gain it could not yet separate from noise.
-                why = (
-                    decision.reason
-                    if decision.verdict == NEEDS_CONFIRMATION
-                    else f"the rules say KEEP but the harness says {verdict}"
-                )
-                ctx.say(f"[experiment {number}] {why}: measuring again")
+                # Re-run, as the rules ask for a small change or for a gain the harness
+                # could not yet separate from noise.
+                ctx.say(f"[experiment {number}] {decision.reason}: measuring again")
+            if decision is not None and decision.verdict == NEEDS_CONFIRMATION:
+                # Still unconfirmed after a second measurement: an unproven change is not kept.
+                status = DISCARD
+                ctx.say(f"[experiment {number}] still unconfirmed after two measurements")
             if decision is not None and decision.verdict == TRADEOFF:
                 # Nobody is there to weigh a tradeoff in a headless run: keep the known state.
                 status = DISCARD
@@ -196,6 +194,7 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
             status=status,
             confirmed=confirmed,
             blocking_removed=blocking_removed,
+            measured_verdict=verdict or None,
             files=files,
             **numbers,
         )

@@ -214,6 +214,7 @@ def _measure(item: Exercise, project: Path, settings: DemoSettings) -> tuple[boo
         p99_change=trusted_p99_change(doc),
         throughput_change=percent_change(a_t, b_t),
         confirmed={"KEEP": True, "DISCARD": False}.get(result.verdict),
+        measured_verdict=result.verdict,
     )
     return decision.verdict == KEEP, decision.verdict, f"{numbers}: {decision}"
 

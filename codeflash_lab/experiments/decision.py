@@ -67,6 +67,10 @@ class Decision:
         return f"<p><b>{html.escape(self.verdict)}</b>: {html.escape(self.reason)}</p>"
 
 
+def _lat_name(p50: float | None, p99: float | None, value: float) -> str:
+    return "p50 latency" if p50 == value or p99 is None else "p99 latency"
+
+
 def _pct(value: float) -> str:
     return f"{abs(value):.1f}%".replace(".0%", "%")
 
@@ -79,6 +83,7 @@ def decide(
     throughput_change: float | None = None,
     confirmed: bool | None = None,
     blocking_removed: bool = False,
+    measured_verdict: str | None = None,
     threshold_pct: float = THRESHOLD_PCT,
 ) -> Decision:
     """Apply the keep/discard tree to one experiment.
@@ -92,6 +97,9 @@ def decide(
        at least ``threshold_pct``: TRADEOFF, a person decides;
     4. latency (p50 or p99) at least ``threshold_pct`` lower: KEEP;
     5. throughput at least ``threshold_pct`` higher: KEEP;
+       but when the numbers come from a benchmark comparison whose statistics could
+       not separate them from noise (``measured_verdict`` ``INCONCLUSIVE``), the win
+       NEEDS_CONFIRMATION, and when its runs overlap (``DISCARD``) it is noise: DISCARD;
     6. a smaller improvement: KEEP when repeated runs ``confirmed`` it, DISCARD when
        they showed noise (``confirmed=False``), otherwise NEEDS_CONFIRMATION;
     7. nothing improved: DISCARD.
@@ -103,6 +111,8 @@ def decide(
         throughput_change: throughput change in percent (positive is more).
         confirmed: the answer of repeated runs for a small change (``None`` = not asked).
         blocking_removed: a blocking call is gone and debug mode no longer reports it.
+        measured_verdict: the benchmark comparison's own verdict for these numbers
+            (``KEEP``, ``DISCARD``, ``INCONCLUSIVE`` or ``TRADEOFF``), when they came from one.
         threshold_pct: the size of a clear win.
 
     Returns:
@@ -142,11 +152,37 @@ def decide(
     lat_win, lat_loss = best_lat <= -t, worst_lat >= t
     thr_win, thr_loss = thr >= t, thr <= -t
     if (lat_win and thr_loss) or (thr_win and lat_loss):
+        wins, losses = [], []
         if lat_win:
-            what = f"latency {_pct(best_lat)} lower but throughput {_pct(thr)} lower"
-        else:
-            what = f"throughput {_pct(thr)} higher but latency {_pct(worst_lat)} higher"
+            wins.append(f"{_lat_name(latency_change, p99_change, best_lat)} {_pct(best_lat)} lower")
+        if thr_win:
+            wins.append(f"throughput {_pct(thr)} higher")
+        if lat_loss:
+            name = _lat_name(latency_change, p99_change, worst_lat)
+            losses.append(f"{name} {_pct(worst_lat)} higher")
+        if thr_loss:
+            losses.append(f"throughput {_pct(thr)} lower")
+        what = " and ".join(wins) + " but " + " and ".join(losses)
         return Decision(TRADEOFF, f"{what}: a tradeoff, decide which matters more", "tradeoff")
+    measured = (measured_verdict or "").strip().upper()
+    if (lat_win or thr_win) and measured in ("INCONCLUSIVE", "DISCARD"):
+        won = (
+            f"{_lat_name(latency_change, p99_change, best_lat)} {_pct(best_lat)} lower"
+            if lat_win
+            else f"throughput {_pct(thr)} higher"
+        )
+        if measured == "INCONCLUSIVE":
+            return Decision(
+                NEEDS_CONFIRMATION,
+                f"{won}, but the benchmark could not tell it from this machine's noise: "
+                "measure again with longer runs or on a quieter machine",
+                "unconfirmed",
+            )
+        return Decision(
+            DISCARD,
+            f"{won} in the medians, but the runs of the two sides overlap: noise",
+            "noise",
+        )
     if lat_win:
         which = "p50" if latency_change == best_lat else "p99"
         return Decision(

@@ -207,6 +207,7 @@ def record_experiment(
     status: str | None = None,
     confirmed: bool | None = None,
     blocking_removed: bool = False,
+    measured_verdict: str | None = None,
     p99_change: float | None = None,
     latency_change: float | None = None,
     throughput_change: float | None = None,
@@ -239,6 +240,8 @@ def record_experiment(
         status: ``KEEP``/``DISCARD`` chosen by a person; overrides the rules.
         confirmed: for a change under 10%, the verdict of repeated runs.
         blocking_removed: a blocking call is gone and asyncio debug mode confirms it.
+        measured_verdict: the benchmark comparison's verdict for these numbers, when they
+            came from one (a clear win it calls ``INCONCLUSIVE`` still needs confirming).
         p99_change: p99 latency change in percent, when known (p50 comes from the numbers).
         latency_change: p50 change in percent, used only when the two latencies are not given.
         throughput_change: throughput change in percent, used only when the two
@@ -286,6 +289,7 @@ def record_experiment(
             throughput_change=thr,
             confirmed=confirmed,
             blocking_removed=blocking_removed,
+            measured_verdict=measured_verdict,
         )
     except ValueError:
         if status is None:
@@ -297,11 +301,12 @@ def record_experiment(
     final = status.strip().upper() if status else (decision.status if decision else None)
     if final is None:
         reason = decision.reason if decision else ""
-        hint = (
-            "re-run and pass --confirmed or --noise"
-            if decision and decision.verdict == "NEEDS_CONFIRMATION"
-            else "decide and pass --status KEEP or --status DISCARD"
-        )
+        if decision and decision.verdict == "NEEDS_CONFIRMATION" and measured_verdict:
+            hint = "compare again with longer runs, or decide and pass --status KEEP/DISCARD"
+        elif decision and decision.verdict == "NEEDS_CONFIRMATION":
+            hint = "re-run and pass --confirmed or --noise"
+        else:
+            hint = "decide and pass --status KEEP or --status DISCARD"
         verdict = decision.verdict if decision else "undecided"
         raise ValueError(f"status: the rules say {verdict} ({reason}); {hint}")
     ref, _source = _check_concurrency(ws, rows, concurrency, new_baseline)

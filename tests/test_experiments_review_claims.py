@@ -73,6 +73,18 @@ def test_other_methodology_than_the_locked_one_is_an_error(git_repo: Path) -> No
     assert f"the locked one is {locked.id}" in f.message
 
 
+def test_a_keep_on_another_target_is_not_held_to_the_locked_id(git_repo: Path) -> None:
+    sha = _keep(git_repo)
+    lock_methodology(Workspace(git_repo), Methodology(target="app:other", concurrency=50))
+    save(
+        git_repo,
+        "compare",
+        compare_run(TARGET, a_p50=850, b_p50=310, a_tp=58, b_tp=160, methodology_id="its-own"),
+    )
+    results_row(git_repo, sha, TARGET, before=850, after=310, tp_before=58, tp_after=160)
+    assert _claims(git_repo) == []
+
+
 def test_keep_backed_by_two_bench_runs(git_repo: Path) -> None:
     sha = _keep(git_repo)
     for p50, tp in ((850.0, 58.0), (310.0, 160.0)):

@@ -114,8 +114,14 @@ def _bench_mismatches(row: Experiment, run: dict[str, Any], side: str) -> list[s
     return [c for c in checks if c]
 
 
-def _method_problems(runs: list[dict[str, Any]], locked_id: str | None) -> list[str]:
+def _method_problems(
+    runs: list[dict[str, Any]], locked_id: str | None, locked_target: str | None = None
+) -> list[str]:
     ids = {str(r.get("methodology_id") or "") for r in runs}
+    if locked_target is not None and not any(
+        str(r.get("target", "")) == locked_target for r in runs
+    ):
+        locked_id = None  # another target is its own series; the lock is per target
     out = []
     if len(ids) > 1:
         out.append(
@@ -129,7 +135,11 @@ def _method_problems(runs: list[dict[str, Any]], locked_id: str | None) -> list[
 
 
 def match_keep(
-    row: Experiment, runs: list[dict[str, Any]], *, locked_id: str | None = None
+    row: Experiment,
+    runs: list[dict[str, Any]],
+    *,
+    locked_id: str | None = None,
+    locked_target: str | None = None,
 ) -> Evidence:
     """Find the saved measurement behind a KEEP row.
 
@@ -142,6 +152,8 @@ def match_keep(
         row: the KEEP row.
         runs: saved runs (``load_runs`` output), any kinds.
         locked_id: id of the locked methodology, if any.
+        locked_target: the target that methodology was locked for; runs of other
+            targets are not held to its id (``None``: every run is).
 
     Returns:
         The evidence, with problems in words when nothing backs the row.
@@ -163,7 +175,11 @@ def match_keep(
         if verdict and verdict.upper() != "KEEP":
             notes.append(f"the saved compare's verdict was {verdict}, not KEEP")
         return Evidence(
-            run, run, "compare", tuple(_method_problems([run], locked_id)), tuple(notes)
+            run,
+            run,
+            "compare",
+            tuple(_method_problems([run], locked_id, locked_target)),
+            tuple(notes),
         )
     bench_pool = [r for r in benches if str(r.get("target", "")) == row.target_test] or benches
     base = [r for r in bench_pool if not _bench_mismatches(row, r, "baseline")]
@@ -171,11 +187,13 @@ def match_keep(
     for o in reversed(opt):
         for b in reversed(base):
             if b is not o and b.get("methodology_id") == o.get("methodology_id"):
-                return Evidence(o, b, "bench", tuple(_method_problems([b, o], locked_id)))
+                return Evidence(
+                    o, b, "bench", tuple(_method_problems([b, o], locked_id, locked_target))
+                )
     pairs = [(b, o) for o in opt for b in base if b is not o]
     if pairs:
         b, o = pairs[-1]
-        return Evidence(o, b, "bench", tuple(_method_problems([b, o], locked_id)))
+        return Evidence(o, b, "bench", tuple(_method_problems([b, o], locked_id, locked_target)))
     if scored:
         best = scored[0][2]
         return Evidence(

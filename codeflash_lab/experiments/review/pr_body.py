@@ -91,7 +91,11 @@ def _verdict_text(run: dict[str, Any]) -> str:
 
 
 def keep_numbers(
-    row: Experiment, runs: list[dict[str, Any]], *, locked_id: str | None = None
+    row: Experiment,
+    runs: list[dict[str, Any]],
+    *,
+    locked_id: str | None = None,
+    locked_target: str | None = None,
 ) -> KeepNumbers:
     """The figures for one KEEP row: from its matching saved run, else from results.tsv.
 
@@ -99,8 +103,9 @@ def keep_numbers(
         row: the KEEP row.
         runs: saved runs (``load_runs`` output).
         locked_id: id of the locked methodology, if any.
+        locked_target: the target it was locked for.
     """
-    ev = match_keep(row, runs, locked_id=locked_id)
+    ev = match_keep(row, runs, locked_id=locked_id, locked_target=locked_target)
     label = row.description or row.target_test
     conc = None if row.concurrency is None else int(row.concurrency)
     if ev.run is not None and ev.kind == "compare":

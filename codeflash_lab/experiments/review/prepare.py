@@ -181,18 +181,22 @@ def prepare_prs(
     except WorkspaceError:
         locked = None
     locked_id = locked.id if locked else None
+    locked_target = locked.target if locked else None
     result = review_result if review_result is not None else last_review(project)
     note = _review_note(result, plan.branch_sha)
     folder_name = benchmark_folder(plan.repo, plan.branch_sha)
     prepared: list[PreparedPr] = []
     for group in plan.groups:
         rows = [row for c in group.commits for _line, row in c.rows]
-        numbers = [keep_numbers(row, runs, locked_id=locked_id) for row in rows]
+        numbers = [
+            keep_numbers(row, runs, locked_id=locked_id, locked_target=locked_target)
+            for row in rows
+        ]
         folder = out_dir / group.slug
         folder.mkdir(parents=True, exist_ok=True)
         chart = save_chart(numbers, folder / "chart.png")
         bench_name = "bench_" + group.slug.replace("-", "_") + ".py"
-        evidence = match_keep(rows[0], runs, locked_id=locked_id)
+        evidence = match_keep(rows[0], runs, locked_id=locked_id, locked_target=locked_target)
         target = str((evidence.run or {}).get("target") or rows[0].target_test)
         concurrency = numbers[0].concurrency or 1
         bench = folder / bench_name

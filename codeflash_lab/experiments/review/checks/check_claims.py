@@ -58,6 +58,7 @@ def check_claims(ctx: ReviewContext) -> list[ReviewFinding]:
     except WorkspaceError:  # an unreadable lock is reported elsewhere; claims still checkable
         locked = None
     locked_id = locked.id if locked else None
+    locked_target = locked.target if locked else None
     findings: list[ReviewFinding] = []
     for line, row in keep_rows(ws.results_tsv):
         label = f"KEEP {row.description or row.target_test!r}"
@@ -97,7 +98,7 @@ def check_claims(ctx: ReviewContext) -> list[ReviewFinding]:
                     "code is not the code under review; re-measure and re-record",
                 )
             )
-        evidence = match_keep(row, runs, locked_id=locked_id)
+        evidence = match_keep(row, runs, locked_id=locked_id, locked_target=locked_target)
         for problem in evidence.problems:
             findings.append(
                 ReviewFinding(

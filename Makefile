@@ -45,7 +45,7 @@ demo-quick: $(STAMP)
 	$(PY) -m codeflash_lab demo --quick
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PY) -m codeflash_lab lab
 
 lint: $(STAMP)
 	$(PY) -m ruff check codeflash_lab tests benchmarks

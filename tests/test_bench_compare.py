@@ -28,6 +28,7 @@ async def fast_op() -> None:
 def test_real_improvement_is_kept_with_interleaved_rounds() -> None:
     result = compare(slow_op, fast_op, config=QUICK, progress=False)
     assert result.verdict == "KEEP", result.reason
+    assert result.confirmed is True
     assert result.order[:2] == ("A", "B")
     assert result.order[2:8] == ("B", "A", "A", "B", "B", "A")
     doc = result.to_dict()
@@ -47,6 +48,7 @@ def test_same_code_is_screened_out_or_discarded() -> None:
     result = compare(slow_op, slow_op, config=QUICK, progress=False)
     assert result.verdict in ("DISCARD", "INCONCLUSIVE"), result.reason
     assert result.verdict != "KEEP"
+    assert result.confirmed is not True
 
 
 @pytest.mark.slow
@@ -54,6 +56,7 @@ def test_regression_is_flagged() -> None:
     result = compare(fast_op, slow_op, config=QUICK, progress=False)
     assert result.regression
     assert result.verdict == "DISCARD"
+    assert result.confirmed is False
 
 
 def test_bad_arguments() -> None:

@@ -90,6 +90,18 @@ class CompareResult:
         return self.decision.reason
 
     @property
+    def confirmed(self) -> bool | None:
+        """The answer to the ledger's "is this gain real?" question.
+
+        ``True`` for a KEEP and for a consistent gain under the threshold
+        (``small_change == "confirmed"``), ``False`` for any other DISCARD, ``None``
+        when the comparison was INCONCLUSIVE or a TRADEOFF.
+        """
+        if self.verdict == "KEEP" or self.decision.small_change == "confirmed":
+            return True
+        return False if self.verdict == "DISCARD" else None
+
+    @property
     def regression(self) -> bool:
         """Some criterion got worse by the threshold (``--fail-on regression``)."""
         return self.decision.regression

@@ -99,10 +99,6 @@ def trusted_p99_change(compare_doc: dict[str, Any]) -> float | None:
     return None if value is None else float(value)
 
 
-def _confirmed(verdict: str) -> bool | None:
-    return {"KEEP": True, "DISCARD": False}.get(verdict.upper())
-
-
 def _blocking_removed(ctx: DemoContext, number: int, item: Exercise) -> bool:
     """For a blocking-call fix: debug mode saw the loop blocked at the finding, and now does not."""
     from codeflash_lab.profiling import blocking_call_removed
@@ -155,8 +151,8 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
                 result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
                 numbers, verdict = _numbers(result), result.verdict
                 ctx.say(f"[experiment {number}] Harness: {verdict} ({result.reason})")
-                # After a second measurement, only the harness's KEEP confirms a change.
-                confirmed = _confirmed(verdict) if attempt == 1 else verdict == "KEEP"
+                # After a second measurement, a change the harness cannot confirm is noise.
+                confirmed = result.confirmed if attempt == 1 else bool(result.confirmed)
                 decision = decide(
                     tests_failed=0,
                     blocking_removed=blocking_removed,

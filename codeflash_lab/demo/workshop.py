@@ -213,7 +213,7 @@ def _measure(item: Exercise, project: Path, settings: DemoSettings) -> tuple[boo
         latency_change=percent_change(a50, b50),
         p99_change=trusted_p99_change(doc),
         throughput_change=percent_change(a_t, b_t),
-        confirmed={"KEEP": True, "DISCARD": False}.get(result.verdict),
+        confirmed=result.confirmed,
         measured_verdict=result.verdict,
     )
     return decision.verdict == KEEP, decision.verdict, f"{numbers}: {decision}"

@@ -133,3 +133,75 @@ def test_unknown_metric_names_the_parameter(log) -> None:
         plot_keeps(log, "p75")
     with pytest.raises(ValueError, match="max_keeps"):
         plot_keeps(log, max_keeps=0)
+
+
+def _two_targets(tmp_path, write_results_tsv):
+    # /process: 400 -> 100 ms (4x); /checkout: its own scale, 40 -> 20 ms (2x).
+    # Read as one series, the chart would claim 400 / 20 = 20x.
+    rows = [
+        {
+            "target_test": "GET /process",
+            "baseline_latency_ms": "400",
+            "optimized_latency_ms": "200",
+        },
+        {"target_test": "GET /checkout", "baseline_latency_ms": "40", "optimized_latency_ms": "20"},
+        {
+            "target_test": "GET /process",
+            "baseline_latency_ms": "200",
+            "optimized_latency_ms": "100",
+        },
+        {
+            "target_test": "GET /checkout",
+            "baseline_latency_ms": "20",
+            "optimized_latency_ms": "30",
+            "status": "DISCARD",
+        },
+    ]
+    return write_results_tsv(tmp_path / "results.tsv", rows)
+
+
+def test_several_targets_compound_each_keeps_own_gain(tmp_path, write_results_tsv) -> None:
+    fig = plot_cumulative(_two_targets(tmp_path, write_results_tsv))
+    text = _texts(fig)
+    assert "compounded over keeps on 2 targets" in text
+    assert "3 KEEP of 4 experiments" in text
+    # 2x, 2x and 2x kept: 8x in all; never 400 / 20 = 20x.
+    assert "8.00" in text
+    assert "20.00" not in text
+    _svg(fig)
+
+
+def test_one_named_target_keeps_the_baseline_view(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {
+            "target_test": "GET /process",
+            "baseline_latency_ms": "400",
+            "optimized_latency_ms": "200",
+        },
+        {
+            "target_test": "GET /process",
+            "baseline_latency_ms": "210",
+            "optimized_latency_ms": "100",
+        },
+    ]
+    text = _texts(plot_cumulative(write_results_tsv(tmp_path / "results.tsv", rows)))
+    assert "compounded" not in text
+    assert "4.00" in text  # the first baseline against the value in force
+
+
+def test_several_targets_with_only_discards_or_no_numbers(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {
+            "target_test": t,
+            "baseline_latency_ms": "40",
+            "optimized_latency_ms": "44",
+            "status": "DISCARD",
+        }
+        for t in ("GET /a", "GET /b")
+    ]
+    text = _texts(plot_cumulative(write_results_tsv(tmp_path / "d.tsv", rows)))
+    assert "no KEEP yet" in text
+    assert "on 2 targets" in text
+    blank = [{"target_test": t, "baseline_latency_ms": "x"} for t in ("GET /a", "GET /b")]
+    fig = plot_cumulative(write_results_tsv(tmp_path / "x.tsv", blank))
+    assert fig.get_label() == "message"

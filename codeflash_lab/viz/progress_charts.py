@@ -29,8 +29,10 @@ from codeflash_lab.viz.style import (
     pattern_marker,
     safe_text,
 )
+from codeflash_lab.viz.targets import keep_gains, target_names
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 __all__ = ["plot_cumulative", "plot_keeps"]
@@ -42,19 +44,18 @@ def plot_cumulative(source: Any) -> Figure:
     Only KEEPs move the lines; a DISCARD leaves them flat. Every line reads the
     same way: above 1x is better (latency: baseline / now; throughput: now /
     baseline).
+
+    When the log holds experiments measured on several targets (``target_test``),
+    no number of one target is divided by a number of another: each KEEP's own
+    gain (its before/after, measured in that experiment) is compounded instead,
+    and the subtitle says so.
     """
     frame = experiments_frame(source)
     title = "Improvement against the baseline"
     if frame.empty:
         return message_figure(title, EMPTY_LOG_MESSAGE)
-    series = []
-    for key in available_metrics(frame):
-        m = METRICS[key]
-        baseline = baseline_value(frame, m)
-        if math.isnan(baseline) or baseline <= 0:
-            continue
-        factors = [_factor(m, baseline, v) for v in running_best(frame, m, baseline)]
-        series.append((m, factors))
+    n_targets = len(target_names(frame))
+    series = _compounded(frame) if n_targets > 1 else _against_baseline(frame)
     if not series:
         return message_figure(title, "results.tsv has no baseline numbers to compare against.")
     x = frame.index.to_numpy()
@@ -113,12 +114,50 @@ def plot_cumulative(source: Any) -> Figure:
             if n_keep
             else "no KEEP yet: nothing has moved"
         )
+        if n_targets > 1:
+            title = f"Improvement, compounded over keeps on {n_targets} targets"
+            sub += (
+                "\neach KEEP's own before/after gain, multiplied;"
+                " one target's numbers are never divided by another's"
+            )
         ax.set_title(f"{title}  ·  {sub}")
         ax.set_xlabel("experiment")
-        ax.set_ylabel(f"{TIMES} better than baseline")
+        ax.set_ylabel(
+            f"{TIMES} better (compounded keeps)"
+            if n_targets > 1
+            else f"{TIMES} better than baseline"
+        )
         ax.margins(x=0.06)
         ax.legend(loc="upper left")
     return fig
+
+
+def _against_baseline(frame: pd.DataFrame) -> list[tuple[Metric, list[float]]]:
+    """One target: the value in force against the first recorded baseline."""
+    series = []
+    for key in available_metrics(frame):
+        m = METRICS[key]
+        baseline = baseline_value(frame, m)
+        if math.isnan(baseline) or baseline <= 0:
+            continue
+        factors = [_factor(m, baseline, v) for v in running_best(frame, m, baseline)]
+        series.append((m, factors))
+    return series
+
+
+def _compounded(frame: pd.DataFrame) -> list[tuple[Metric, list[float]]]:
+    """Several targets: the running product of each KEEP's own gain."""
+    series = []
+    for key in available_metrics(frame):
+        m = METRICS[key]
+        if not (frame[m.before].notna() & frame[m.after].notna()).any():
+            continue
+        total, factors = 1.0, []
+        for gain in keep_gains(frame, m):
+            total *= gain
+            factors.append(total)
+        series.append((m, factors))
+    return series
 
 
 def _factor(metric: Metric, baseline: float, current: float) -> float:

@@ -1,7 +1,9 @@
 """The report's headline numbers from the experiment frame and the ledger (pure, no I/O).
 
 Baseline is the first recorded baseline value; "now" is the value after the
-last KEEP (the baseline when nothing was kept).
+last KEEP (the baseline when nothing was kept). Each target (``target_test``) is
+its own series: with several, the headline numbers are the main target's (the
+one with the most experiments) and every other target gets its own line.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.experiments import ledger_status
+from codeflash_lab.viz.targets import target_frames
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from codeflash_lab.workspace.results import Experiment
 
-__all__ = ["MetricSummary", "Summary", "summarize"]
+__all__ = ["MetricSummary", "Summary", "TargetSummary", "summarize"]
 
 _TIMES = "\u00d7"
 
@@ -69,9 +72,35 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
+@dataclass(frozen=True, slots=True)
+class TargetSummary:
+    """One target's own series: its counts, and its baseline to now."""
+
+    target: str
+    experiments: int
+    keeps: int
+    latency: MetricSummary | None
+    throughput: MetricSummary | None
+
+    def words(self) -> str:
+        """``"GET /checkout (3 experiments, 1 kept): throughput 80 -> 240 ops/s (+200%)"``."""
+        name = self.target or "(no target named)"
+        counted = f"{self.experiments} experiment{'s' if self.experiments != 1 else ''}"
+        head = f"{name} ({counted}, {self.keeps} kept)"
+        if self.keeps == 0:
+            where = f", still at {_fmt(self.latency.baseline)} ms p50" if self.latency else ""
+            return f"{head}: no change kept{where}"
+        return f"{head}: {_moved(self.latency, self.throughput)}"
+
+
 @dataclass(frozen=True)
 class Summary:
-    """Everything the report's top section says."""
+    """Everything the report's top section says.
+
+    ``latency`` and ``throughput`` are the main target's series; ``target`` names
+    it when the log holds several targets (``""`` otherwise), and ``others``
+    holds the other targets' own series.
+    """
 
     experiments: int
     keeps: int
@@ -83,16 +112,26 @@ class Summary:
     patterns: tuple[tuple[str, int, int], ...]
     status: dict[str, Any] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
+    target: str = ""
+    others: tuple[TargetSummary, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         d = asdict(self)
         d["patterns"] = [{"pattern": p, "keeps": k, "discards": n} for p, k, n in self.patterns]
-        for name in ("latency", "throughput"):
-            m = getattr(self, name)
-            if m is not None:
-                d[name]["change_pct"] = None if math.isnan(m.change_pct) else round(m.change_pct, 2)
+        _add_change_pct(d, self.latency, self.throughput)
+        for doc, other in zip(d["others"], self.others, strict=True):
+            _add_change_pct(doc, other.latency, other.throughput)
+            doc["words"] = other.words()
         return d
+
+
+def _add_change_pct(
+    d: dict[str, Any], latency: MetricSummary | None, throughput: MetricSummary | None
+) -> None:
+    for name, m in (("latency", latency), ("throughput", throughput)):
+        if m is not None:
+            d[name]["change_pct"] = None if math.isnan(m.change_pct) else round(m.change_pct, 2)
 
 
 def _metric(
@@ -119,16 +158,12 @@ def summarize(frame: pd.DataFrame, rows: Sequence[Experiment] = ()) -> Summary:
     n = len(frame)
     keeps = int((frame["status"] == "KEEP").sum()) if n else 0
     discards = n - keeps
-    latency = (
-        _metric(frame, "baseline_latency_ms", "optimized_latency_ms", "p50 latency", "ms", True)
-        if n
-        else None
-    )
-    throughput = (
-        _metric(frame, "baseline_throughput", "optimized_throughput", "throughput", "ops/s", False)
-        if n
-        else None
-    )
+    series = [_target_summary(name, rows) for name, rows in target_frames(frame)] if n else []
+    main = series[0] if series else None
+    latency = main.latency if main else None
+    throughput = main.throughput if main else None
+    others = tuple(series[1:])
+    target = main.target if main and others else ""
     status: dict[str, Any] = {}
     flags: tuple[str, ...] = ()
     if rows:
@@ -143,10 +178,10 @@ def summarize(frame: pd.DataFrame, rows: Sequence[Experiment] = ()) -> Summary:
         experiments=n,
         keeps=keeps,
         discards=discards,
-        headline=_headline(n, keeps, discards, latency, throughput),
+        headline=_headline(n, keeps, discards, main, others),
         latency=latency,
         throughput=throughput,
-        best_keep=_best_keep(frame) if keeps else "",
+        best_keep=_best_keep(frame, named=bool(others)) if keeps else "",
         patterns=tuple(
             sorted(
                 ((p, k, d) for p, (k, d) in patterns.items()), key=lambda t: (-t[1], -t[2], t[0])
@@ -154,36 +189,64 @@ def summarize(frame: pd.DataFrame, rows: Sequence[Experiment] = ()) -> Summary:
         ),
         status=status,
         flags=flags,
+        target=target,
+        others=others,
     )
+
+
+def _target_summary(target: str, rows: pd.DataFrame) -> TargetSummary:
+    keeps = int((rows["status"] == "KEEP").sum())
+    return TargetSummary(
+        target=target,
+        experiments=len(rows),
+        keeps=keeps,
+        latency=_metric(
+            rows, "baseline_latency_ms", "optimized_latency_ms", "p50 latency", "ms", True
+        ),
+        throughput=_metric(
+            rows, "baseline_throughput", "optimized_throughput", "throughput", "ops/s", False
+        ),
+    )
+
+
+def _moved(latency: MetricSummary | None, throughput: MetricSummary | None) -> str:
+    parts = []
+    if latency is not None:
+        parts.append(f"p50 latency {latency.words()}")
+    if throughput is not None:
+        parts.append(f"throughput {throughput.words()}")
+    return "; ".join(parts) if parts else "no numbers recorded"
 
 
 def _headline(
     n: int,
     keeps: int,
     discards: int,
-    latency: MetricSummary | None,
-    throughput: MetricSummary | None,
+    main: TargetSummary | None,
+    others: tuple[TargetSummary, ...],
 ) -> str:
-    if n == 0:
+    if n == 0 or main is None:
         return "No experiments recorded yet. Once results.tsv has rows, this page shows how far the code has come."
     counted = f"{n} experiment{'s' if n != 1 else ''} ({keeps} kept, {discards} discarded)"
+    latency = main.latency
     if keeps == 0:
+        on = f" on {main.target or '(no target named)'}" if others else ""
         where = (
-            f" The code still runs at its baseline ({_fmt(latency.baseline)} ms p50)."
+            f" The code still runs at its baseline ({_fmt(latency.baseline)} ms p50{on})."
             if latency
             else ""
         )
         return f"No change kept yet: all {counted.split(' (')[0]} were discarded.{where}"
-    parts = []
-    if latency is not None:
-        parts.append(f"p50 latency {latency.words()}")
-    if throughput is not None:
-        parts.append(f"throughput {throughput.words()}")
-    moved = "; ".join(parts) if parts else "no numbers recorded"
-    return f"After {counted}: {moved}."
+    if not others:
+        return f"After {counted}: {_moved(latency, main.throughput)}."
+    lines = "; ".join(o.words() for o in others)
+    return (
+        f"After {counted} on {1 + len(others)} targets, each against its own baseline: "
+        f"{main.words()}. Also {lines}."
+    )
 
 
-def _best_keep(frame: pd.DataFrame) -> str:
+def _best_keep(frame: pd.DataFrame, *, named: bool = False) -> str:
     keeps = frame[frame["status"] == "KEEP"]
     best, best_gain = None, -math.inf
     for exp, row in keeps.iterrows():
@@ -200,4 +263,5 @@ def _best_keep(frame: pd.DataFrame) -> str:
         change.append(f"p50 {row['latency_change']:+.0f}%")
     if not math.isnan(row["throughput_change"]):
         change.append(f"throughput {row['throughput_change']:+.0f}%")
-    return f"#{exp} {row['pattern'] or '-'}: {row['description']} ({', '.join(change)})"
+    on = f" on {row['target_test'] or '(no target named)'}" if named else ""
+    return f"#{exp} {row['pattern'] or '-'}: {row['description']} ({', '.join(change)}){on}"

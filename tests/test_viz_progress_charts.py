@@ -168,6 +168,9 @@ def test_several_targets_compound_each_keeps_own_gain(tmp_path, write_results_ts
     # 2x, 2x and 2x kept: 8x in all; never 400 / 20 = 20x.
     assert "8.00" in text
     assert "20.00" not in text
+    legend = fig.axes[0].get_legend().get_title().get_text()
+    assert "each KEEP's own before/after, multiplied" in legend
+    assert "(GET /process, GET /checkout)" in legend
     _svg(fig)
 
 

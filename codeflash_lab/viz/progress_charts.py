@@ -66,6 +66,7 @@ def plot_cumulative(source: Any) -> Figure:
         fig, ax = new_figure(9.5, 3.8)
         ax.axhline(1.0, color="#999999", linewidth=1)
         top = 1.0
+        placed: list[float] = []
         for m, factors in series:
             color = line_colors[m.key]
             style = "--" if m.key == "throughput" else "-"
@@ -89,10 +90,13 @@ def plot_cumulative(source: Any) -> Figure:
             top = max([top, *(f for f in factors if not math.isnan(f))])
             final = factors[-1]
             if not math.isnan(final):
+                # Final values within a few percent of one already labelled stack downwards.
+                near = sum(1 for f in placed if abs(math.log(final / f)) < 0.05)
+                placed.append(final)
                 ax.annotate(
                     f"{final:.2f}{TIMES}",
                     (x[-1], final),
-                    xytext=(6, 0),
+                    xytext=(6, -11 * near),
                     textcoords="offset points",
                     va="center",
                     fontsize=9,
@@ -114,12 +118,13 @@ def plot_cumulative(source: Any) -> Figure:
             if n_keep
             else "no KEEP yet: nothing has moved"
         )
+        legend_title = None
         if n_targets > 1:
             title = f"Improvement, compounded over keeps on {n_targets} targets"
-            sub += (
-                "\neach KEEP's own before/after gain, multiplied;"
-                " one target's numbers are never divided by another's"
-            )
+            names = target_names(frame)
+            shown = ", ".join(safe_text(n or "(none)", 24) for n in names[:3])
+            more = f" +{len(names) - 3} more" if len(names) > 3 else ""
+            legend_title = f"each KEEP's own before/after, multiplied\n({shown}{more})"
         ax.set_title(f"{title}  ·  {sub}")
         ax.set_xlabel("experiment")
         ax.set_ylabel(
@@ -128,7 +133,10 @@ def plot_cumulative(source: Any) -> Figure:
             else f"{TIMES} better than baseline"
         )
         ax.margins(x=0.06)
-        ax.legend(loc="upper left")
+        legend = ax.legend(loc="upper left", title=legend_title, alignment="left")
+        if legend_title:
+            legend.get_title().set_fontsize(8)
+            legend.get_title().set_color("#555555")
     return fig
 
 

@@ -105,8 +105,8 @@ def measure_baseline(ctx: DemoContext) -> dict[str, Any]:
     sites = {site.split(":", 1)[0] for site in ctx.blocking_sites}
     ctx.evidence_files = sites | confirm_findings(ctx)
     config = ctx.bench_config()
-    label = endpoint_label(PROCESS)
-    target = dataclasses.replace(Measurable.of(ctx.current.url + PROCESS), label=METHOD_TARGET)
+    label = METHOD_TARGET
+    target = dataclasses.replace(Measurable.of(ctx.current.url + PROCESS), label=label)
     locked, _ = lock_methodology(ctx.workspace, methodology_for(METHOD_TARGET, config))
     s = ctx.settings
     ctx.say(

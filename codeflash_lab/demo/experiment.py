@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codeflash_lab.demo.catalog import Exercise
+from codeflash_lab.demo.catalog import PROCESS, Exercise
 from codeflash_lab.demo.context import DemoContext
 from codeflash_lab.demo.evidence import debug_scenarios
 from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
@@ -37,14 +37,16 @@ __all__ = [
     "trusted_p99_change",
 ]
 
-#: What the locked methodology measures: the service's endpoints over HTTP on loopback
-#: (URLs are not stable names: every server gets a fresh port).
-METHOD_TARGET = "shopfront over HTTP (127.0.0.1)"
-
 
 def endpoint_label(endpoint: str) -> str:
     """The stable name of a measured request, e.g. ``GET /process`` (ports change per run)."""
     return "GET " + endpoint.split("?", 1)[0]
+
+
+#: The target the methodology is locked for: the latency stories' request. Every other
+#: endpoint is its own target with its own methodology id (URLs are not stable names:
+#: every server gets a fresh port, so benchmarks are named by their request).
+METHOD_TARGET = endpoint_label(PROCESS)
 
 
 def measure_pair(ctx: DemoContext, base_url: str, head_url: str, endpoint: str) -> CompareResult:
@@ -55,9 +57,9 @@ def measure_pair(ctx: DemoContext, base_url: str, head_url: str, endpoint: str) 
     from codeflash_lab.bench import Measurable, compare
 
     label = endpoint_label(endpoint)
-    # Arm A carries the locked methodology's target name: the harness derives the
-    # methodology id from it, so every endpoint is measured under the one locked id.
-    a = dataclasses.replace(Measurable.of(base_url + endpoint), label=METHOD_TARGET)
+    # Arm A is named by its request: the harness derives the methodology id from that
+    # name, so each endpoint is its own series and /process runs match the lock.
+    a = dataclasses.replace(Measurable.of(base_url + endpoint), label=label)
     b = dataclasses.replace(Measurable.of(head_url + endpoint), label=f"{label} (after)")
     s = ctx.settings
     return compare(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from codeflash_lab.demo.catalog import EXERCISES, Exercise, exercise
-from codeflash_lab.demo.experiment import trusted_p99_change
+from codeflash_lab.demo.experiment import endpoint_label, trusted_p99_change
 from codeflash_lab.demo.project import run_tests
 from codeflash_lab.demo.servers import DemoServers
 from codeflash_lab.demo.settings import DEMO_QUICK, DemoSettings
@@ -183,7 +183,7 @@ def _measure(item: Exercise, project: Path, settings: DemoSettings) -> tuple[boo
             upstream = servers.start_upstream(project, latency_ms=settings.latency_ms)
             a = servers.start_service("before", base_dir, upstream_url=upstream.url)
             b = servers.start_service("after", project, upstream_url=upstream.url)
-            label = "GET " + item.endpoint.split("?", 1)[0]
+            label = endpoint_label(item.endpoint)
             config = BenchConfig(
                 concurrency=settings.concurrency,
                 duration_s=settings.run_s,

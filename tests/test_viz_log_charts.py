@@ -146,3 +146,23 @@ def test_unknown_metric_names_the_parameter(log) -> None:
         plot_experiments(log, "p75")
     with pytest.raises(ValueError, match="max_points"):
         plot_experiments(log, max_points=0)
+
+
+def test_several_targets_draw_the_main_targets_own_baseline(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {"target_test": "GET /checkout", "baseline_latency_ms": "40", "optimized_latency_ms": "20"},
+        {
+            "target_test": "GET /process",
+            "baseline_latency_ms": "400",
+            "optimized_latency_ms": "200",
+        },
+        {
+            "target_test": "GET /process",
+            "baseline_latency_ms": "200",
+            "optimized_latency_ms": "100",
+        },
+    ]
+    fig = plot_experiments(write_results_tsv(tmp_path / "results.tsv", rows))
+    assert "baseline 400 ms, GET /process" in _texts(fig)
+    in_force = [line for line in fig.axes[0].get_lines() if line.get_label() == "in force (kept)"]
+    assert [list(line.get_ydata()) for line in in_force] == [[200.0, 100.0]]

@@ -22,6 +22,7 @@ from codeflash_lab.viz.style import (
     figure_png,
     message_figure,
 )
+from codeflash_lab.viz.targets import main_target, target_names
 from codeflash_lab.viz.widgets import ResultsDashboard
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "chart_style",
     "experiments_frame",
     "figure_png",
+    "main_target",
     "message_figure",
     "plot_cumulative",
     "plot_experiments",
@@ -46,5 +48,6 @@ __all__ = [
     "plot_sweep",
     "plot_throughput",
     "results_path",
+    "target_names",
     "with_compare_percentiles",
 ]

@@ -21,6 +21,7 @@ from codeflash_lab.viz.style import (
     pattern_marker,
     safe_text,
 )
+from codeflash_lab.viz.targets import main_target, target_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,20 +67,26 @@ def _drawmetric_named(
 ) -> None:
     """Draw ``frame``'s experiments on ``ax``; the baseline and value in force come from ``full``.
 
-    Before→after stems (sparse charts only), status colour, pattern marker.
+    Before→after stems (sparse charts only), status colour, pattern marker. When
+    the log holds several targets, the baseline and value in force are the main
+    target's own series (a KEEP on another target does not move them).
     """
     x = frame.index.to_numpy()
     before = frame[metric.before].to_numpy()
     after = frame[metric.after].to_numpy()
-    baseline = baseline_value(full, metric)
+    series, on = full, ""
+    if len(target_names(full)) > 1:
+        main = main_target(full)
+        series, on = full[full["target_test"] == main], f", {safe_text(main or '(none)', 32)}"
+    baseline = baseline_value(series, metric)
     if not math.isnan(baseline) and len(frame):
-        in_force = running_best(full, metric, baseline)
+        in_force = running_best(series, metric, baseline)
         lo, hi = int(x.min()), int(x.max())
-        span = full.index.to_numpy()
+        span = series.index.to_numpy()
         keep = (span >= lo) & (span <= hi)
         values = [v for v in (*before, *after) if not math.isnan(v)]
         near = not values or min(values) / 3 <= baseline <= max(values) * 3
-        label = f"baseline {baseline:,.4g} {metric.unit}"
+        label = f"baseline {baseline:,.4g} {metric.unit}{on}"
         if near:
             ax.axhline(baseline, color="#999999", linestyle="--", linewidth=1, zorder=1)
             ax.annotate(

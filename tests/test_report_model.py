@@ -282,3 +282,27 @@ def test_a_baseline_bench_shows_before_any_experiment(tmp_path, write_results_ts
     assert "p50 9.75 ms" in page
     assert "812.5 ops/s at concurrency 16" in page
     assert "svc:&lt;fetch&gt;" in page
+
+
+@pytest.mark.slow
+def test_several_targets_get_their_own_lines(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {
+            "target_test": "GET /process",
+            "baseline_latency_ms": "400",
+            "optimized_latency_ms": "200",
+        },
+        {"target_test": "GET /checkout", "baseline_latency_ms": "40", "optimized_latency_ms": "20"},
+        {
+            "target_test": "GET /process",
+            "baseline_latency_ms": "200",
+            "optimized_latency_ms": "100",
+        },
+    ]
+    report = build_report(_project(tmp_path, write_results_tsv, rows))
+    page = report.to_html()
+    assert "p50 latency &middot; GET /process" in page
+    assert 'id="other-targets"' in page
+    assert "GET /checkout (1 experiment, 1 kept): p50 latency 40 ms" in page
+    assert "compounded over keeps on 2 targets" in page  # the cumulative chart's title
+    assert report.to_dict()["summary"]["others"][0]["target"] == "GET /checkout"

@@ -87,3 +87,13 @@ def test_the_pre_commit_hook_runs_the_scanner() -> None:
     assert hook["entry"].startswith("codeflash-lab scan")
     assert hook["language"] == "python"
     assert "python" in hook["types_or"]
+
+
+def test_the_scan_command_runs_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from codeflash_lab.cli.scan_cmds import main as scan_main
+
+    path = tmp_path / "app.py"
+    path.write_text(BLOCKING, encoding="utf-8")
+    assert scan_main(["--no-save-run", "--format", "json", str(path)]) == 1
+    assert json.loads(capsys.readouterr().out)[0]["code"] == "CFL101"
+    assert scan_main(["--select", "nope", str(path)]) == 2

@@ -117,6 +117,9 @@ def test_the_cache_reuses_results_by_content_and_notices_edits(tmp_path: Path) -
     assert [f.path for f in scan_paths([copy]).findings] == [str(copy)]
     path.write_text(BLOCKING.replace("time.sleep(1)", "await g()"), encoding="utf-8")
     assert scan_paths([path]).findings == ()
+    same_size = BLOCKING.replace("time.sleep(1)", "time.sleep(2)")
+    path.write_text(same_size.replace("handler", "handlex"), encoding="utf-8")
+    assert "handlex" in scan_paths([path]).findings[0].message
 
 
 def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:

@@ -7,24 +7,29 @@ import sys
 
 from codeflash_lab.cli._common import add_format_option, add_project_option
 
-__all__ = ["cmd_scan", "register"]
+__all__ = ["cmd_scan", "main", "register"]
 
 
 def _codes(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+_DESCRIPTION = (
+    "Scan Python files for asyncio antipatterns (blocking calls, sequential awaits, "
+    "awaits in loops, unbounded gathers, dangling tasks, ...). Exit 0: nothing found; "
+    "1: findings; 2: a file could not be scanned or bad options."
+)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``scan`` subcommand."""
     p = subparsers.add_parser(
-        "scan",
-        help="find async antipatterns statically",
-        description=(
-            "Scan Python files for asyncio antipatterns (blocking calls, sequential awaits, "
-            "awaits in loops, unbounded gathers, dangling tasks, ...). Exit 0: nothing found; "
-            "1: findings; 2: a file could not be scanned or bad options."
-        ),
+        "scan", help="find async antipatterns statically", description=_DESCRIPTION
     )
+    _add_arguments(p)
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to scan")
     add_format_option(p, ("text", "json", "sarif"))
     p.add_argument(
@@ -76,3 +81,25 @@ def cmd_scan(args: argparse.Namespace) -> int:
         path = save_run(Workspace(args.project), "scan", result.to_dict())
         print(f"saved {path}", file=sys.stderr)
     return result.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m codeflash_lab.cli.scan_cmds PATH...``: the scan command alone.
+
+    The same options and exit codes as ``codeflash-lab scan``, without loading the other
+    command groups, so editor and pre-commit integrations start faster.
+    """
+    from codeflash_lab.errors import CodeflashLabError
+
+    parser = argparse.ArgumentParser(prog="codeflash-lab scan", description=_DESCRIPTION)
+    _add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return cmd_scan(args)
+    except (CodeflashLabError, ValueError) as exc:
+        print(f"codeflash-lab: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

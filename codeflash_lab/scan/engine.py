@@ -139,11 +139,23 @@ def scan_paths(
         if store is None:
             jobs.append((path, None))
             continue
+        try:
+            st = os.stat(path)
+            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        key = store.key_for(os.path.abspath(path), *stamp) if stamp else None
+        hit = store.get(key) if key is not None else None
+        if hit is not None:
+            results.append((path, None, list(hit[0]), list(hit[1])))
+            continue
         data = read_file(path)
         if isinstance(data, FileError):
             results.append((path, None, [], [(data.message, 0, 0)]))
             continue
         key = content_key(data)
+        if stamp is not None:
+            store.remember(os.path.abspath(path), *stamp, key)
         hit = store.get(key)
         if hit is not None:
             results.append((path, None, list(hit[0]), list(hit[1])))

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from codeflash_lab import __version__
 from codeflash_lab.errors import CodeflashLabError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
 # Order in which command groups appear in --help (the workflow's order).
 _GROUP_ORDER = (
@@ -35,14 +35,41 @@ _GROUP_ORDER = (
 )
 
 
+# Which module registers each command, so that running one command imports only its
+# own group (a scan from a pre-commit hook should not pay for the notebook stack).
+# tests/test_cli.py checks this table against what the modules register.
+COMMANDS: dict[str, str] = {
+    "init": "workspace_cmds",
+    "record": "workspace_cmds",
+    "status": "workspace_cmds",
+    "scan": "scan_cmds",
+    "debug": "profiling_cmds",
+    "profile": "profiling_cmds",
+    "lag": "profiling_cmds",
+    "bench": "bench_cmds",
+    "compare": "bench_cmds",
+    "sweep": "bench_cmds",
+    "review": "review_cmds",
+    "prs": "review_cmds",
+    "report": "report_cmds",
+    "demo": "demo_cmds",
+    "lab": "demo_cmds",
+    "workshop": "demo_cmds",
+}
+
+
 def _command_modules() -> list[str]:
     found = {m.name for m in pkgutil.iter_modules(__path__) if m.name.endswith("_cmds")}
     ordered = [name for name in _GROUP_ORDER if name in found]
     return ordered + sorted(found - set(ordered))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every registered subcommand."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the top-level parser with every registered subcommand.
+
+    Args:
+        only: register just the group of this command (a faster start); ``None``: all.
+    """
     parser = argparse.ArgumentParser(
         prog="codeflash-lab",
         description=(
@@ -52,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _command_modules():
+    names = [COMMANDS[only]] if only in COMMANDS else _command_modules()
+    for name in names:
         module = importlib.import_module(f"{__name__}.{name}")
         module.register(sub)
     return parser
@@ -60,8 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    first = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS and "--help" not in words else None)
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

@@ -105,6 +105,11 @@ def test_a_clear_win_the_benchmark_calls_inconclusive_needs_confirmation() -> No
     assert d.verdict == "NEEDS_CONFIRMATION"
     assert "noise" in d.reason
     assert d.status is None
+    # repeated runs settle it, as for a small change
+    again = decide(latency_change=-30.0, measured_verdict="INCONCLUSIVE", confirmed=True)
+    assert again.verdict == "KEEP"
+    noise = decide(latency_change=-30.0, measured_verdict="INCONCLUSIVE", confirmed=False)
+    assert (noise.verdict, noise.rule) == ("DISCARD", "noise")
 
 
 def test_a_clear_win_whose_runs_overlap_is_noise() -> None:

@@ -166,9 +166,9 @@ def cmd_record(args: argparse.Namespace) -> int:
             value = getattr(cmp, key if key != "target_test" else "target")
             if numbers[key] is None and value not in (None, ""):
                 numbers[key] = value
+        measured_verdict = cmp.verdict or None
         if confirmed is None:
             confirmed = cmp.confirmed
-            measured_verdict = cmp.verdict or None
     if not numbers["target_test"]:
         raise ValueError("target_test: give --target-test (or --from-compare)")
     result = record_experiment(

@@ -99,7 +99,8 @@ def decide(
     5. throughput at least ``threshold_pct`` higher: KEEP;
        but when the numbers come from a benchmark comparison whose statistics could
        not separate them from noise (``measured_verdict`` ``INCONCLUSIVE``), the win
-       NEEDS_CONFIRMATION, and when its runs overlap (``DISCARD``) it is noise: DISCARD;
+       is settled by ``confirmed`` like a small one (else NEEDS_CONFIRMATION), and
+       when its runs overlap (``DISCARD``) it is noise: DISCARD;
     6. a smaller improvement: KEEP when repeated runs ``confirmed`` it, DISCARD when
        they showed noise (``confirmed=False``), otherwise NEEDS_CONFIRMATION;
     7. nothing improved: DISCARD.
@@ -171,6 +172,10 @@ def decide(
             if lat_win
             else f"throughput {_pct(thr)} higher"
         )
+        if measured == "INCONCLUSIVE" and confirmed is True:
+            return Decision(KEEP, f"{won}, confirmed by repeated runs", "confirmed")
+        if measured == "INCONCLUSIVE" and confirmed is False:
+            return Decision(DISCARD, f"{won} once, but repeated runs show it is noise", "noise")
         if measured == "INCONCLUSIVE":
             return Decision(
                 NEEDS_CONFIRMATION,

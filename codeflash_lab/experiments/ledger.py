@@ -302,7 +302,7 @@ def record_experiment(
     if final is None:
         reason = decision.reason if decision else ""
         if decision and decision.verdict == "NEEDS_CONFIRMATION" and measured_verdict:
-            hint = "compare again with longer runs, or decide and pass --status KEEP/DISCARD"
+            hint = "compare again with longer runs and pass --confirmed or --noise"
         elif decision and decision.verdict == "NEEDS_CONFIRMATION":
             hint = "re-run and pass --confirmed or --noise"
         else:

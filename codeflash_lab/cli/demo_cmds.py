@@ -105,30 +105,50 @@ def register(subparsers: Any) -> None:
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while the demo runs, so its servers are stopped too."""
+def _interruptible() -> Iterator[list[bool]]:
+    """Treat Ctrl-C and SIGTERM as an interrupt that cannot be lost while the demo runs.
+
+    The handler raises ``KeyboardInterrupt`` and also remembers it: an interrupt that
+    lands inside a finalizer (``__del__``) is swallowed by Python, so the flag is
+    checked again at every progress line and when the run returns.
+    """
+    flag = [False]
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        flag[0] = True
         raise KeyboardInterrupt
 
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread: leave signals alone
-        yield
+        yield flag
         return
     try:
-        yield
+        yield flag
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the guided demo; print its progress lines, then the report's path."""
     try:
-        with _sigterm_as_interrupt():
+        with _interruptible() as interrupted:
+
+            def say(line: str) -> None:
+                if interrupted[0]:
+                    raise KeyboardInterrupt
+                print(line, flush=True)
+
             result = run_demo(
-                args.workdir, quick=args.quick, port=args.port, upstream_port=args.upstream_port
+                args.workdir,
+                quick=args.quick,
+                port=args.port,
+                upstream_port=args.upstream_port,
+                say=say,
             )
+            if interrupted[0]:
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         print(
             "codeflash-lab: demo interrupted; every server it started is stopped. "
@@ -176,7 +196,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         raise DemoError("JupyterLab is not installed here; run 'make install' first") from exc
     try:
-        with _sigterm_as_interrupt():
+        with _interruptible():
             return proc.wait()
     except KeyboardInterrupt:
         # JupyterLab shuts down cleanly on SIGTERM; never leave it running behind us.

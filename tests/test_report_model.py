@@ -305,4 +305,5 @@ def test_several_targets_get_their_own_lines(tmp_path, write_results_tsv) -> Non
     assert 'id="other-targets"' in page
     assert "GET /checkout (1 experiment, 1 kept): p50 latency 40 ms" in page
     assert "compounded over keeps on 2 targets" in page  # the cumulative chart's title
+    assert "multiplied across the targets it was measured on" in page  # and its caption
     assert report.to_dict()["summary"]["others"][0]["target"] == "GET /checkout"

@@ -112,19 +112,27 @@ def _chart(key: str, title: str, caption: str, fig: Figure) -> Chart:
 
 
 def _log_charts(inputs: ReportInputs, max_points: int) -> list[Chart]:
-    from codeflash_lab.viz import plot_cumulative, plot_keeps, plot_latency, plot_throughput
+    from codeflash_lab.viz import (
+        plot_cumulative,
+        plot_keeps,
+        plot_latency,
+        plot_throughput,
+        target_names,
+    )
 
     frame = inputs.frame
     if frame.empty:
         return []
+    several = len(target_names(frame)) > 1
+    cumulative = (
+        "Each KEEP's own before/after gain, multiplied across the targets it was measured "
+        "on; the summary above gives each target's real numbers. Only a KEEP moves the lines."
+        if several
+        else "How many times better than the original baseline after each experiment. "
+        "Only a KEEP moves the lines."
+    )
     return [
-        _chart(
-            "cumulative",
-            "How far the code has come",
-            "How many times better than the original baseline after each experiment. "
-            "Only a KEEP moves the lines.",
-            plot_cumulative(frame),
-        ),
+        _chart("cumulative", "How far the code has come", cumulative, plot_cumulative(frame)),
         _chart(
             "latency",
             "Latency per experiment",

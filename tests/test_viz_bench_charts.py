@@ -5,19 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from viz_helpers import figure_texts
 
 from codeflash_lab.viz.bench_charts import plot_latency_cdf, plot_sweep
 from codeflash_lab.viz.style import STATUS_COLORS
-
-
-def _texts(fig) -> str:
-    parts = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
-    parts += [t.get_text() for ax in fig.axes for t in ax.texts]
-    parts += [
-        t.get_text() for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels())
-    ]
-    return " | ".join(parts)
-
 
 SWEEP = {
     "target": "svc:fetch",
@@ -50,7 +41,7 @@ COMPARE = {
 def test_sweep_draws_both_panels_and_marks_the_knee() -> None:
     fig = plot_sweep(SWEEP)
     ax_t, ax_l = fig.axes
-    assert "knee ≈ 8" in _texts(fig)
+    assert "knee ≈ 8" in figure_texts(fig)
     assert [line.get_xdata()[0] for line in ax_t.lines if len(line.get_xdata()) == 2] == [8.0]
     assert len(ax_l.get_lines()) >= 2  # p50 and p99
     assert ax_t.get_xscale() == "log"
@@ -61,13 +52,13 @@ def test_several_sweeps_overlay_with_their_labels() -> None:
     fig = plot_sweep([SWEEP, after], labels=["before", "after"])
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["before", "after"]
-    assert "knee ≈ 16" in _texts(fig)
+    assert "knee ≈ 16" in figure_texts(fig)
 
 
 def test_sweep_without_points_says_so() -> None:
     fig = plot_sweep({"points": []})
     assert fig.get_label() == "message"
-    assert "sweep" in _texts(fig)
+    assert "sweep" in figure_texts(fig)
 
 
 def test_cdf_uses_a_log_percentile_axis() -> None:
@@ -79,13 +70,13 @@ def test_cdf_uses_a_log_percentile_axis() -> None:
     # 99% sits one step right of 90%: the axis is in "nines"
     bold = [line for line in ax.get_lines() if line.get_linewidth() > 2]
     assert list(bold[0].get_xdata()) == pytest.approx([math.log10(2), 1.0, 2.0, 3.0])
-    assert "verdict KEEP" in _texts(fig)
+    assert "verdict KEEP" in figure_texts(fig)
     assert ax._left_title.get_color() == STATUS_COLORS["KEEP"]
 
 
 def test_cdf_without_a_verdict() -> None:
     fig = plot_latency_cdf({k: v for k, v in COMPARE.items() if k != "verdict"})
-    assert "verdict" not in _texts(fig)
+    assert "verdict" not in figure_texts(fig)
 
 
 def test_cdf_from_raw_samples() -> None:

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import matplotlib.colors as mcolors
+from viz_helpers import figure_texts
 
 from codeflash_lab.viz.evidence_charts import plot_findings, plot_lag
 from codeflash_lab.viz.style import IMPACT_COLORS
-
-
-def _texts(fig) -> str:
-    parts = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
-    parts += [t.get_text() for ax in fig.axes for t in ax.texts]
-    parts += [
-        t.get_text() for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels())
-    ]
-    return " | ".join(parts)
 
 
 def test_lag_timeline_shows_threshold_and_stalls() -> None:
@@ -27,7 +19,7 @@ def test_lag_timeline_shows_threshold_and_stalls() -> None:
         "max_ms": 30.0,
     }
     fig = plot_lag(lag)
-    text = _texts(fig)
+    text = figure_texts(fig)
     assert "stall threshold 20 ms" in text
     assert "p99 30.00 ms" in text
     assert fig.axes[0].get_legend().get_texts()[0].get_text() == "5 stalls"
@@ -60,7 +52,7 @@ def test_findings_by_category_high_impact_first() -> None:
     colours = {p.get_facecolor()[:3] for p in ax.patches}
     assert len(colours) == 3
     assert mcolors.to_hex(ax.patches[0].get_facecolor()) == IMPACT_COLORS["HIGH"]
-    assert "8 in total" in _texts(fig)
+    assert "8 in total" in figure_texts(fig)
 
 
 def test_findings_accept_a_dataframe_and_empty_input() -> None:
@@ -70,7 +62,7 @@ def test_findings_accept_a_dataframe_and_empty_input() -> None:
     assert plot_findings(frame).get_label() != "message"
     empty = plot_findings([])
     assert empty.get_label() == "message"
-    assert "no async antipatterns" in _texts(empty)
+    assert "no async antipatterns" in figure_texts(empty)
 
 
 def test_lag_chart_of_a_real_monitor_result() -> None:
@@ -90,7 +82,7 @@ def test_lag_chart_of_a_real_monitor_result() -> None:
     for source in (result, result.to_dict()):
         fig = plot_lag(source)
         assert fig.get_label() != "message"
-        assert "stall threshold 15 ms" in _texts(fig)
+        assert "stall threshold 15 ms" in figure_texts(fig)
         legend = fig.axes[0].get_legend()
         assert legend is not None
         assert "stall" in legend.get_texts()[0].get_text()

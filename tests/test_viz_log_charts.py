@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
-import matplotlib.colors as mcolors
 import pytest
+from viz_helpers import figure_svg, figure_texts, point_colours
 
 from codeflash_lab.viz.log_charts import plot_experiments, plot_latency, plot_throughput
 from codeflash_lab.viz.style import STATUS_COLORS
 
 ALL_LOG_CHARTS = (plot_experiments, plot_latency, plot_throughput)
-
-
-def _texts(fig) -> str:
-    parts = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
-    parts += [t.get_text() for ax in fig.axes for t in ax.texts]
-    parts += [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
-    return " | ".join(parts)
-
-
-def _point_colours(fig) -> set[str]:
-    found = set()
-    for ax in fig.axes:
-        for coll in ax.collections:
-            for rgba in coll.get_facecolors():
-                found.add(mcolors.to_hex(rgba))
-    return found
-
-
-def _svg(fig) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -43,19 +19,19 @@ def log(tmp_path, write_results_tsv):
 def test_experiments_chart_colours_keep_and_discard(log) -> None:
     fig = plot_experiments(log, "p50")
     assert fig.get_label() != "message"
-    assert {STATUS_COLORS["KEEP"], STATUS_COLORS["DISCARD"]} <= _point_colours(fig)
-    assert "p50 latency" in _texts(fig)
+    assert {STATUS_COLORS["KEEP"], STATUS_COLORS["DISCARD"]} <= point_colours(fig)
+    assert "p50 latency" in figure_texts(fig)
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert {"KEEP", "DISCARD", "sequential-awaits"} <= set(legend)
 
 
 def test_throughput_chart_says_higher_is_better(log) -> None:
-    assert "higher is better" in _texts(plot_throughput(log))
+    assert "higher is better" in figure_texts(plot_throughput(log))
 
 
 def test_long_logs_show_the_latest_window_and_say_so(log) -> None:
     fig = plot_experiments(log, "p50", max_points=5)
-    assert "last 5 of 12" in _texts(fig)
+    assert "last 5 of 12" in figure_texts(fig)
     from matplotlib.collections import PathCollection
 
     points = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
@@ -64,14 +40,14 @@ def test_long_logs_show_the_latest_window_and_say_so(log) -> None:
 
 
 def test_highlighted_experiments_are_labelled(log) -> None:
-    assert "#3" in _texts(plot_experiments(log, "p50", highlight=[3, 99]))
+    assert "#3" in figure_texts(plot_experiments(log, "p50", highlight=[3, 99]))
 
 
 def test_row_filter_keeps_the_whole_log_baseline(log) -> None:
     fig = plot_experiments(log, "p50", rows=[3, 6, 9])
-    assert _point_colours(fig) >= {STATUS_COLORS["DISCARD"]}
-    assert STATUS_COLORS["KEEP"] not in _point_colours(fig)
-    assert "baseline 100 ms" in _texts(fig)
+    assert point_colours(fig) >= {STATUS_COLORS["DISCARD"]}
+    assert STATUS_COLORS["KEEP"] not in point_colours(fig)
+    assert "baseline 100 ms" in figure_texts(fig)
     assert plot_experiments(log, "p50", rows=[]).get_label() == "message"
 
 
@@ -92,7 +68,7 @@ def test_an_empty_log_gives_a_message_not_an_error(tmp_path, write_results_tsv, 
     path = write_results_tsv(tmp_path / "results.tsv", [])
     fig = chart(path)
     assert fig.get_label() == "message"
-    assert "No experiments" in _texts(fig)
+    assert "No experiments" in figure_texts(fig)
 
 
 @pytest.mark.parametrize("chart", ALL_LOG_CHARTS)
@@ -110,7 +86,7 @@ def test_a_single_row_log_draws(tmp_path, write_results_tsv, chart) -> None:
     )
     fig = chart(path)
     assert fig.get_label() != "message"
-    _svg(fig)
+    figure_svg(fig)
 
 
 def test_only_discards(tmp_path, write_results_tsv) -> None:
@@ -119,7 +95,7 @@ def test_only_discards(tmp_path, write_results_tsv) -> None:
         for i in range(4)
     ]
     path = write_results_tsv(tmp_path / "results.tsv", rows)
-    assert STATUS_COLORS["KEEP"] not in _point_colours(plot_experiments(path))
+    assert STATUS_COLORS["KEEP"] not in point_colours(plot_experiments(path))
     assert plot_throughput(path).get_label() == "message"
 
 
@@ -131,7 +107,7 @@ def test_non_numeric_cells_are_skipped(tmp_path, write_results_tsv) -> None:
     ]
     path = write_results_tsv(tmp_path / "results.tsv", rows)
     for chart in ALL_LOG_CHARTS:
-        _svg(chart(path))
+        figure_svg(chart(path))
 
 
 def test_all_cells_non_numeric_gives_a_message(tmp_path, write_results_tsv) -> None:
@@ -163,6 +139,6 @@ def test_several_targets_draw_the_main_targets_own_baseline(tmp_path, write_resu
         },
     ]
     fig = plot_experiments(write_results_tsv(tmp_path / "results.tsv", rows))
-    assert "baseline 400 ms, GET /process" in _texts(fig)
+    assert "baseline 400 ms, GET /process" in figure_texts(fig)
     in_force = [line for line in fig.axes[0].get_lines() if line.get_label() == "in force (kept)"]
     assert [list(line.get_ydata()) for line in in_force] == [[200.0, 100.0]]

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
-import matplotlib.colors as mcolors
 import pytest
+from viz_helpers import figure_svg, figure_texts
 
 from codeflash_lab.viz.progress_charts import plot_cumulative, plot_keeps
 
 ALL_LOG_CHARTS = (plot_cumulative, plot_keeps)
-
-
-def _texts(fig) -> str:
-    parts = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
-    parts += [t.get_text() for ax in fig.axes for t in ax.texts]
-    parts += [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
-    return " | ".join(parts)
-
-
-def _point_colours(fig) -> set[str]:
-    found = set()
-    for ax in fig.axes:
-        for coll in ax.collections:
-            for rgba in coll.get_facecolors():
-                found.add(mcolors.to_hex(rgba))
-    return found
-
-
-def _svg(fig) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -41,17 +17,17 @@ def log(tmp_path, write_results_tsv):
 
 def test_cumulative_improvement_against_the_baseline(log) -> None:
     fig = plot_cumulative(log)
-    text = _texts(fig)
+    text = figure_texts(fig)
     assert "8 KEEP of 12 experiments" in text
     # eight keeps at 15% each: 100 / (100 * 0.85**8) = 3.67x faster
     assert "3.67" in text
 
 
 def test_keeps_chart_lists_only_keeps_unless_experiments_are_picked(log) -> None:
-    labels = _texts(plot_keeps(log))
+    labels = figure_texts(plot_keeps(log))
     assert "#1 " in labels
     assert "#3 " not in labels
-    picked = _texts(plot_keeps(log, "throughput", experiments=[3, 4]))
+    picked = figure_texts(plot_keeps(log, "throughput", experiments=[3, 4]))
     assert "#3 " in picked
     assert "#4 " in picked
     assert "#1 " not in picked
@@ -62,7 +38,7 @@ def test_an_empty_log_gives_a_message_not_an_error(tmp_path, write_results_tsv, 
     path = write_results_tsv(tmp_path / "results.tsv", [])
     fig = chart(path)
     assert fig.get_label() == "message"
-    assert "No experiments" in _texts(fig)
+    assert "No experiments" in figure_texts(fig)
 
 
 @pytest.mark.parametrize("chart", ALL_LOG_CHARTS)
@@ -80,7 +56,7 @@ def test_a_single_row_log_draws(tmp_path, write_results_tsv, chart) -> None:
     )
     fig = chart(path)
     assert fig.get_label() != "message"
-    _svg(fig)
+    figure_svg(fig)
 
 
 def test_user_text_cannot_inject_markup_or_mathtext(tmp_path, write_results_tsv) -> None:
@@ -94,7 +70,7 @@ def test_user_text_cannot_inject_markup_or_mathtext(tmp_path, write_results_tsv)
             }
         ],
     )
-    svg = _svg(plot_keeps(path))
+    svg = figure_svg(plot_keeps(path))
     assert "<script>" not in svg
     assert "&lt;script&gt;" in svg
 
@@ -105,10 +81,10 @@ def test_only_discards(tmp_path, write_results_tsv) -> None:
         for i in range(4)
     ]
     path = write_results_tsv(tmp_path / "results.tsv", rows)
-    assert "no KEEP yet" in _texts(plot_cumulative(path))
+    assert "no KEEP yet" in figure_texts(plot_cumulative(path))
     keeps = plot_keeps(path)
     assert keeps.get_label() == "message"
-    assert "discarded" in _texts(keeps)
+    assert "discarded" in figure_texts(keeps)
 
 
 def test_non_numeric_cells_are_skipped(tmp_path, write_results_tsv) -> None:
@@ -118,8 +94,8 @@ def test_non_numeric_cells_are_skipped(tmp_path, write_results_tsv) -> None:
         {"baseline_latency_ms": "50", "optimized_latency_ms": "35", "status": "KEEP"},
     ]
     path = write_results_tsv(tmp_path / "results.tsv", rows)
-    _svg(plot_keeps(path))
-    assert "1.43" in _texts(plot_cumulative(path))
+    figure_svg(plot_keeps(path))
+    assert "1.43" in figure_texts(plot_cumulative(path))
     assert (
         plot_cumulative(
             write_results_tsv(tmp_path / "x.tsv", [{"baseline_latency_ms": "x"}])
@@ -162,7 +138,7 @@ def _two_targets(tmp_path, write_results_tsv):
 
 def test_several_targets_compound_each_keeps_own_gain(tmp_path, write_results_tsv) -> None:
     fig = plot_cumulative(_two_targets(tmp_path, write_results_tsv))
-    text = _texts(fig)
+    text = figure_texts(fig)
     assert "compounded over keeps on 2 targets" in text
     assert "3 KEEP of 4 experiments" in text
     # 2x, 2x and 2x kept: 8x in all; never 400 / 20 = 20x.
@@ -171,7 +147,7 @@ def test_several_targets_compound_each_keeps_own_gain(tmp_path, write_results_ts
     legend = fig.axes[0].get_legend().get_title().get_text()
     assert "each KEEP's own before/after, multiplied" in legend
     assert "(GET /process, GET /checkout)" in legend
-    _svg(fig)
+    figure_svg(fig)
 
 
 def test_one_named_target_keeps_the_baseline_view(tmp_path, write_results_tsv) -> None:
@@ -187,7 +163,7 @@ def test_one_named_target_keeps_the_baseline_view(tmp_path, write_results_tsv) -
             "optimized_latency_ms": "100",
         },
     ]
-    text = _texts(plot_cumulative(write_results_tsv(tmp_path / "results.tsv", rows)))
+    text = figure_texts(plot_cumulative(write_results_tsv(tmp_path / "results.tsv", rows)))
     assert "compounded" not in text
     assert "4.00" in text  # the first baseline against the value in force
 
@@ -202,7 +178,7 @@ def test_several_targets_with_only_discards_or_no_numbers(tmp_path, write_result
         }
         for t in ("GET /a", "GET /b")
     ]
-    text = _texts(plot_cumulative(write_results_tsv(tmp_path / "d.tsv", rows)))
+    text = figure_texts(plot_cumulative(write_results_tsv(tmp_path / "d.tsv", rows)))
     assert "no KEEP yet" in text
     assert "on 2 targets" in text
     blank = [{"target_test": t, "baseline_latency_ms": "x"} for t in ("GET /a", "GET /b")]

@@ -16,11 +16,12 @@ from codeflash_lab.errors import ResultsFormatError
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.results import ResultsLog, read_results
 from codeflash_lab.workspace.runs import load_runs
+from codeflash_lab.workspace.setup_md import parse_setup_md
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ReportInputs", "collect_inputs", "parse_setup_md"]
+__all__ = ["ReportInputs", "collect_inputs"]
 
 _HANDOFF_LIMIT = 20_000
 
@@ -44,20 +45,6 @@ class ReportInputs:
     setup: dict[str, str] = field(default_factory=dict)
     handoff: str = ""
     warnings: list[str] = field(default_factory=list)
-
-
-def parse_setup_md(text: str) -> dict[str, str]:
-    """The ``- key: value`` facts of setup.md, in file order."""
-    facts: dict[str, str] = {}
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("- ") or ":" not in stripped:
-            continue
-        key, _, value = stripped[2:].partition(":")
-        key = key.strip().strip("`*")
-        if key and " " not in key:
-            facts[key] = value.strip()
-    return facts
 
 
 def _latest(runs: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -4,17 +4,15 @@ and the target Python version (``.codeflash/setup.md``, then ``requires-python``
 
 from __future__ import annotations
 
-import re
 import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from codeflash_lab.scan.fixes import parse_version
+from codeflash_lab.workspace.setup_md import read_setup_md
 
 __all__ = ["ScanConfig", "find_project_root", "load_config"]
-
-_SETUP_PYTHON = re.compile(r"^\s*-\s*python\s*:\s*(\S+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -82,8 +80,8 @@ def load_config(start: Path) -> ScanConfig:
     setup = root / ".codeflash" / "setup.md"
     if version is None and setup.is_file():
         try:
-            m = _SETUP_PYTHON.search(setup.read_text(encoding="utf-8", errors="replace"))
-            version = parse_version(m.group(1)) if m else None
+            python = read_setup_md(root).get("python")
+            version = parse_version(python) if python else None
         except (OSError, ValueError):
             version = None
     if version is None and isinstance(requires, str):

@@ -10,8 +10,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "codeflash_lab"
 
 # Which internal areas each area may import. The base modules (errors,
-# categories, _git, targets) may be imported by everyone and import only each other.
-BASE = {"errors", "categories", "_git", "targets", "__init__"}
+# categories, _git, targets, verdicts) may be imported by everyone and import only each other.
+BASE = {"errors", "categories", "_git", "targets", "verdicts", "__init__"}
 ALLOWED: dict[str, set[str]] = {
     "workspace": set(),
     "scan": {"workspace"},

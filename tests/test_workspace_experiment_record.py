@@ -71,16 +71,20 @@ def test_a_record_is_pending_until_finished_then_a_sidecar(tmp_path: Path) -> No
     rec = _record()
     write_pending(ws, rec.step(commit="deadbeef"))
     [left] = pending_records(ws)
-    assert left.state == "pending" and left.steps == {"commit": "deadbeef"}
+    assert left.state == "pending"
+    assert left.steps == {"commit": "deadbeef"}
     assert find_record(ws, rec.id) == left
     path = finish_record(ws, left.step(row=4, handoff=True))
     assert path.parent == experiments_dir(ws)
     assert pending_records(ws) == []
     done = find_record(ws, rec.id)
-    assert done is not None and done.state == "done"
+    assert done is not None
+    assert done.state == "done"
     assert done.steps == {"commit": "deadbeef", "row": 4, "handoff": True}
-    assert done.ruling == rec.ruling and done.guard == rec.guard
-    assert done.guard is not None and "3 passed, 0 failed" in done.guard.summary()
+    assert done.ruling == rec.ruling
+    assert done.guard == rec.guard
+    assert done.guard is not None
+    assert "3 passed, 0 failed" in done.guard.summary()
 
 
 def test_unknown_fields_survive_and_a_bad_file_is_named(tmp_path: Path) -> None:

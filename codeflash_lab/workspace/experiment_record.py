@@ -100,6 +100,9 @@ class GuardRun:
         """``tests: 12 passed, 0 failed in 3.4 s (python -m pytest -q)`` or why none ran."""
         if not self.ran:
             return f"tests not run: {self.source or 'no result'} ({self.command})"
+        if self.source.startswith("exit-code"):
+            outcome = "passed" if self.failed == 0 else "failed"
+            return f"tests: {outcome} by exit code only in {self.duration_s:.1f} s ({self.command})"
         return (
             f"tests: {self.passed} passed, {self.failed} failed, {self.skipped} skipped "
             f"in {self.duration_s:.1f} s ({self.command})"

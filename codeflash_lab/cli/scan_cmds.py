@@ -48,6 +48,15 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         "--exclude", type=_codes, default=[], metavar="NAMES",
         help="comma-separated file or folder names to skip (added to .git, .venv, ...)",
     )  # fmt: skip
+    p.add_argument(
+        "--include-tests", action="store_true",
+        help="also show findings in test files found in folders (tests/, test_*.py, conftest.py, "
+        "the project's testpaths/python_files); files named on the command line always show",
+    )  # fmt: skip
+    p.add_argument(
+        "--confidence", choices=("high", "medium", "low"), default="medium",
+        help="least confidence shown (default: medium, i.e. high and medium)",
+    )  # fmt: skip
     p.add_argument("--no-cache", action="store_true", help="do not read or write the scan cache")
     p.add_argument(
         "--no-save-run", action="store_true",
@@ -60,6 +69,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_scan(args: argparse.Namespace) -> int:
     """Run the scan and print it; the exit code says whether anything was found."""
     from codeflash_lab.scan import format_json, format_sarif, format_text, scan_paths
+    from codeflash_lab.scan.output import hidden_lines
 
     result = scan_paths(
         args.paths,
@@ -68,9 +78,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
         target_version=args.target_version,
         cache=not args.no_cache,
         exclude=args.exclude,
+        include_tests=args.include_tests,
+        min_confidence=args.confidence,
     )
     if args.format == "json":
         sys.stdout.write(format_json(result) + "\n")
+        for line in hidden_lines(result):
+            print(line, file=sys.stderr)
     elif args.format == "sarif":
         sys.stdout.write(format_sarif(result) + "\n")
     else:

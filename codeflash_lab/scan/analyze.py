@@ -12,16 +12,21 @@ import re
 from collections.abc import Sequence
 
 from codeflash_lab.scan.context import FileContext
+from codeflash_lab.scan.crossmodule import outgoing_calls
 from codeflash_lab.scan.files import decode_source
 from codeflash_lab.scan.finding import FileError
 from codeflash_lab.scan.registry import Rule, all_rules
 
-__all__ = ["RawError", "RawFinding", "analyse_bytes", "analyse_text"]
+__all__ = ["Facts", "RawError", "RawFinding", "analyse", "analyse_bytes", "analyse_text"]
 
-#: ``(line, col, code, message, fix override or "")`` with 1-based line and column.
-RawFinding = tuple[int, int, str, str, str]
+#: ``(line, col, code, message, fix override or "", confidence, gain, related lines)``
+#: with 1-based line and column.
+RawFinding = tuple[int, int, str, str, str, str, str, tuple[int, ...]]
 #: ``(message, line, col)``.
 RawError = tuple[str, int, int]
+#: Calls from async code to names imported from other modules, for cross-module
+#: following: ``(line, col, import level, dotted target, caller)``.
+Facts = tuple[tuple[int, int, int, str, str], ...]
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\s-]+))?", re.IGNORECASE)
 _LINTER_BLOCKING = re.compile(r"ASYNC2\d\d$")
@@ -70,19 +75,33 @@ def _run_rules(
     path: str,
     active: Sequence[Rule],
     target_version: tuple[int, int],
-) -> tuple[list[RawFinding], list[RawError]]:
+) -> tuple[list[RawFinding], list[RawError], Facts]:
     out: list[RawFinding] = []
+    facts: Facts = ()
     try:
         ctx = FileContext(tree, text, path, target_version)
+        facts = outgoing_calls(ctx)
         for rule in active:
             for hit in rule.check(ctx):
                 line = getattr(hit.node, "lineno", 1)
                 col = getattr(hit.node, "col_offset", 0) + 1
-                out.append((line, col, rule.code, hit.message or rule.message, hit.fix or ""))
+                out.append(
+                    (
+                        line,
+                        col,
+                        rule.code,
+                        hit.message or rule.message,
+                        hit.fix or "",
+                        hit.confidence,
+                        hit.gain,
+                        tuple(hit.related),
+                    )
+                )
     except (RecursionError, MemoryError):
-        return [], [("cannot analyse: the code is nested too deeply", 0, 0)]
+        return [], [("cannot analyse: the code is nested too deeply", 0, 0)], ()
     except Exception as exc:  # a rule bug must not stop the scan of other files
-        return [], [(f"internal error while analysing: {type(exc).__name__}: {exc}", 0, 0)]
+        msg = f"internal error while analysing: {type(exc).__name__}: {exc}"
+        return [], [(msg, 0, 0)], ()
     if out:
         lines = text.splitlines()
         codes = {r.code: r.category for r in active}
@@ -91,7 +110,7 @@ def _run_rules(
             for f in sorted(set(out))
             if not (0 < f[0] <= len(lines) and _suppressed(lines[f[0] - 1], f[2], codes[f[2]]))
         ]
-    return out, []
+    return out, [], facts
 
 
 def _active(raw: bytes, rules: Sequence[Rule] | None) -> list[Rule]:
@@ -118,13 +137,20 @@ def analyse_text(
     active = _active(text.encode("utf-8", "surrogatepass"), rules)
     if not active:
         return [], []
-    return _run_rules(tree, text, path, active, target_version)
+    return _run_rules(tree, text, path, active, target_version)[:2]
 
 
 def analyse_bytes(
     data: bytes, path: str, *, target_version: tuple[int, int] = (3, 11)
 ) -> tuple[list[RawFinding], list[RawError]]:
-    """Parse ``data`` (PEP 263 encodings) and analyse it with every registered rule.
+    """Parse ``data`` (PEP 263 encodings) and analyse it with every registered rule."""
+    return analyse(data, path, target_version=target_version)[:2]
+
+
+def analyse(
+    data: bytes, path: str, *, target_version: tuple[int, int] = (3, 11)
+) -> tuple[list[RawFinding], list[RawError], Facts]:
+    """Findings, errors and cross-module facts of one file's bytes.
 
     The cyclic garbage collector is paused meanwhile: syntax trees hold no reference
     cycles, and collecting while hundreds of thousands of nodes are alive is slow.
@@ -140,20 +166,20 @@ def analyse_bytes(
 
 def _analyse_bytes(
     data: bytes, path: str, target_version: tuple[int, int]
-) -> tuple[list[RawFinding], list[RawError]]:
+) -> tuple[list[RawFinding], list[RawError], Facts]:
     if b"\x00" in data:
-        return [], [("not scanned: the file contains NUL bytes", 0, 0)]
+        return [], [("not scanned: the file contains NUL bytes", 0, 0)], ()
     tree = _parse(data, path)
     if isinstance(tree, tuple):
         if tree[0].startswith("cannot decode"):
             text = decode_source(data, path)
             if isinstance(text, FileError):
-                return [], [(text.message, 0, 0)]
-        return [], [tree]
+                return [], [(text.message, 0, 0)], ()
+        return [], [tree], ()
     active = _active(data, None)
     if not active:
-        return [], []
+        return [], [], ()
     text = decode_source(data, path)
     if isinstance(text, FileError):
-        return [], [(text.message, 0, 0)]
+        return [], [(text.message, 0, 0)], ()
     return _run_rules(tree, text, path, active, target_version)

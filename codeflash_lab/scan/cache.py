@@ -1,26 +1,47 @@
-"""Content-hash cache of per-file scan results, keyed by file bytes, rule set and version.
+"""Content-hash cache of per-file scan results, keyed by file bytes, rule set and scanner code.
 
-One ``marshal`` file per (version, rule set) in the user cache folder
+One ``marshal`` file per (interpreter version, scan package source, rule set) in the
+user cache folder
 (``$CODEFLASH_LAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/codeflash-lab``, else
 ``~/.cache/codeflash-lab``). A cache that cannot be read or written is ignored.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from codeflash_lab import __version__
 
-__all__ = ["ENGINE_VERSION", "ScanCache", "cache_dir", "content_key"]
+__all__ = ["ScanCache", "cache_dir", "content_key", "engine_digest"]
 
-#: Bumped whenever rule behaviour changes, so old cached results are not reused.
-ENGINE_VERSION = "2"
 _MAX_ENTRIES = 400_000
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def engine_digest() -> str:
+    """A digest of the interpreter version and every source file of the scan package.
+
+    Parsing depends on the grammar of the running Python, and findings on the engine,
+    the name tables and the rules: any edit there, or another interpreter, gives another
+    cache file, so no stale result is ever reused.
+    """
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"{__version__}|{sys.implementation.name}|{sys.version_info[:3]}".encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        h.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"?")
+    return h.hexdigest()
 
 
 def cache_dir() -> Path:
@@ -46,7 +67,7 @@ class ScanCache:
     """
 
     def __init__(self, rule_set: str, folder: Path | None = None) -> None:
-        self.path = (folder or cache_dir()) / f"scan-{__version__}-{ENGINE_VERSION}-{rule_set}.bin"
+        self.path = (folder or cache_dir()) / f"scan-{engine_digest()}-{rule_set}.bin"
         self.entries: dict[bytes, Any] = {}
         self.stats: dict[str, tuple[int, int, bytes]] = {}
         self.dirty = False

@@ -7,34 +7,38 @@ them; every problem with a single file becomes a ``FileError`` and the scan goes
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from codeflash_lab.categories import category
 from codeflash_lab.errors import ScanError
-from codeflash_lab.scan.analyze import RawError, RawFinding, analyse_bytes, analyse_text
+from codeflash_lab.scan.analyze import Facts, RawError, RawFinding, analyse, analyse_text
 from codeflash_lab.scan.cache import ScanCache, content_key
 from codeflash_lab.scan.config import load_config
 from codeflash_lab.scan.files import collect_files, read_file
-from codeflash_lab.scan.finding import FileError, Finding, ScanResult
+from codeflash_lab.scan.finding import CONFIDENCES, FileError, Finding, ScanResult
 from codeflash_lab.scan.fixes import parse_version
+from codeflash_lab.scan.follow import follow_imports
 from codeflash_lab.scan.registry import Rule, all_rules, rule_set_id, select_rules
+from codeflash_lab.scan.testfiles import TestLayout, load_test_layout
 
 __all__ = ["scan_paths", "scan_source"]
 
 _PARALLEL_MIN_FILES = 48
 _CHUNK = 24
 
-FileResult = tuple[str, bytes | None, list[RawFinding], list[RawError]]
+#: ``(path, content key or None, findings, errors, facts)``.
+FileResult = tuple[str, bytes | None, list[RawFinding], list[RawError], Facts]
 
 
 def _analyse_path(path: str, key: bytes | None, target: tuple[int, int]) -> FileResult:
     data = read_file(path)
     if isinstance(data, FileError):
-        return path, None, [], [(data.message, 0, 0)]
-    findings, errors = analyse_bytes(data, path, target_version=target)
-    return path, key if key is not None else None, findings, errors
+        return path, None, [], [(data.message, 0, 0)], ()
+    findings, errors, facts = analyse(data, path, target_version=target)
+    return path, key, findings, errors, facts
 
 
 def _analyse_chunk(
@@ -69,7 +73,7 @@ def _to_findings(
 ) -> list[Finding]:
     out = []
     fixes: dict[str, str] = {}
-    for line, col, code, message, fix in raw:
+    for line, col, code, message, fix, confidence, gain, related in raw:
         rule = rules.get(code)
         if rule is None:
             continue
@@ -78,7 +82,18 @@ def _to_findings(
         cat = category(rule.category)
         out.append(
             Finding(
-                path, line, col, code, rule.name, cat.slug, cat.impact, message, fix or fixes[code]
+                path,
+                line,
+                col,
+                code,
+                rule.name,
+                cat.slug,
+                cat.impact,
+                message,
+                fix or fixes[code],
+                confidence,
+                gain,
+                tuple(related),
             )
         )
     return out
@@ -94,6 +109,22 @@ def _resolve_target(
     return parse_version(target_version)
 
 
+def _collect(
+    paths: list[str], layout: TestLayout, exclude: list[str]
+) -> tuple[list[str], set[str], list[FileError]]:
+    """Files to scan, the test files among them that may be hidden, and walk errors."""
+    files: list[str] = []
+    tests: set[str] = set()
+    errors: list[FileError] = []
+    for root in paths:
+        found, errs = collect_files([root], exclude=exclude)
+        errors.extend(errs)
+        if os.path.isdir(root) and not layout.is_test(root, base=root):
+            tests.update(f for f in found if layout.is_test(f, base=root))
+        files.extend(found)
+    return files, tests, errors
+
+
 def scan_paths(
     paths: Sequence[str | os.PathLike[str]],
     *,
@@ -103,6 +134,8 @@ def scan_paths(
     cache: bool = True,
     workers: int | None = None,
     exclude: Sequence[str] = (),
+    include_tests: bool = False,
+    min_confidence: str = "medium",
 ) -> ScanResult:
     """Scan files and folders for asyncio antipatterns.
 
@@ -117,24 +150,35 @@ def scan_paths(
         workers: processes to use (default: one per core).
         exclude: extra file or folder names to skip while walking (added to the
             project's ``exclude`` and the defaults such as ``.git`` and ``.venv``).
+        include_tests: also show findings in test files met while walking a folder
+            (files named in ``paths`` are always shown).
+        min_confidence: the least confidence shown: ``"high"``, ``"medium"`` (default)
+            or ``"low"`` (everything).
 
     Returns:
-        A :class:`ScanResult`; unreadable or unparsable files are in ``errors``.
+        A :class:`ScanResult`; unreadable or unparsable files are in ``errors``, files
+        that need a newer Python than the scanner's in ``needs_newer``, and the numbers
+        of findings left out in ``hidden_tests`` and ``hidden_low``.
 
     Raises:
         ScanError: ``paths`` is empty.
-        ValueError: a select/ignore entry matches no rule, or a bad target version.
+        ValueError: a select/ignore entry matches no rule, a bad target version, or an
+            unknown confidence.
     """
     if not paths:
         raise ScanError("no paths to scan")
+    if min_confidence not in CONFIDENCES:
+        raise ValueError(f"min_confidence: expected one of {', '.join(CONFIDENCES)}")
     str_paths = [os.fspath(p) for p in paths]
     config = load_config(Path(str_paths[0]))
     chosen = select_rules(list(select or config.select) or None, [*config.ignore, *(ignore or ())])
     target = _resolve_target(target_version, config.target_version)
-    files, walk_errors = collect_files(str_paths, exclude=[*config.exclude, *exclude])
+    layout = load_test_layout(config.root)
+    files, tests, walk_errors = _collect(str_paths, layout, [*config.exclude, *exclude])
     store = ScanCache(rule_set_id(all_rules())) if cache else None
     results: list[FileResult] = []
     jobs: list[tuple[str, bytes | None]] = []
+    keys: dict[str, bytes] = {}
     for path in files:
         if store is None:
             jobs.append((path, None))
@@ -146,28 +190,44 @@ def scan_paths(
             stamp = None
         key = store.key_for(os.path.abspath(path), *stamp) if stamp else None
         hit = store.get(key) if key is not None else None
-        if hit is not None:
-            results.append((path, None, list(hit[0]), list(hit[1])))
+        if hit is not None and key is not None:
+            keys[path] = key
+            results.append((path, None, list(hit[0]), list(hit[1]), hit[2]))
             continue
         data = read_file(path)
         if isinstance(data, FileError):
-            results.append((path, None, [], [(data.message, 0, 0)]))
+            results.append((path, None, [], [(data.message, 0, 0)], ()))
             continue
         key = content_key(data)
+        keys[path] = key
         if stamp is not None:
             store.remember(os.path.abspath(path), *stamp, key)
         hit = store.get(key)
         if hit is not None:
-            results.append((path, None, list(hit[0]), list(hit[1])))
+            results.append((path, None, list(hit[0]), list(hit[1]), hit[2]))
         else:
             jobs.append((path, key))
     for res in _run_parallel(jobs, target, workers or _workers()):
         results.append(res)
         if store is not None and res[1] is not None:
-            store.put(res[1], (tuple(res[2]), tuple(res[3])))
+            store.put(res[1], (tuple(res[2]), tuple(res[3]), res[4]))
+    cross = follow_imports(results, store, keys, target)
     if store is not None:
         store.save()
-    return _assemble(results, walk_errors, chosen, target, len(files))
+    view = _View(tests if not include_tests else set(), CONFIDENCES.index(min_confidence))
+    return _assemble(results, walk_errors, chosen, target, len(files), view, cross)
+
+
+class _View:
+    """What the default view leaves out: test files and findings below a confidence."""
+
+    def __init__(self, tests: set[str], level: int) -> None:
+        self.tests = tests
+        self.level = level
+
+
+def _needs_newer(message: str, target: tuple[int, int]) -> bool:
+    return message.startswith("syntax error") and target > sys.version_info[:2]
 
 
 def _assemble(
@@ -176,16 +236,45 @@ def _assemble(
     chosen: list[Rule],
     target: tuple[int, int],
     n_files: int,
+    view: _View | None = None,
+    cross: dict[str, list[RawFinding]] | None = None,
 ) -> ScanResult:
+    view = view or _View(set(), len(CONFIDENCES))
     rules = {r.code: r for r in chosen}
     findings: list[Finding] = []
     errors = list(walk_errors)
-    for path, _, raw, raw_errors in results:
-        findings.extend(_to_findings(path, raw, rules, target))
-        errors.extend(FileError(path, msg, line, col) for msg, line, col in raw_errors)
+    newer: list[FileError] = []
+    hidden_tests = hidden_low = 0
+    for path, _, raw, raw_errors, _facts in results:
+        extra = (cross or {}).get(path, [])
+        for f in _to_findings(path, [*raw, *extra], rules, target):
+            if CONFIDENCES.index(f.confidence) > view.level:
+                hidden_low += 1
+            elif path in view.tests:
+                hidden_tests += 1
+            else:
+                findings.append(f)
+        for msg, line, col in raw_errors:
+            if _needs_newer(msg, target):
+                why = (
+                    f"needs Python >= {target[0]}.{target[1]} (the project's); the scanner "
+                    f"runs {sys.version_info[0]}.{sys.version_info[1]}: {msg}; not scanned "
+                    "(no newer interpreter to parse it with)"
+                )
+                newer.append(FileError(path, why, line, col))
+            elif path not in view.tests:
+                errors.append(FileError(path, msg, line, col))
     findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
     errors.sort(key=lambda e: (e.path, e.line))
-    return ScanResult(tuple(findings), tuple(errors), n_files, target)
+    return ScanResult(
+        tuple(findings),
+        tuple(errors),
+        n_files,
+        target,
+        hidden_tests=hidden_tests,
+        hidden_low=hidden_low,
+        needs_newer=tuple(newer),
+    )
 
 
 def scan_source(
@@ -217,4 +306,4 @@ def scan_source(
         raw_errors: list[RawError] = [("not scanned: the source contains NUL bytes", 0, 0)]
     else:
         raw, raw_errors = analyse_text(source, path, target_version=target)
-    return _assemble([(path, None, raw, raw_errors)], [], chosen, target, 1)
+    return _assemble([(path, None, raw, raw_errors, ())], [], chosen, target, 1)

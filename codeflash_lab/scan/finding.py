@@ -13,9 +13,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FileError", "Finding", "ScanResult"]
+__all__ = ["CONFIDENCES", "FileError", "Finding", "ScanResult"]
 
-FINDING_COLUMNS = ("path", "line", "col", "code", "name", "category", "impact", "message", "fix")
+FINDING_COLUMNS = (
+    "path", "line", "col", "code", "name", "category", "impact", "message", "fix",
+    "confidence", "gain", "related",
+)  # fmt: skip
+#: Confidence levels, most certain first; the default view shows ``high`` and ``medium``.
+CONFIDENCES = ("high", "medium", "low")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,11 @@ class Finding:
         impact: ``"HIGH"`` or ``"MEDIUM"``.
         message: what was found, in one sentence.
         fix: how to fix it, for the project's target Python version.
+        confidence: ``"high"``, ``"medium"`` or ``"low"``: how sure the scanner is that
+            this place is the antipattern (low ones are hidden by default).
+        gain: what fixing this one finding is likely to gain (empty: the category's
+            typical gain applies).
+        related: other lines this finding covers (each use of one blocking file object).
     """
 
     path: str
@@ -43,13 +53,19 @@ class Finding:
     impact: str
     message: str
     fix: str
+    confidence: str = "high"
+    gain: str = ""
+    related: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as a plain JSON-ready dict."""
         return asdict(self)
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} [{self.category}] {self.message}"
+        return (
+            f"{self.path}:{self.line}:{self.col}: {self.code} [{self.category}] {self.message}"
+            f" ({self.confidence} confidence)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +101,20 @@ class ScanResult:
         findings: the findings, sorted by path, line and column.
         errors: per-file problems (the files were skipped, the scan went on).
         files_scanned: how many files were looked at (including those with errors).
+        target_version: the Python version fix templates are written for.
+        hidden_tests: findings left out because they are in test files.
+        hidden_low: findings left out because their confidence is below the view's.
+        needs_newer: files that need a newer Python grammar than the scanner's, which the
+            project requires (not scanned, not errors).
     """
 
     findings: tuple[Finding, ...] = ()
     errors: tuple[FileError, ...] = ()
     files_scanned: int = 0
     target_version: tuple[int, int] = field(default=(3, 11))
+    hidden_tests: int = 0
+    hidden_low: int = 0
+    needs_newer: tuple[FileError, ...] = ()
 
     def by_category(self) -> dict[str, list[Finding]]:
         """Findings grouped by category slug, categories in the order of first appearance."""
@@ -113,6 +137,8 @@ class ScanResult:
             "errors": [e.to_dict() for e in self.errors],
             "files_scanned": self.files_scanned,
             "target_version": ".".join(map(str, self.target_version)),
+            "hidden": {"tests": self.hidden_tests, "low_confidence": self.hidden_low},
+            "needs_newer_python": [e.to_dict() for e in self.needs_newer],
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -131,14 +157,22 @@ class ScanResult:
             "<tr>"
             + "".join(
                 f"<td>{html.escape(str(v))}</td>"
-                for v in (f"{f.path}:{f.line}:{f.col}", f.code, f.category, f.impact, f.message)
+                for v in (
+                    f"{f.path}:{f.line}:{f.col}",
+                    f.code,
+                    f.category,
+                    f.impact,
+                    f.confidence,
+                    f.message,
+                )
             )
             + "</tr>"
             for f in self.findings
         )
         errors = "".join(f"<li>{html.escape(str(e))}</li>" for e in self.errors)
         head = "".join(
-            f"<th>{h}</th>" for h in ("location", "code", "category", "impact", "message")
+            f"<th>{h}</th>"
+            for h in ("location", "code", "category", "impact", "confidence", "message")
         )
         summary = (
             f"<p>{len(self.findings)} findings in {self.files_scanned} files"

@@ -163,10 +163,11 @@ def literal_int(expr: ast.AST) -> int | None:
 class ImportMap:
     """Local names bound by imports anywhere in a module, mapped to canonical names."""
 
-    __slots__ = ("names", "shadowed")
+    __slots__ = ("names", "relative", "shadowed")
 
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
+        self.relative: dict[str, tuple[int, str]] = {}
         self.shadowed: set[str] = set()
 
     def add(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -179,7 +180,13 @@ class ImportMap:
                     root = alias.name.partition(".")[0]
                     self.names.setdefault(root, root)
             return
-        if node.level or not node.module:
+        if node.level:
+            prefix = f"{node.module}." if node.module else ""
+            for alias in node.names:
+                if alias.name != "*":
+                    self.relative[alias.asname or alias.name] = (node.level, prefix + alias.name)
+            return
+        if not node.module:
             return
         for alias in node.names:
             if alias.name != "*":
@@ -198,6 +205,11 @@ class ImportMap:
         target = self.names.get(root)
         if target is not None:
             return f"{target}{dot}{rest}"
-        if not dot and root in _BUILTINS and root not in self.shadowed:
+        if (
+            not dot
+            and root in _BUILTINS
+            and root not in self.shadowed
+            and root not in self.relative
+        ):
             return f"builtins.{root}"
         return None

@@ -11,7 +11,14 @@ from codeflash_lab.categories import CATEGORIES, category
 from codeflash_lab.scan.finding import ScanResult
 from codeflash_lab.scan.registry import RULES
 
-__all__ = ["ERROR_CODE", "format_json", "format_sarif", "format_text", "to_records"]
+__all__ = [
+    "ERROR_CODE",
+    "format_json",
+    "format_sarif",
+    "format_text",
+    "hidden_lines",
+    "to_records",
+]
 
 #: Code used for per-file scan errors in the JSON and SARIF outputs.
 ERROR_CODE = "CFL000"
@@ -50,7 +57,29 @@ def format_text(result: ScanResult, *, summary: bool = True) -> str:
         + (f", {n_err} files could not be scanned" if n_err else "")
         + f" (fixes for Python {result.target_version[0]}.{result.target_version[1]})."
     )
+    lines.extend(hidden_lines(result))
     return "\n".join(lines)
+
+
+def hidden_lines(result: ScanResult) -> list[str]:
+    """What the view left out, and the files that need a newer Python, one line each."""
+    out = []
+    if result.hidden_tests:
+        out.append(
+            f"Not shown: {result.hidden_tests} findings in test files (--include-tests shows them)."
+        )
+    if result.hidden_low:
+        out.append(
+            f"Not shown: {result.hidden_low} low-confidence findings (--confidence low shows them)."
+        )
+    for e in result.needs_newer:
+        out.append(f"{e.path}: {e.message}")
+    if result.needs_newer:
+        out.append(
+            f"{len(result.needs_newer)} files need a newer Python than the scanner's "
+            "(counted apart, not errors)."
+        )
+    return out
 
 
 def to_records(result: ScanResult) -> list[dict[str, Any]]:
@@ -68,6 +97,9 @@ def to_records(result: ScanResult) -> list[dict[str, Any]]:
                 "impact": "ERROR",
                 "message": e.message,
                 "fix": "",
+                "confidence": "high",
+                "gain": "",
+                "related": [],
             }
         )
     return records
@@ -124,7 +156,14 @@ def format_sarif(result: ScanResult) -> str:
                         }
                     }
                 ],
-                "properties": {"category": f.category, "impact": f.impact},
+                "properties": {
+                    "category": f.category,
+                    "impact": f.impact,
+                    "confidence": f.confidence,
+                    "gain": f.gain,
+                    "relatedLines": list(f.related),
+                },
+                "rank": {"high": 90.0, "medium": 60.0, "low": 30.0}.get(f.confidence, 50.0),
             }
         )
     notifications = [
@@ -156,6 +195,11 @@ def format_sarif(result: ScanResult) -> str:
                     }
                 },
                 "results": results,
+                "properties": {
+                    "hiddenTestFindings": result.hidden_tests,
+                    "hiddenLowConfidenceFindings": result.hidden_low,
+                    "needsNewerPython": [e.path for e in result.needs_newer],
+                },
                 "invocations": [
                     {
                         "executionSuccessful": not result.errors,

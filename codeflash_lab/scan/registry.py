@@ -28,11 +28,17 @@ class Hit:
         node: the flagged AST node (its line and column locate the finding).
         message: replaces the rule's message when given.
         fix: replaces the rule's fix template when given.
+        confidence: ``"high"`` (default), ``"medium"`` or ``"low"``.
+        gain: what fixing this place likely gains, when it differs from the category's.
+        related: other lines the finding covers (e.g. each blocking use of one file).
     """
 
     node: ast.AST
     message: str | None = None
     fix: str | None = None
+    confidence: str = "high"
+    gain: str = ""
+    related: tuple[int, ...] = ()
 
 
 class Rule:

@@ -14,7 +14,17 @@ from codeflash_lab.scan.context import FileContext
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit, Rule, register
 
-__all__ = ["blocking_calls"]
+__all__ = ["FAMILY_CODES", "blocking_calls", "direct_blocking", "offloaded"]
+
+#: The rule code reporting each family of blocking call.
+FAMILY_CODES = {
+    "sleep": "CFL101",
+    "http": "CFL102",
+    "file": "CFL103",
+    "subprocess": "CFL104",
+    "database": "CFL105",
+    "input": "CFL106",
+}
 
 _CONSUMERS = frozenset(
     {"list", "sorted", "set", "tuple", "sum", "any", "all", "max", "min", "len", "next", "dict"}
@@ -91,6 +101,16 @@ def _direct(c: FileContext, call: ast.Call) -> tuple[str, str] | None:
     ):
         return None  # glob/walk generators do their I/O where they are iterated
     return found
+
+
+def direct_blocking(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
+    """``(family, name)`` when ``call`` itself blocks (lazy iterators only where consumed)."""
+    return _direct(ctx, call)
+
+
+def offloaded(ctx: FileContext, call: ast.Call) -> bool:
+    """True when ``call`` sits in the arguments of ``to_thread``/``run_in_executor``."""
+    return _offloaded_argument(ctx, call)
 
 
 def blocking_calls(ctx: FileContext) -> list[tuple[str, ast.Call, str]]:

@@ -9,7 +9,7 @@ from codeflash_lab.scan.context import COMPREHENSIONS, FileContext
 from codeflash_lab.scan.names import literal_int
 from codeflash_lab.scan.registry import Hit, Rule, register
 
-__all__: list[str] = []
+__all__ = ["heavy_work"]
 
 #: Always heavy (key derivation, password hashing, compression, image/array work).
 _HEAVY: dict[str, str] = {
@@ -188,3 +188,8 @@ class CpuInEventLoop(Rule):
             if entry is not None and func.attr in entry[1]:
                 return f"{entry[0]} (`.{func.attr}()`)"
         return None
+
+
+def heavy_work(ctx: FileContext, call: ast.Call) -> str | None:
+    """What heavy CPU work ``call`` does (outside any per-item loop test), or ``None``."""
+    return CpuInEventLoop()._classify(ctx, call, per_item=False)

@@ -1,0 +1,151 @@
+"""Following calls into other modules of the scanned tree, one level deep.
+
+Each file contributes facts that depend on its own bytes only (so they are cached with
+it): the calls its async code makes to names imported from elsewhere, and, when asked,
+the plain functions it defines that block. Resolving one against the other happens on
+every run, so an edit in an imported module refreshes its importers' findings.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterable, Mapping, Sequence
+
+from codeflash_lab.scan.context import FileContext
+
+__all__ = ["Export", "module_exports", "module_name", "outgoing_calls", "resolve_calls"]
+
+#: ``(function name, rule code, what it does)`` for a module-level sync function that blocks.
+Export = tuple[str, str, str]
+_Call = tuple[int, int, int, str, str]
+
+
+def _target(ctx: FileContext, func: ast.AST) -> tuple[int, str] | None:
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or len(parts) > 1:
+        return None
+    root = func.id
+    tail = "".join(f".{p}" for p in reversed(parts))
+    if root in ctx.imports.relative:
+        level, name = ctx.imports.relative[root]
+        return level, name + tail
+    absolute = ctx.imports.names.get(root)
+    if absolute is not None and (parts or "." in absolute):
+        return 0, absolute + tail
+    return None
+
+
+def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
+    """Calls made on the event loop to functions imported from other modules."""
+    from codeflash_lab.scan.rules.blocking import offloaded
+
+    out: list[_Call] = []
+    for call in ctx.calls:
+        if not ctx.in_async(call) or ctx.is_awaited(call):
+            continue
+        found = _target(ctx, call.func)
+        if found is None or offloaded(ctx, call):
+            continue
+        caller = ctx.function_scope(ctx.scope_of[call])
+        out.append(
+            (call.lineno, call.col_offset + 1, found[0], found[1], caller.name if caller else "")
+        )
+    return tuple(out)
+
+
+def module_exports(ctx: FileContext) -> tuple[Export, ...]:
+    """Module-level plain functions of ``ctx`` that block the loop when called from it."""
+    from codeflash_lab.scan.rules.blocking import FAMILY_CODES, direct_blocking
+    from codeflash_lab.scan.rules.cpu import heavy_work
+
+    out: list[Export] = []
+    for scope in ctx.scopes:
+        if scope.kind != "function" or scope.parent is not ctx.module:
+            continue
+        for node in scope.nodes:
+            if not isinstance(node, ast.Call) or ctx.scope_of[node] is not scope:
+                continue
+            found = direct_blocking(ctx, node)
+            if found is not None:
+                out.append((scope.name, FAMILY_CODES[found[0]], f"it calls `{found[1]}()`"))
+                break
+            heavy = heavy_work(ctx, node)
+            if heavy is not None:
+                out.append((scope.name, "CFL201", f"it does {heavy}"))
+                break
+    return tuple(out)
+
+
+def module_name(path: str, packages: dict[str, bool] | None = None) -> str:
+    """The dotted module name of ``path``, from the package folders (``__init__.py``) above it."""
+    packages = {} if packages is None else packages
+    folder, file = os.path.split(os.path.abspath(path))
+    stem = file.rsplit(".", 1)[0]
+    parts = [] if stem == "__init__" else [stem]
+    while True:
+        known = packages.get(folder)
+        if known is None:
+            known = packages[folder] = os.path.isfile(os.path.join(folder, "__init__.py"))
+        if not known:
+            break
+        folder, name = os.path.split(folder)
+        parts.append(name)
+        if not name:
+            break
+    return ".".join(reversed(parts))
+
+
+def _absolute(caller_module: str, is_package: bool, level: int, name: str) -> str:
+    base = caller_module.split(".") if caller_module else []
+    if not is_package:
+        base = base[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)] if len(base) >= level - 1 else []
+    return ".".join([*base, name]) if base else name
+
+
+def resolve_calls(
+    calls: Mapping[str, Sequence[_Call]],
+    modules: Mapping[str, str],
+    exports: Mapping[str, Iterable[Export]] | None = None,
+) -> tuple[dict[str, set[tuple[str, str]]], list[tuple[str, _Call, str, tuple[str, str]]]]:
+    """Match outgoing calls to the scanned files that define their targets.
+
+    Args:
+        calls: outgoing calls by caller path.
+        modules: dotted module name by path (every scanned file).
+        exports: blocking functions by path; when ``None`` only the needed files are named.
+
+    Returns:
+        ``(needed, hits)``: for each target path the function names asked for, and one
+        ``(caller path, call, target path, export)`` per call that reaches a blocking
+        function.
+    """
+    by_name: dict[str, str] = {}
+    for path, name in modules.items():
+        by_name.setdefault(name, path)
+    needed: dict[str, set[tuple[str, str]]] = {}
+    hits: list[tuple[str, _Call, str, tuple[str, str]]] = []
+    table = {p: {e[0]: e for e in ex} for p, ex in (exports or {}).items()}
+    for path, items in calls.items():
+        me = modules.get(path, "")
+        is_pkg = os.path.basename(path).startswith("__init__.")
+        for call in items:
+            level, dotted_name = call[2], call[3]
+            full = _absolute(me, is_pkg, level, dotted_name) if level else dotted_name
+            mod, _, func = full.rpartition(".")
+            target = by_name.get(mod)
+            if target is None and level == 0 and "." not in mod:
+                sibling = os.path.join(os.path.dirname(path), f"{mod}.py")
+                target = sibling if sibling in modules else None
+            if target is None or target == path:
+                continue
+            needed.setdefault(target, set()).add((func, path))
+            export = table.get(target, {}).get(func)
+            if export is not None:
+                hits.append((path, call, target, (export[1], f"`{full}()` ({export[2]})")))
+    return needed, hits

@@ -1,0 +1,91 @@
+"""What the default view shows: test files and low-confidence findings are left out, counted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from codeflash_lab.cli import main
+from codeflash_lab.scan import format_text, scan_paths
+from codeflash_lab.scan.testfiles import TestLayout, load_test_layout
+
+BLOCKING = "import time\n\nasync def handler():\n    time.sleep(1)\n"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODEFLASH_LAB_CACHE_DIR", str(tmp_path_factory.mktemp("scan-cache")))
+
+
+def _project(root: Path, pytest_table: str = "") -> Path:
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nrequires-python = ">=3.11"\n' + pytest_table, encoding="utf-8"
+    )
+    for rel in (
+        "svc/app.py",
+        "tests/test_app.py",
+        "test/helpers.py",
+        "svc/conftest.py",
+        "svc/app_test.py",
+        "svc/test_inline.py",
+        "checks/check_app.py",
+        "svc/contest.py",
+    ):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(BLOCKING, encoding="utf-8")
+    return root
+
+
+def test_pytest_conventions_hide_test_files_and_count_their_findings(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    result = scan_paths([root], cache=False)
+    shown = sorted(Path(f.path).relative_to(root).as_posix() for f in result.findings)
+    assert shown == ["checks/check_app.py", "svc/app.py", "svc/contest.py"]
+    assert result.hidden_tests == 5
+    assert result.files_scanned == 8
+    assert "Not shown: 5 findings in test files" in format_text(result)
+    everything = scan_paths([root], cache=False, include_tests=True)
+    assert len(everything.findings) == 8
+    assert everything.hidden_tests == 0
+
+
+def test_configured_testpaths_and_python_files_are_tests_too(tmp_path: Path) -> None:
+    table = '[tool.pytest.ini_options]\ntestpaths = ["checks"]\npython_files = ["check_*.py"]\n'
+    root = _project(tmp_path, table)
+    layout = load_test_layout(root)
+    assert layout.testpaths == ("checks",)
+    assert "check_*.py" in layout.python_files
+    shown = [Path(f.path).name for f in scan_paths([root], cache=False).findings]
+    assert shown == ["app.py", "contest.py"]
+
+
+def test_setup_cfg_pytest_section_is_read(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text("[tool:pytest]\ntestpaths = it\n", encoding="utf-8")
+    assert load_test_layout(tmp_path).testpaths == ("it",)
+    assert TestLayout(root=tmp_path, testpaths=("it",)).is_test(str(tmp_path / "it" / "a.py"))
+
+
+def test_paths_named_explicitly_are_never_hidden(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    one = scan_paths([root / "tests" / "test_app.py"], cache=False)
+    assert len(one.findings) == 1
+    assert one.hidden_tests == 0
+    folder = scan_paths([root / "tests"], cache=False)
+    assert len(folder.findings) == 1
+
+
+def test_cli_include_tests_flag_and_json_counts_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project(tmp_path)
+    assert main(["scan", "--no-save-run", "--format", "json", str(root)]) == 1
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 3
+    assert "5 findings in test files" in captured.err
+    assert main(["scan", "--no-save-run", "--include-tests", "--format", "json", str(root)]) == 1
+    assert len(json.loads(capsys.readouterr().out)) == 8

@@ -9,6 +9,7 @@ import pytest
 
 from codeflash_lab.errors import WorkspaceError
 from codeflash_lab.workspace.discovery import discover
+from tests.fake_tools import fake_path
 
 
 def make(root: Path, files: dict[str, str]) -> Path:
@@ -40,7 +41,7 @@ def test_fastapi_project_with_uv(tmp_path: Path) -> None:
             ".pre-commit-config.yaml": "repos: []\n",
         },
     )
-    d = discover(tmp_path)
+    d = discover(tmp_path, path_env=fake_path(tmp_path / "bin", ["uv"]))
     assert (d.python, d.python_source) == ("3.12", "requires-python")
     assert d.runner == "uv run python"
     assert d.test_command == "uv run python -m pytest"
@@ -60,7 +61,7 @@ def test_poetry_python_constraint_and_aiohttp_server(tmp_path: Path) -> None:
             "srv.py": "from aiohttp import web\n",
         },
     )
-    d = discover(tmp_path)
+    d = discover(tmp_path, path_env=fake_path(tmp_path / "bin", ["poetry"]))
     assert (d.python, d.runner) == ("3.10", "poetry run python")
     assert d.framework == "aiohttp"
     assert d.async_deps == ("aiofiles", "aiohttp")
@@ -114,8 +115,23 @@ def test_python_version_file_and_interpreter_fallback(tmp_path: Path) -> None:
         ({}, "python"),
     ],
 )
-def test_runner(tmp_path: Path, files: dict[str, str], runner: str) -> None:
-    assert discover(make(tmp_path, files)).runner == runner
+def test_runner_when_the_manager_is_on_path(
+    tmp_path: Path, files: dict[str, str], runner: str
+) -> None:
+    path = fake_path(tmp_path / "bin", ["poetry", "pdm", "hatch"])
+    (tmp_path / "p").mkdir()
+    assert discover(make(tmp_path / "p", files), path_env=path).runner == runner
+
+
+@pytest.mark.parametrize("lock", ["uv.lock", "poetry.lock", "pdm.lock", "hatch.toml"])
+def test_a_manager_missing_from_path_is_never_the_runner(tmp_path: Path, lock: str) -> None:
+    project = make(tmp_path / "p", {lock: ""})
+    d = discover(project, path_env=fake_path(tmp_path / "bin", []))
+    assert d.runner == "python"
+    assert d.test_command == ""
+    assert d.interpreter is not None
+    name = {"uv.lock": "uv", "poetry.lock": "poetry", "pdm.lock": "pdm"}.get(lock, "hatch")
+    assert f"`{name}` is not on PATH: not used" in "\n".join(d.interpreter.notes)
 
 
 def test_unittest_project_and_requirements(tmp_path: Path) -> None:

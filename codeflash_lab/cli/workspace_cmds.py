@@ -44,6 +44,11 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("path", nargs="?", type=Path, default=Path.cwd(), help="project folder")
     p.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the project's interpreter (default: found from .venv, Poetry, uv, Hatch, conda)",
+    )
+    p.add_argument(
         "--branch",
         action="store_true",
         help=f"also create or switch to the optimization branch {BRANCH}",
@@ -134,7 +139,7 @@ def register(subparsers: Any) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """``codeflash-lab init [PATH]``."""
-    result = init_workspace(args.path)
+    result = init_workspace(args.path, python=args.python)
     branch = ensure_branch(result.workspace.project) if args.branch else None
     if args.format == "json":
         print(result.discovery.progress_line(), file=sys.stderr)

@@ -1,7 +1,8 @@
 """Discovery: what the project is (Python version, runner, tests, async framework, deps).
 
-Reads files only (pyproject.toml, lock files, ``.python-version``, requirements,
-the project's own imports); never runs the project.
+Reads files (pyproject.toml, lock files, ``.python-version``, requirements, the
+project's own imports) and asks the project's interpreter for its version (see
+``interpreter``); never runs the project's code.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.errors import WorkspaceError
+from codeflash_lab.workspace.interpreter import Interpreter, find_interpreter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,12 +115,14 @@ class Discovery:
         python: ``major.minor`` the fixes must support (e.g. ``"3.12"``).
         python_source: where that came from (``requires-python``, ``.python-version``,
             ``interpreter``).
-        runner: the command prefix that runs Python in the project (``uv run python``, ...).
+        runner: the command prefix that runs Python in the project (``uv run python``,
+            ``.venv/bin/python``, ...); a manager command only when it is on ``PATH``.
         test_command: how the tests run, or ``""`` when none were found.
         framework: one of :data:`FRAMEWORKS`, or ``"none"``.
         async_deps: async-relevant dependencies, sorted.
         pre_commit: the project has ``.pre-commit-config.yaml``.
         files_scanned: Python files read to find imports.
+        interpreter: the project's interpreter (path, version, why it was picked).
     """
 
     project: Path
@@ -130,12 +134,14 @@ class Discovery:
     async_deps: tuple[str, ...]
     pre_commit: bool
     files_scanned: int
+    interpreter: Interpreter | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         d = asdict(self)
         d["project"] = str(self.project)
         d["async_deps"] = list(self.async_deps)
+        d["interpreter"] = self.interpreter.to_dict() if self.interpreter else None
         return d
 
     def progress_line(self) -> str:
@@ -157,7 +163,13 @@ class Discovery:
         """One row per fact (``fact``, ``value``)."""
         import pandas as pd
 
-        items = [(k, ", ".join(v) if isinstance(v, list) else v) for k, v in self.to_dict().items()]
+        items = [
+            (k, ", ".join(v) if isinstance(v, list) else v)
+            for k, v in self.to_dict().items()
+            if k != "interpreter"
+        ]
+        if self.interpreter is not None:
+            items.append(("interpreter", self.interpreter.path))
         return pd.DataFrame(items, columns=["fact", "value"]).set_index("fact")
 
     def _repr_html_(self) -> str:
@@ -219,23 +231,6 @@ def _python(project: Path, pyproject: dict[str, Any]) -> tuple[str, str]:
         if m:
             return f"{m.group(1)}.{m.group(2)}", ".python-version"
     return f"{sys.version_info.major}.{sys.version_info.minor}", "interpreter"
-
-
-def _runner(project: Path, pyproject: dict[str, Any]) -> str:
-    tool = _table(pyproject.get("tool"))
-    if (project / "uv.lock").exists() or "uv" in tool:
-        return "uv run python"
-    if (project / "poetry.lock").exists() or "poetry" in tool:
-        return "poetry run python"
-    if (project / "pdm.lock").exists() or "pdm" in tool:
-        return "pdm run python"
-    if (project / "hatch.toml").exists() or "envs" in _table(tool.get("hatch")):
-        return "hatch run python"
-    for venv in (".venv", "venv", "env"):
-        for exe in ("bin/python", "Scripts/python.exe"):
-            if (project / venv / exe).exists():
-                return f"{venv}/{exe}"
-    return "python"
 
 
 def _test_command(project: Path, pyproject: dict[str, Any], runner: str, deps: set[str]) -> str:
@@ -373,17 +368,25 @@ def _framework(imports: Counter[str], has_async: bool) -> str:
     return "none"
 
 
-def discover(project: str | os.PathLike[str]) -> Discovery:
+def discover(
+    project: str | os.PathLike[str],
+    *,
+    python: str | os.PathLike[str] | None = None,
+    path_env: str | None = None,
+) -> Discovery:
     """Look at a project folder and say what it is.
 
     Args:
         project: the project folder.
+        python: the project's interpreter, when the person names it (``--python PATH``).
+        path_env: the ``PATH`` searched for environment managers (default: this process's).
 
     Returns:
         The :class:`Discovery`.
 
     Raises:
         WorkspaceError: the folder does not exist, or its pyproject.toml is not valid TOML.
+        ValueError: ``python`` is not an executable file.
     """
     root = Path(project).resolve()
     if root.exists() and not root.is_dir():
@@ -391,8 +394,11 @@ def discover(project: str | os.PathLike[str]) -> Discovery:
     if not root.is_dir():
         raise WorkspaceError(f"{root}: no such project folder")
     pyproject = _load_toml(root / "pyproject.toml")
-    python, source = _python(root, pyproject)
-    runner = _runner(root, pyproject)
+    version, source = _python(root, pyproject)
+    interpreter = find_interpreter(root, pyproject, python=python, path_env=path_env)
+    runner = interpreter.runner
+    if source == "interpreter" and interpreter.version:
+        version = ".".join(interpreter.version.split(".")[:2])
     declared = _declared_deps(root, pyproject)
     imports, has_async, n = _imports(root)
     if declared:
@@ -401,7 +407,7 @@ def discover(project: str | os.PathLike[str]) -> Discovery:
         async_deps = {m.replace("_", "-") for m in imports} & ASYNC_PACKAGES
     return Discovery(
         project=root,
-        python=python,
+        python=version,
         python_source=source,
         runner=runner,
         test_command=_test_command(root, pyproject, runner, declared),
@@ -409,4 +415,5 @@ def discover(project: str | os.PathLike[str]) -> Discovery:
         async_deps=tuple(sorted(async_deps)),
         pre_commit=(root / ".pre-commit-config.yaml").exists(),
         files_scanned=n,
+        interpreter=interpreter,
     )

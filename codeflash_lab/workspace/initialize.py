@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ from codeflash_lab.workspace.handoff import ensure_handoff, update_section
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.learnings import ensure_learnings, read_learnings
 from codeflash_lab.workspace.results import ensure_results_file, read_results
-from codeflash_lab.workspace.setup_md import write_setup_md
+from codeflash_lab.workspace.setup_md import SETUP_KEYS, write_setup_md
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +37,8 @@ class InitResult:
         experiments: rows already in results.tsv.
         lessons: lines recorded in learnings.md by earlier sessions.
         warnings: problems found in existing files (nothing was changed in them).
+        kept_fields: setup.md keys a person edited and init left alone, each with the
+            value discovery found instead.
     """
 
     workspace: Workspace
@@ -48,6 +50,7 @@ class InitResult:
     experiments: int
     lessons: int
     warnings: tuple[str, ...]
+    kept_fields: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -61,11 +64,18 @@ class InitResult:
             "experiments": self.experiments,
             "lessons": self.lessons,
             "warnings": list(self.warnings),
+            "kept_fields": dict(self.kept_fields),
         }
 
     def to_text(self) -> str:
         """The progress line plus what was created, updated and kept."""
         lines = [self.discovery.progress_line()]
+        if self.discovery.interpreter is not None:
+            lines += self.discovery.interpreter.lines()
+        lines += [
+            f"kept {k} in setup.md (edited by hand); discovery found {v!r}"
+            for k, v in self.kept_fields.items()
+        ]
         if self.created:
             lines.append("created: " + ", ".join(self.created))
         if self.updated:
@@ -95,17 +105,31 @@ class InitResult:
         return f"<ul>{items}</ul>"
 
 
-def environment_section(discovery: Discovery, conventions: Conventions) -> str:
-    """The body of HANDOFF.md's Environment section."""
+def environment_section(
+    discovery: Discovery, conventions: Conventions, values: dict[str, str] | None = None
+) -> str:
+    """The body of HANDOFF.md's Environment section.
+
+    Args:
+        discovery: the facts found.
+        conventions: the conventions in force.
+        values: setup.md's keys as written (hand-edited ones win over discovery's).
+    """
     guard = conventions.guard_command or "none"
     source = "none" if conventions.source is None else f"{conventions.scope} ({conventions.source})"
+    facts = dict(values or {})
+    runner = facts.get("runner", discovery.runner)
+    tests = facts.get("test_command", discovery.test_command or "none")
+    interpreter = facts.get("interpreter", "")
+    version = facts.get("interpreter_version", "")
+    lines = [f"- Python: {discovery.python} (from {discovery.python_source})"]
+    if interpreter and interpreter != "none":
+        lines.append(f"- Interpreter: `{interpreter}` (Python {version or 'unknown'})")
     return "\n".join(
         [
-            f"- Python: {discovery.python} (from {discovery.python_source})",
-            f"- Runner: `{discovery.runner}`",
-            f"- Tests: `{discovery.test_command}`"
-            if discovery.test_command
-            else "- Tests: none found",
+            *lines,
+            f"- Runner: `{runner}`",
+            f"- Tests: `{tests}`" if tests and tests != "none" else "- Tests: none found",
             f"- Guard command: `{guard}`" if conventions.guard_command else "- Guard command: none",
             f"- Conventions: {source}",
             f"- pre-commit: {'yes' if discovery.pre_commit else 'no'}",
@@ -119,20 +143,28 @@ def framework_section(discovery: Discovery) -> str:
     return f"- Framework: {discovery.framework}\n- Async-relevant dependencies: {deps}"
 
 
-def init_workspace(project: str | os.PathLike[str]) -> InitResult:
+def init_workspace(
+    project: str | os.PathLike[str],
+    *,
+    python: str | os.PathLike[str] | None = None,
+    path_env: str | None = None,
+) -> InitResult:
     """Discover the project and create (or refresh) its ``.codeflash/`` files.
 
-    Writes setup.md; creates results.tsv (header only), HANDOFF.md (template) and
+    Writes setup.md (keeping keys a person edited since init last wrote them); creates results.tsv (header only), HANDOFF.md (template) and
     learnings.md when missing. An existing log, handoff or learnings file is never
     rewritten: only HANDOFF.md's Environment and Framework sections are refreshed.
 
     Args:
         project: the project folder.
+        python: the project's interpreter, when the person names it (``--python PATH``).
+        path_env: the ``PATH`` searched for environment managers (default: this process's).
 
     Raises:
         WorkspaceError: the folder does not exist, or ``.codeflash`` exists but is a file.
+        ValueError: ``python`` is not an executable file.
     """
-    discovery = discover(project)
+    discovery = discover(project, python=python, path_env=path_env)
     ws = Workspace(discovery.project)
     if ws.root.exists() and not ws.root.is_dir():
         raise WorkspaceError(f"{ws.root}: exists but is not a folder")
@@ -150,7 +182,7 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
     ws.runs_dir.mkdir(exist_ok=True)
     conventions = load_conventions(ws)
     had_setup = ws.setup_md.exists()
-    write_setup_md(ws, discovery, conventions)
+    written = write_setup_md(ws, discovery, conventions)
     note(ws.setup_md, not had_setup, updated)
 
     had_results = ws.results_tsv.exists() and ws.results_tsv.stat().st_size > 0
@@ -164,7 +196,8 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
 
     handoff, handoff_created = ensure_handoff(ws)
     note(handoff, handoff_created, updated)
-    update_section(ws, "Environment", environment_section(discovery, conventions))
+    in_force = {k: written.values[k] for k in SETUP_KEYS}
+    update_section(ws, "Environment", environment_section(discovery, conventions, in_force))
     update_section(ws, "Framework", framework_section(discovery))
 
     learnings, learnings_created = ensure_learnings(ws)
@@ -182,4 +215,5 @@ def init_workspace(project: str | os.PathLike[str]) -> InitResult:
         experiments=experiments,
         lessons=lessons,
         warnings=tuple(warnings),
+        kept_fields=dict(written.kept),
     )

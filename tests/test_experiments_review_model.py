@@ -7,8 +7,10 @@ import pytest
 from codeflash_lab.experiments.review import CHECKLIST, ReviewFinding, ReviewResult
 
 
-def _result(*findings: ReviewFinding, checks: tuple[str, ...] = tuple(CHECKLIST)) -> ReviewResult:
-    return ReviewResult("main", "HEAD", "a" * 40, "b" * 40, ("app.py",), findings, checks)
+def _result(
+    *findings: ReviewFinding, checks: tuple[str, ...] = tuple(CHECKLIST), outcomes: tuple = ()
+) -> ReviewResult:
+    return ReviewResult("main", "HEAD", "a" * 40, "b" * 40, ("app.py",), findings, checks, outcomes)
 
 
 WARN = ReviewFinding("resources", "warning", "app.py", 12, "session <leak>", "50 sessions")
@@ -88,3 +90,53 @@ def test_review_package_exports_are_sorted_and_import_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_only_a_guard_run_with_counts_ticks_the_tests_box() -> None:
+    from codeflash_lab.experiments.review import CheckOutcome
+    from codeflash_lab.workspace.experiment_record import GuardRun
+
+    guard = GuardRun("python -m pytest -q", ran=True, passed=12, failed=0, duration_s=3.4)
+    ran = _result(checks=("tests",), outcomes=(CheckOutcome("tests", "ran", guard=guard),))
+    item = {i.name: i for i in ran.checklist_items()}["tests"]
+    assert item.ticked
+    assert item.markdown().endswith(
+        "(tests: pass; tests: 12 passed, 0 failed, 0 skipped in 3.4 s (python -m pytest -q))"
+    )
+    failed = GuardRun("python -m pytest -q", ran=True, passed=11, failed=1, duration_s=3.0)
+    red = _result(checks=("tests",), outcomes=(CheckOutcome("tests", "ran", guard=failed),))
+    assert red.checklist()["tests"] == "fail"
+    unbacked = _result(checks=("tests",), outcomes=(CheckOutcome("tests", "ran"),))
+    assert unbacked.checklist()["tests"] == "confirm"
+    assert not {i.name: i for i in unbacked.checklist_items()}["tests"].ticked
+
+
+def test_na_and_skipped_checks_are_never_ticked_and_say_why() -> None:
+    from codeflash_lab.experiments.review import CheckOutcome
+
+    result = _result(
+        checks=("tests", "scan", "behaviour"),
+        outcomes=(
+            CheckOutcome("tests", "n/a", "no line inside an async def body changed"),
+            CheckOutcome("scan", "skipped", "the scanner is not available"),
+            CheckOutcome("behaviour", "ran"),
+        ),
+    )
+    items = {i.name: i for i in result.checklist_items()}
+    assert items["tests"].markdown() == (
+        "- [ ] Changed async code is run on an event loop by the tests "
+        "(tests: N/A; no line inside an async def body changed)"
+    )
+    assert items["scan"].state == "not run"
+    assert "the scanner is not available" in items["scan"].note
+    assert items["behaviour"].state == "confirm"  # a person answers, even with no finding
+    assert not any(i.ticked for i in items.values())
+    assert "N/A: tests (no line inside an async def body changed)" in result.to_text()
+    doc = result.to_dict()
+    assert doc["outcomes"][1] == {
+        "check": "scan",
+        "state": "skipped",
+        "reason": "the scanner is not available",
+        "guard": None,
+    }
+    assert CheckOutcome.from_dict(doc["outcomes"][0]) == result.outcomes[0]

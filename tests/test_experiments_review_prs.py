@@ -144,7 +144,18 @@ def test_prepare_creates_branches_bodies_charts_and_benchmarks(git_repo: Path) -
     assert "Mann-Whitney p=0.0002" in body
     assert "![p50/p99 latency and throughput, before and after](chart.png)" in body
     assert "## Review checklist" in body
-    assert "(claims: pass)" in body
+    assert "- [x] Every KEEP in results.tsv matches a saved measurement" in body
+    assert "(claims: pass; 3 KEEP row(s) checked against the saved runs)" in body
+    # the review skipped the tests: the box stays open and says why
+    assert (
+        "- [ ] Changed async code is run on an event loop by the tests "
+        "(tests: not run; tests not run: disabled for this review)"
+    ) in body
+    # no check can confirm behaviour: the box stays open with the question to answer
+    assert (
+        "- [ ] Behaviour changes (ordering, error types, messages) confirmed by a person " in body
+    )
+    assert "(behaviour: confirm; Do callers still see the same result order" in body
     assert "Pattern `sequential-awaits`" in body
     assert "as `tests/benchmarks/bench_gather_user_lookups.py`" in body
     assert users.chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -230,3 +241,23 @@ def test_benchmark_source_is_valid_python_for_urls_and_callables() -> None:
         assert "CONCURRENCY = 8" in src
     with pytest.raises(ValueError, match="concurrency"):
         benchmark_source(name="b.py", title="t", target="m:f", concurrency=0, shas=[])
+
+
+@pytest.mark.slow
+def test_pr_body_after_a_review_with_no_async_change_shows_tests_as_na(git_repo: Path) -> None:
+    start_project(git_repo, {"cases.py": "def total(xs):\n    return sum(xs)\n"})
+    sha = commit(git_repo, {"cases.py": "def total(xs):\n    return sum(list(xs))\n"}, "async: sum")
+    save(git_repo, "compare", compare_run("cases:total", a_p50=2.0, b_p50=1.0, a_tp=5, b_tp=9))
+    results_row(
+        git_repo, sha, "cases:total", before=2.0, after=1.0, tp_before=5, tp_after=9,
+        description="sum once",
+    )  # fmt: skip
+    result = review(git_repo)  # tests allowed, yet nothing async changed: no test runs
+    assert result.outcome("tests").state == "n/a"
+    (pr,) = prepare_prs(git_repo, review_result=result).prs
+    body = pr.body.read_text(encoding="utf-8")
+    assert (
+        "- [ ] Changed async code is run on an event loop by the tests (tests: N/A; no line "
+        "inside an async def body changed, so no test was run)"
+    ) in body
+    assert "- [x] Changed async code" not in body

@@ -12,6 +12,8 @@ from codeflash_lab.experiments.review.diff import (
 from codeflash_lab.experiments.review.model import (
     CHECKLIST,
     SEVERITIES,
+    ChecklistItem,
+    CheckOutcome,
     ReviewFinding,
     ReviewResult,
 )
@@ -31,6 +33,8 @@ __all__ = [
     "OPTIMIZE_BRANCH",
     "SEVERITIES",
     "ChangedFile",
+    "CheckOutcome",
+    "ChecklistItem",
     "DiffRange",
     "PrGroup",
     "PrPlan",

@@ -8,6 +8,8 @@ from pathlib import Path, PurePosixPath
 
 from codeflash_lab._git import run_git
 from codeflash_lab.experiments.review.diff import ChangedFile, DiffRange, file_at
+from codeflash_lab.experiments.review.model import CheckOutcome
+from codeflash_lab.workspace.experiment_record import GuardRun
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.setup_md import read_setup_md
 
@@ -87,8 +89,17 @@ class ReviewContext:
     workspace: Workspace
     run_tests: bool = True
     test_timeout_s: float = 300.0
+    outcomes: dict[str, CheckOutcome] = field(default_factory=dict)
     _sources: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
     _trees: dict[tuple[str, str], ast.Module | None] = field(default_factory=dict, repr=False)
+
+    def note(
+        self, check: str, state: str, reason: str = "", *, guard: GuardRun | None = None
+    ) -> None:
+        """Say how ``check`` ended: ``"n/a"`` (nothing to check), ``"skipped"`` (did not
+        run) or ``"ran"`` (with the guard run it made, if any); a check that says
+        nothing ran."""
+        self.outcomes[check] = CheckOutcome(check, state, reason, guard)
 
     @property
     def repo(self) -> Path:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from codeflash_lab.categories import SLUGS, category
 from codeflash_lab.experiments.review.evidence import match_keep
-from codeflash_lab.experiments.review.model import CHECKLIST
+from codeflash_lab.experiments.review.model import CHECKLIST, PERSON_QUESTIONS, ChecklistItem
 from codeflash_lab.experiments.review.prs import PrGroup
 from codeflash_lab.workspace.results import Experiment
 
 __all__ = ["KeepNumbers", "keep_numbers", "render_body"]
-
-_MARK = {"pass": "x", "confirm": " ", "warn": " ", "fail": " ", "not run": " "}
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +188,7 @@ def _numbers_md(n: KeepNumbers, prefix: str) -> list[str]:
 def render_body(
     group: PrGroup,
     numbers: list[KeepNumbers],
-    checklist: dict[str, str],
+    checklist: Sequence[ChecklistItem] | Mapping[str, str],
     *,
     chart_name: str,
     bench_name: str,
@@ -202,7 +201,10 @@ def render_body(
     Args:
         group: the PR.
         numbers: one entry per KEEP row in the PR.
-        checklist: state per checklist item (``pass``/``warn``/``fail``/``confirm``/``not run``).
+        checklist: the review's checklist items
+            (:meth:`~codeflash_lab.experiments.review.model.ReviewResult.checklist_items`),
+            or a bare state per item name; only a ``pass`` is ticked, and an item
+            missing from it is "not run".
         chart_name: file name of the chart image beside the body.
         bench_name: file name of the benchmark file beside the body.
         bench_folder: the project's benchmark folder, relative to the repository root.
@@ -224,9 +226,7 @@ def render_body(
     if group.functions:
         lines.append("- Functions changed: " + ", ".join(f"`{f}`" for f in group.functions))
     lines += ["", "## Review checklist", "", review_note, ""]
-    for name, question in CHECKLIST.items():
-        state = checklist.get(name, "not run")
-        lines.append(f"- [{_MARK.get(state, ' ')}] {question} ({name}: {state})")
+    lines += [item.markdown() for item in _items(checklist)]
     lines += [
         "",
         "## Benchmark",
@@ -240,3 +240,21 @@ def render_body(
         "",
     ]
     return "\n".join(lines)
+
+
+def _items(checklist: Sequence[ChecklistItem] | Mapping[str, str]) -> list[ChecklistItem]:
+    """Checklist items in checklist order; nothing a review did not report is ticked."""
+    if isinstance(checklist, Mapping):
+        given = {
+            name: ChecklistItem(name, CHECKLIST.get(name, name), str(state))
+            for name, state in checklist.items()
+        }
+    else:
+        given = {item.name: item for item in checklist}
+    out = []
+    for name, question in CHECKLIST.items():
+        item = given.get(name) or ChecklistItem(name, question, "not run", "no review reported it")
+        if name in PERSON_QUESTIONS and item.state == "pass":
+            item = ChecklistItem(name, question, "confirm", PERSON_QUESTIONS[name])
+        out.append(item)
+    return out

@@ -211,7 +211,7 @@ def prepare_prs(
             ),
             encoding="utf-8",
         )
-        checklist = result.checklist(paths=set(group.files)) if result is not None else {}
+        checklist = result.checklist_items(set(group.files)) if result is not None else {}
         body = folder / "PR.md"
         body.write_text(
             render_body(

@@ -10,7 +10,7 @@ from codeflash_lab.errors import GitError
 from codeflash_lab.experiments.review.checks import CHECKS, available_checks
 from codeflash_lab.experiments.review.context import ReviewContext
 from codeflash_lab.experiments.review.diff import load_diff
-from codeflash_lab.experiments.review.model import ReviewFinding, ReviewResult
+from codeflash_lab.experiments.review.model import CheckOutcome, ReviewFinding, ReviewResult
 from codeflash_lab.workspace.handoff import update_section
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.runs import load_runs, save_run
@@ -66,8 +66,11 @@ def review(
         test_timeout_s=test_timeout_s,
     )
     findings: list[ReviewFinding] = []
+    outcomes: list[CheckOutcome] = []
     for name in names:
-        findings += _run_check(name, ctx)
+        found = _run_check(name, ctx)
+        findings += found
+        outcomes.append(_outcome(name, ctx, found))
     return ReviewResult(
         base=diff.base,
         head=diff.head,
@@ -76,7 +79,24 @@ def review(
         files=tuple(f.path for f in diff.files),
         findings=tuple(dict.fromkeys(findings)),
         checks_run=tuple(names),
+        outcomes=tuple(outcomes),
     )
+
+
+#: Checks that read only the changed Python files (N/A when none changed).
+_PYTHON_ONLY = frozenset(
+    {"asyncio-run", "duplication", "resources", "suppression", "behaviour", "tests", "scan"}
+)
+
+
+def _outcome(name: str, ctx: ReviewContext, found: list[ReviewFinding]) -> CheckOutcome:
+    """How the check ended: what it said itself, else N/A when it had no Python to read."""
+    said = ctx.outcomes.get(name)
+    if said is not None:
+        return said
+    if not found and name in _PYTHON_ONLY and not ctx.changed_python():
+        return CheckOutcome(name, "n/a", "no Python file with added lines in the range")
+    return CheckOutcome(name, "ran")
 
 
 def _run_check(name: str, ctx: ReviewContext) -> list[ReviewFinding]:
@@ -84,6 +104,7 @@ def _run_check(name: str, ctx: ReviewContext) -> list[ReviewFinding]:
     try:
         return CHECKS[name](ctx)
     except (SyntaxError, RecursionError, UnicodeError, OSError, GitError) as exc:
+        ctx.note(name, "skipped", f"could not finish: {type(exc).__name__}: {exc}")
         return [
             ReviewFinding(
                 name,
@@ -128,6 +149,12 @@ def last_review(project: str | os.PathLike[str] = ".") -> ReviewResult | None:
             findings.append(ReviewFinding.from_dict(item))
         except (KeyError, TypeError, ValueError):
             continue
+    outcomes = []
+    for item in doc.get("outcomes", []):
+        try:
+            outcomes.append(CheckOutcome.from_dict(item))
+        except (KeyError, TypeError, ValueError):
+            continue
     return ReviewResult(
         base=str(doc.get("base", "")),
         head=str(doc.get("head", "")),
@@ -136,4 +163,5 @@ def last_review(project: str | os.PathLike[str] = ".") -> ReviewResult | None:
         files=tuple(doc.get("files", ())),
         findings=tuple(findings),
         checks_run=tuple(doc.get("checks_run", ())),
+        outcomes=tuple(outcomes),
     )

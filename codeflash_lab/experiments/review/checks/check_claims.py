@@ -50,6 +50,7 @@ def check_claims(ctx: ReviewContext) -> list[ReviewFinding]:
     """
     ws = ctx.workspace
     if not ws.results_tsv.exists():
+        ctx.note(CHECK, "n/a", "no results.tsv, so no KEEP claims a gain")
         return []
     rel = os.path.relpath(ws.results_tsv, ctx.repo)
     runs = load_runs(ws)
@@ -60,7 +61,12 @@ def check_claims(ctx: ReviewContext) -> list[ReviewFinding]:
     locked_id = locked.id if locked else None
     locked_target = locked.target if locked else None
     findings: list[ReviewFinding] = []
-    for line, row in keep_rows(ws.results_tsv):
+    keeps = list(keep_rows(ws.results_tsv))
+    if not keeps:
+        ctx.note(CHECK, "n/a", "results.tsv has no KEEP row, so nothing claims a gain")
+    else:
+        ctx.note(CHECK, "ran", f"{len(keeps)} KEEP row(s) checked against the saved runs")
+    for line, row in keeps:
         label = f"KEEP {row.description or row.target_test!r}"
         if not row.commit:
             findings.append(

@@ -40,6 +40,7 @@ def check_scan(ctx: ReviewContext) -> list[ReviewFinding]:
     """
     scan_source = _scan_source()
     if scan_source is None:
+        ctx.note(CHECK, "skipped", "the scanner is not available")
         return []
     version = ctx.setup().get("python") or None
     findings: list[ReviewFinding] = []

@@ -145,10 +145,12 @@ def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
     """
     targets = _targets(ctx)
     if not targets:
+        ctx.note(CHECK, "n/a", "no line inside an async def body changed, so no test was run")
         return []
     setup_rel = os.path.relpath(ctx.workspace.setup_md, ctx.repo)
 
     def not_run(reason: str, severity: str = "warning") -> list[ReviewFinding]:
+        ctx.note(CHECK, "skipped", f"tests not run: {reason}")
         names = ", ".join(sorted({t.fn.qualname for t in targets})[:5])
         return [
             ReviewFinding(

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from codeflash_lab.bench.revisions import revision_worktrees
+from codeflash_lab.bench.revisions import (
+    WORKTREE,
+    ignored_edits_warning,
+    revision_worktrees,
+    snapshot_worktree,
+    uncommitted_files,
+    untracked_files,
+)
 from codeflash_lab.errors import GitError, NotAGitRepositoryError
 
 
@@ -35,3 +42,44 @@ def test_unknown_revision_and_plain_folder(git_repo: Path, tmp_path: Path) -> No
     plain.mkdir()
     with pytest.raises(NotAGitRepositoryError), revision_worktrees(plain, ("HEAD",)):
         pass
+
+
+def test_worktree_snapshots_uncommitted_edits_and_leaves_no_trace(git_repo: Path) -> None:
+    (git_repo / "svc.py").write_text("DELAY = 0.02\n")
+    git(git_repo, "add", "svc.py")
+    git(git_repo, "commit", "-q", "-m", "svc")
+    (git_repo / "svc.py").write_text("DELAY = 0.0\n")
+    (git_repo / "harness.py").write_text("import svc\n")  # untracked, never committed
+    refs_before = git(git_repo, "for-each-ref")
+    with revision_worktrees(git_repo, ("HEAD", WORKTREE)) as (base, head):
+        assert (base / "svc.py").read_text() == "DELAY = 0.02\n"
+        assert (head / "svc.py").read_text() == "DELAY = 0.0\n"
+        assert (base / "harness.py").read_text() == "import svc\n"
+        assert (head / "harness.py").read_text() == "import svc\n"
+    assert git(git_repo, "for-each-ref") == refs_before
+    assert git(git_repo, "stash", "list") == ""
+    assert git(git_repo, "status", "--porcelain") == " M svc.py\n?? harness.py\n"
+
+
+def test_worktree_of_a_clean_tree_is_head(git_repo: Path) -> None:
+    head = git(git_repo, "rev-parse", "HEAD").strip()
+    assert snapshot_worktree(git_repo) == head
+
+
+def test_a_compare_that_ignores_edits_warns_loudly(git_repo: Path) -> None:
+    assert ignored_edits_warning(git_repo, ("HEAD~0", "HEAD")) is None
+    (git_repo / "README.md").write_text("edited\n")
+    warning = ignored_edits_warning(git_repo, ("main", "HEAD"))
+    assert warning is not None
+    assert warning.startswith("WARNING: 1 uncommitted change(s) are NOT measured (README.md)")
+    assert "--head WORKTREE" in warning
+    assert ignored_edits_warning(git_repo, ("main", WORKTREE)) is None
+    assert uncommitted_files(git_repo) == ["README.md"]
+
+
+def test_an_unignored_venv_is_not_carried(git_repo: Path) -> None:
+    (git_repo / "env").mkdir()
+    (git_repo / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (git_repo / "env" / "lib.py").write_text("x = 1\n")
+    (git_repo / "bench.py").write_text("x = 1\n")
+    assert untracked_files(git_repo) == ["bench.py"]

@@ -84,7 +84,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     c.add_argument("a", metavar="A", help="baseline target (or TARGET with --base/--head)")
     c.add_argument("b", metavar="B", nargs="?", help="candidate target")
     c.add_argument("--base", metavar="REV", help="baseline revision")
-    c.add_argument("--head", metavar="REV", help="candidate revision")
+    c.add_argument(
+        "--head",
+        metavar="REV",
+        help="candidate revision; WORKTREE measures the working tree with its uncommitted edits",
+    )
     c.add_argument("--runs", type=int, default=4, help="runs per arm when confirming (4)")
     c.add_argument("--max-runs", type=int, default=8, help="runs per arm if noise asks (8)")
     c.add_argument("--threshold", type=float, default=0.10, help="smallest gain (0.10)")
@@ -200,7 +204,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise ValueError("--base/--head: give one TARGET with both --base REV and --head REV")
         options.pop("isolation")
         options.pop("allow_remote")
+        from codeflash_lab.bench.revisions import ignored_edits_warning
+
+        ignored = ignored_edits_warning(args.project, (args.base, args.head))
+        if ignored:
+            print(ignored, file=sys.stderr)
         result = compare_revisions(args.a, base=args.base, head=args.head, **options)
+        if ignored:
+            print(ignored, file=sys.stderr)  # again, below the verdict
     else:
         if args.b is None:
             raise ValueError("B: give two targets, or one TARGET with --base and --head")

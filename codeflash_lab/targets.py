@@ -2,6 +2,8 @@
 
 A target is an async callable named ``package.module:function`` or
 ``path/to/file.py:function``, or an HTTP URL (loopback only unless allowed).
+:func:`resolve_loopback` is the one place a URL's host becomes an address to
+connect to: every HTTP client of the workbench connects to the address it checked.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import importlib.util
 import inspect
 import ipaddress
 import os
+import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,11 +25,14 @@ from urllib.parse import urlsplit
 from codeflash_lab.errors import TargetError
 
 __all__ = [
+    "CheckedTarget",
+    "Resolver",
     "Target",
     "is_async_callable",
     "is_loopback_host",
     "parse_target",
     "resolve_callable",
+    "resolve_loopback",
 ]
 
 TargetKind = Literal["callable", "url"]
@@ -165,6 +171,142 @@ def parse_target(spec: str, *, allow_remote: bool = False) -> Target:
     if not all(part.isidentifier() for part in head.split(".")):
         raise TargetError(f"target {spec!r}: {head!r} is not a module name")
     return Target(spec=spec, kind="callable", module=head, attr=attr)
+
+
+#: ``(host, port) -> addresses``: how :func:`resolve_loopback` looks a name up.
+Resolver = Callable[[str, int], Sequence[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedTarget:
+    """A URL target whose host was checked: connect to :attr:`addr`, never to the name.
+
+    JSON-ready (:meth:`to_dict`), so a measuring child or a load worker gets the
+    address that was checked instead of looking the name up again.
+
+    Attributes:
+        url: the URL as given.
+        scheme: ``http`` or ``https``.
+        host: the URL's host as written (lower case, no brackets).
+        addr: the IP address to connect to.
+        port: the port (default 80/443 filled in).
+        host_header: the ``Host`` header to send (the URL's host and non-default port).
+        loopback: every address the host stood for is this machine.
+    """
+
+    url: str
+    scheme: str
+    host: str
+    addr: str
+    port: int
+    host_header: str
+    loopback: bool
+
+    @property
+    def server_name(self) -> str | None:
+        """The TLS server name (SNI): the host when it is a name, else ``None``."""
+        return None if _ip(self.host) is not None else self.host
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict."""
+        return {
+            "url": self.url,
+            "scheme": self.scheme,
+            "host": self.host,
+            "addr": self.addr,
+            "port": self.port,
+            "host_header": self.host_header,
+            "loopback": self.loopback,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckedTarget:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(
+            url=str(data["url"]),
+            scheme=str(data["scheme"]),
+            host=str(data["host"]),
+            addr=str(data["addr"]),
+            port=int(data["port"]),
+            host_header=str(data["host_header"]),
+            loopback=bool(data["loopback"]),
+        )
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+def _is_localhost_name(name: str) -> bool:
+    # RFC 6761 section 6.3: these names are this machine and are never sent to a resolver.
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def _system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def resolve_loopback(
+    url: str | Target, *, allow_remote: bool = False, resolver: Resolver | None = None
+) -> CheckedTarget:
+    """Check a URL's host and return the one address every connection must use.
+
+    ``localhost`` and ``*.localhost`` are never looked up: they are 127.0.0.1. An IP
+    address is used as written. Any other name is looked up once; without
+    ``allow_remote`` every address it stands for must be loopback. Connecting to
+    the returned :attr:`CheckedTarget.addr` (with the original ``Host`` header)
+    means a later answer for the same name can never redirect the traffic.
+
+    Args:
+        url: an ``http(s)://`` URL or a parsed URL :class:`Target`.
+        allow_remote: accept hosts that are not this machine.
+        resolver: ``(host, port) -> addresses`` (default: the system resolver).
+
+    Returns:
+        The checked target.
+
+    Raises:
+        TargetError: not a URL, the name cannot be resolved, or an address is not
+            loopback and ``allow_remote`` is false.
+    """
+    target = url if isinstance(url, Target) else parse_target(url, allow_remote=allow_remote)
+    if target.kind != "url" or not target.host or target.port is None:
+        raise TargetError(f"target {target.spec!r}: not a URL")
+    host = target.host.strip("[]").rstrip(".").lower()
+    port = target.port
+    literal = _ip(host)
+    if _is_localhost_name(host):
+        addrs = ["127.0.0.1"]
+    elif literal is not None:
+        addrs = [str(literal)]
+    else:
+        try:
+            addrs = list(dict.fromkeys((resolver or _system_resolver)(host, port)))
+        except (OSError, UnicodeError) as exc:
+            raise TargetError(f"target {target.spec!r}: cannot resolve {host!r} ({exc})") from None
+        if not addrs:
+            raise TargetError(f"target {target.spec!r}: {host!r} resolved to no address")
+    remote = [a for a in addrs if (ip := _ip(a)) is None or not ip.is_loopback]
+    if remote and not allow_remote:
+        raise TargetError(
+            f"target {target.spec!r}: {host!r} resolves to {', '.join(remote)}, not loopback; "
+            "benchmarking another machine needs --allow-remote (allow_remote=True)"
+        )
+    default_port = 443 if target.scheme == "https" else 80
+    shown = f"[{host}]" if ":" in host else host
+    return CheckedTarget(
+        url=target.url or target.spec,
+        scheme=target.scheme or "http",
+        host=host,
+        addr=addrs[0],
+        port=port,
+        host_header=shown if port == default_port else f"{shown}:{port}",
+        loopback=not remote,
+    )
 
 
 def is_async_callable(obj: object) -> bool:

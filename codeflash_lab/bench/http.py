@@ -2,6 +2,8 @@
 
 About a third of aiohttp's client CPU per request on the reference machine, so a
 Python load generator leaves more of a small box to the server under test.
+Connections go to the address :func:`codeflash_lab.targets.resolve_loopback` checked,
+never to a name looked up again.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import ssl
 from collections.abc import Sequence
 
 from codeflash_lab.errors import TargetError
-from codeflash_lab.targets import Target
+from codeflash_lab.targets import CheckedTarget, Target, resolve_loopback
 
-__all__ = ["HttpConnection", "HttpStatusError", "build_request", "check_reachable"]
+__all__ = ["HttpConnection", "HttpStatusError", "build_request", "check_reachable", "checked_for"]
 
 
 class HttpStatusError(Exception):
@@ -57,11 +59,22 @@ def build_request(
     return head + (body or b"")
 
 
-def _ssl_context(target: Target) -> ssl.SSLContext | None:
-    if target.scheme != "https":
+def checked_for(target: Target, checked: CheckedTarget | None = None) -> CheckedTarget:
+    """``checked`` when given, else the target's host checked now (once).
+
+    A target parsed without ``allow_remote`` is checked as loopback-only; one that
+    is not loopback by its spelling was accepted with ``allow_remote``.
+    """
+    if checked is not None:
+        return checked
+    return resolve_loopback(target, allow_remote=not target.is_loopback)
+
+
+def _ssl_context(checked: CheckedTarget) -> ssl.SSLContext | None:
+    if checked.scheme != "https":
         return None
     ctx = ssl.create_default_context()
-    if target.is_loopback:  # local test servers use self-signed certificates
+    if checked.loopback:  # local test servers use self-signed certificates
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
@@ -161,13 +174,22 @@ class HttpConnection:
     Args:
         target: a URL target.
         request: bytes from :func:`build_request`.
+        checked: the checked address to connect to (default: the target checked now).
         connect_timeout_s: timeout for opening the connection.
     """
 
-    def __init__(self, target: Target, request: bytes, *, connect_timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        target: Target,
+        request: bytes,
+        *,
+        checked: CheckedTarget | None = None,
+        connect_timeout_s: float = 5.0,
+    ) -> None:
         self._target = target
+        self._checked = checked_for(target, checked)
         self._request = request
-        self._ssl = _ssl_context(target)
+        self._ssl = _ssl_context(self._checked)
         self._timeout = connect_timeout_s
         self._proto: _ResponseProtocol | None = None
         self._head_only = request.startswith(b"HEAD ")
@@ -177,9 +199,10 @@ class HttpConnection:
         _, proto = await asyncio.wait_for(
             loop.create_connection(
                 lambda: _ResponseProtocol(self._head_only),
-                self._target.host or "127.0.0.1",
-                self._target.port or 80,
+                self._checked.addr,
+                self._checked.port,
                 ssl=self._ssl,
+                server_hostname=self._checked.server_name if self._ssl else None,
             ),
             self._timeout,
         )
@@ -250,27 +273,42 @@ def _parse_head(head: bytes) -> tuple[int, int | None, bool, bool]:
     return status, length, chunked, close
 
 
-async def check_reachable(target: Target, *, timeout_s: float = 5.0) -> None:
-    """Open and close one connection to the target's host and port.
+def _where(checked: CheckedTarget) -> str:
+    shown = f"[{checked.host}]" if ":" in checked.host else checked.host
+    via = f" at {checked.addr}" if checked.addr != checked.host else ""
+    return f"{shown}:{checked.port}{via}"
+
+
+async def check_reachable(
+    target: Target, *, checked: CheckedTarget | None = None, timeout_s: float = 5.0
+) -> None:
+    """Open and close one connection to the target's checked address and port.
 
     Raises:
-        TargetError: one line saying why the server cannot be reached (refused, timeout).
+        TargetError: one line saying why the server cannot be reached (refused, timeout),
+            or the host is not loopback and the target was not allowed to be remote.
     """
+    checked = checked_for(target, checked)
+    ctx = _ssl_context(checked)
     try:
         _, writer = await asyncio.wait_for(
-            asyncio.open_connection(target.host, target.port, ssl=_ssl_context(target)),
+            asyncio.open_connection(
+                checked.addr,
+                checked.port,
+                ssl=ctx,
+                server_hostname=checked.server_name if ctx else None,
+            ),
             timeout_s,
         )
     except TimeoutError:
         raise TargetError(
-            f"target {target.spec!r}: no answer from {target.host}:{target.port} "
-            f"within {timeout_s:g} s"
+            f"target {target.spec!r}: no answer from {_where(checked)} within {timeout_s:g} s"
         ) from None
     except OSError as exc:
         refused = isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED
         reason = "connection refused" if refused else (exc.strerror or type(exc).__name__)
         raise TargetError(
-            f"target {target.spec!r}: cannot connect to {target.host}:{target.port} ({reason})"
+            f"target {target.spec!r}: cannot connect to {_where(checked)} ({reason})"
         ) from None
     writer.close()
     with contextlib.suppress(OSError, ConnectionError, ssl.SSLError):

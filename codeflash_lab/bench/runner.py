@@ -30,7 +30,14 @@ from codeflash_lab.bench.stats import summarize_latencies
 from codeflash_lab.bench.system import cpu_shares, nest_asyncio_applied, take_cpu_sample
 from codeflash_lab.errors import MeasurementError, TargetError
 from codeflash_lab.profiling.lag import LagMonitor
-from codeflash_lab.targets import Target, is_async_callable, parse_target, resolve_callable
+from codeflash_lab.targets import (
+    CheckedTarget,
+    Target,
+    is_async_callable,
+    parse_target,
+    resolve_callable,
+    resolve_loopback,
+)
 
 __all__ = [
     "Measurable",
@@ -59,6 +66,8 @@ class Measurable:
         confine: a folder the resolved callable's source file must be inside (the
             checkouts of ``compare --base/--head``), so an installed copy of the same
             package is never measured by mistake.
+        checked: for a URL, the address its host was checked to (every connection of
+            every run goes there; JSON form for a measuring child: ``checked.to_dict()``).
     """
 
     spec: str | None = None
@@ -69,6 +78,7 @@ class Measurable:
     allow_remote: bool = False
     label: str = ""
     confine: str | None = None
+    checked: CheckedTarget | None = None
 
     @classmethod
     def of(
@@ -88,9 +98,14 @@ class Measurable:
             return target
         where = str(cwd) if cwd is not None else None
         if isinstance(target, str):
-            parse_target(target, allow_remote=allow_remote)
+            parsed = parse_target(target, allow_remote=allow_remote)
+            checked = (
+                resolve_loopback(parsed, allow_remote=allow_remote)
+                if parsed.kind == "url"
+                else None
+            )
             return cls(spec=target, args=args, kwargs=dict(kwargs or {}), cwd=where,
-                       allow_remote=allow_remote, label=target)  # fmt: skip
+                       allow_remote=allow_remote, label=target, checked=checked)  # fmt: skip
         if not is_async_callable(target):
             raise TargetError(f"target {target!r}: not an async callable (async def)")
         name = getattr(target, "__qualname__", None) or type(target).__name__
@@ -121,13 +136,14 @@ async def _make_source(m: Measurable, config: BenchConfig) -> tuple[OpFactory, l
     if target is not None and target.kind == "url":
         from codeflash_lab.bench.http import HttpConnection, build_request, check_reachable
 
-        await check_reachable(target)
+        checked = m.checked or resolve_loopback(target, allow_remote=m.allow_remote)
+        await check_reachable(target, checked=checked)
         body = config.body.encode() if config.body is not None else None
         request = build_request(target, method=config.method, body=body, headers=config.headers)
         conns: list[Any] = []
 
         def make_http(_w: int) -> Callable[[], Awaitable[Any]]:
-            conn = HttpConnection(target, request)
+            conn = HttpConnection(target, request, checked=checked)
             conns.append(conn)
             return conn.request
 

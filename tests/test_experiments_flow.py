@@ -1,0 +1,139 @@
+"""The one experiment flow on a project that is not the demo: keep, discard, broken tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flow_project import FAST_SERVICE, SERVICE, TARGET, git, make_project
+
+from codeflash_lab.bench import BenchConfig
+from codeflash_lab.errors import GitError, WorkspaceError
+from codeflash_lab.experiments import flow
+from codeflash_lab.verdicts import Rule, Verdict
+from codeflash_lab.workspace.experiment_record import experiments_dir
+from codeflash_lab.workspace.initialize import init_workspace
+from codeflash_lab.workspace.results import read_results
+
+SERVICE_PY = "src/tinysvc/service.py"
+QUICK = {
+    "config": BenchConfig(concurrency=2, min_run_s=0.15, warmup_s=0.02),
+    "runs": 2,
+    "max_runs": 3,
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = make_project(tmp_path / "tinysvc")
+    init_workspace(root)
+    return root
+
+
+@pytest.mark.slow
+def test_keep_commits_only_the_change_and_discard_reverts_with_a_patch(project: Path) -> None:
+    keep = flow.run_experiment(
+        project,
+        target=TARGET,
+        pattern="blocking-call",
+        description="drop the blocking sleep from handle",
+        change={SERVICE_PY: FAST_SERVICE},
+        compare_options=QUICK,
+    )
+    assert keep.status == "KEEP", keep.to_text()
+    assert keep.ruling.rule in (Rule.THRESHOLD, Rule.CONFIRMED)
+    assert keep.commit is not None
+    assert git(project, "show", "--name-only", "--format=%s", "HEAD").split() == [
+        "async:", "drop", "the", "blocking", "sleep", "from", "handle", SERVICE_PY
+    ]  # fmt: skip
+    assert keep.lines[0].startswith("[guard] tests: 2 passed, 0 failed")
+    head_after_keep = git(project, "rev-parse", "HEAD")
+
+    noop = flow.run_experiment(
+        project,
+        target=TARGET,
+        pattern="blocking-call",
+        description="reword the handler docstring",
+        change={SERVICE_PY: FAST_SERVICE.replace("one request.", "one request (unchanged).")},
+        compare_options=QUICK,
+    )
+    assert noop.status == "DISCARD", noop.to_text()
+    assert noop.ruling.verdict in (Verdict.DISCARD, Verdict.INCONCLUSIVE)
+    assert noop.commit is None
+    assert git(project, "rev-parse", "HEAD") == head_after_keep
+    assert (project / SERVICE_PY).read_text() == FAST_SERVICE
+    assert noop.patch == project / ".codeflash" / "runs" / "discard-2.patch"
+    assert "git apply .codeflash/runs/discard-2.patch" in noop.to_text()
+    git(project, "apply", ".codeflash/runs/discard-2.patch")
+    assert "(unchanged)" in (project / SERVICE_PY).read_text()
+
+    rows = read_results(project / ".codeflash" / "results.tsv").rows
+    assert [(r.status, r.tests_passed, r.tests_failed) for r in rows] == [
+        ("KEEP", 2, 0),
+        ("DISCARD", 2, 0),
+    ]
+    sidecars = sorted(experiments_dir(flow._ws(project)).glob("*.json"))
+    assert len(sidecars) == 2
+    assert flow.current(project) is None
+
+
+@pytest.mark.slow
+def test_failing_tests_beat_the_compare_and_nothing_is_measured(project: Path) -> None:
+    broken = FAST_SERVICE.replace("return 1", "return 2")
+    out = flow.run_experiment(
+        project,
+        target=TARGET,
+        pattern="blocking-call",
+        description="drop the sleep but break the answer",
+        change={SERVICE_PY: broken},
+        compare_options=QUICK,
+    )
+    assert out.status == "DISCARD"
+    assert out.ruling.rule is Rule.TESTS_FAILED
+    assert "1 test(s) failed" in out.ruling.reason
+    assert not list((project / ".codeflash" / "runs").glob("*compare*.json"))
+    assert (project / SERVICE_PY).read_text() == SERVICE
+    assert out.patch is not None
+
+
+@pytest.mark.slow
+def test_a_syntax_error_is_discarded_naming_file_and_line(project: Path) -> None:
+    s = flow.start(project, target=TARGET, pattern="blocking-call", description="typo")
+    flow.apply_change(s, {SERVICE_PY: SERVICE.replace("return 1", "return (1")})
+    run = flow.guard(s)
+    assert not run.ran
+    assert f"{SERVICE_PY}:11" in run.source
+    ruling = flow.decide(s)
+    assert ruling.rule is Rule.TESTS_FAILED
+    assert "does not parse" in ruling.reason
+    out = flow.record(s, ruling)
+    assert out.status == "DISCARD"
+    assert (project / SERVICE_PY).read_text() == SERVICE
+
+
+def test_start_needs_a_clean_tree_and_one_open_experiment(project: Path) -> None:
+    (project / SERVICE_PY).write_text(FAST_SERVICE)
+    with pytest.raises(GitError, match=r"uncommitted changes in src/tinysvc/service\.py"):
+        flow.start(project, target=TARGET, pattern="blocking-call", description="x")
+    (project / SERVICE_PY).write_text(SERVICE)
+    s = flow.start(project, target=TARGET, pattern="blocking-call", description="x")
+    assert (project / ".codeflash" / "experiment.json").is_file()
+    assert flow.current(project) == s
+    with pytest.raises(WorkspaceError, match="already open"):
+        flow.start(project, target=TARGET, pattern="blocking-call", description="y")
+    assert flow.changed_files(s) == []
+    (project / "src" / "tinysvc" / "extra.py").write_text("X = 1\n")
+    assert flow.changed_files(s) == ["src/tinysvc/extra.py"]
+
+
+def test_a_person_status_is_asserted_and_a_tradeoff_is_not_recorded(project: Path) -> None:
+    s = flow.start(project, target=TARGET, pattern="blocking-call", description="by hand")
+    flow.apply_change(s, {SERVICE_PY: FAST_SERVICE})
+    ruling = flow.decide(s, status="keep")
+    assert ruling.rule is Rule.PERSON
+    assert ruling.evidence.label() == "asserted by a person, not measured"
+    with pytest.raises(ValueError, match="nothing to decide from"):
+        flow.decide(s)
+    out = flow.record(s, ruling)
+    assert out.status == "KEEP"
+    assert git(project, "status", "--porcelain", "--untracked-files=no") == ""

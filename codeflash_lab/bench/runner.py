@@ -2,7 +2,8 @@
 
 Never measures on the caller's loop: with no running loop the fresh loop runs in
 this thread; with one (a Jupyter kernel) it runs in a worker thread. Fresh-process
-runs (the default for spec strings and anything recorded) go through ``_worker``.
+runs (the default for spec strings and anything recorded) run in the project's own
+interpreter through the measuring child (``codeflash_lab/_child/measure.py``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ import functools
 import inspect
 import json
 import os
-import subprocess
-import sys
-import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -66,6 +64,8 @@ class Measurable:
         confine: a folder the resolved callable's source file must be inside (the
             checkouts of ``compare --base/--head``), so an installed copy of the same
             package is never measured by mistake.
+        python: the interpreter fresh-process runs use (default: the project's, found
+            from ``cwd`` by discovery; see ``workspace.interpreter.project_python``).
         checked: for a URL, the address its host was checked to (every connection of
             every run goes there; JSON form for a measuring child: ``checked.to_dict()``).
     """
@@ -79,6 +79,7 @@ class Measurable:
     label: str = ""
     confine: str | None = None
     checked: CheckedTarget | None = None
+    python: str | None = None
 
     @classmethod
     def of(
@@ -322,12 +323,6 @@ def run_in_fresh_loop(factory: Callable[[], Coroutine[Any, Any, T]], *, loop: st
         return pool.submit(in_thread).result()
 
 
-def _worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
-
-
 def _process_time_limit(config: BenchConfig) -> float | None:
     """A generous wall-clock bound for one fresh-process run (``None``: no bound).
 
@@ -344,7 +339,13 @@ def _process_time_limit(config: BenchConfig) -> float | None:
 def measure_in_process(
     m: Measurable, config: BenchConfig, *, index: int = 0, timeout_s: float | None = None
 ) -> Run:
-    """Measure one run in a fresh Python process (``python -m codeflash_lab.bench._worker``).
+    """Measure one run in a fresh process of the project's own interpreter.
+
+    The run goes through the measuring child (``codeflash_lab/_child/measure.py``,
+    standard library only), started with ``m.python`` or else the interpreter that
+    discovery found for ``m.cwd`` (``setup.md``, an in-project virtualenv, ...). The
+    child uses the same drivers and methodology as an in-process run; the stability
+    warnings are derived here from the facts it reports.
 
     Args:
         m: a spec-based measurable (``m.can_run_in_process``).
@@ -356,52 +357,32 @@ def measure_in_process(
         The run, with ``isolation="process"``.
 
     Raises:
-        TargetError: the worker could not resolve or reach the target.
-        MeasurementError: the worker crashed or timed out.
+        TargetError: the child could not resolve or reach the target.
+        MeasurementError: the child crashed, timed out or could not start.
     """
     if not m.can_run_in_process:
         raise ValueError("m: only spec targets with JSON arguments can run in a fresh process")
+    from codeflash_lab.profiling.in_project import interpreter_for, run_job, target_job
+
     limit = timeout_s if timeout_s is not None else _process_time_limit(config)
-    fd, out_path = tempfile.mkstemp(prefix="codeflash-run-", suffix=".json")
-    os.close(fd)
-    job = {
-        "spec": m.spec,
-        "args": list(m.args),
-        "kwargs": dict(m.kwargs),
-        "cwd": m.cwd,
-        "allow_remote": m.allow_remote,
-        "confine": m.confine,
-        "config": config.to_dict(),
-        "index": index,
-        "out": out_path,
-    }
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "codeflash_lab.bench._worker"],
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            cwd=m.cwd or None,
-            env=_worker_env(),
-            timeout=limit,
-            check=False,
-        )
-        result = json.loads(Path(out_path).read_text(encoding="utf-8") or "{}")
-    except subprocess.TimeoutExpired:
-        raise MeasurementError(
-            f"target {m.label!r}: measuring process did not finish within {limit or 0:.0f} s"
-        ) from None
-    finally:
-        Path(out_path).unlink(missing_ok=True)
-    if "run" in result:
-        return Run.from_dict(result["run"]).with_changes(isolation="process")
-    if result.get("error_type") == "TargetError":
-        raise TargetError(result["error"])
-    if "error" in result:
-        raise MeasurementError(f"target {m.label!r}: {result['error']}")
-    tail = (proc.stderr or "").strip().splitlines()
-    why = tail[-1] if tail else f"exit code {proc.returncode}"
-    raise MeasurementError(f"target {m.label!r}: measuring process failed ({why})")
+    job = target_job(
+        m.spec or "", cwd=m.cwd, args=m.args, kwargs=m.kwargs,
+        allow_remote=m.allow_remote, confine=m.confine,
+    )  # fmt: skip
+    job.update(mode="bench", config=config.to_dict(), index=index, stall_ms=STALL_MS)
+    target = m.target
+    if target is not None and target.kind == "url":
+        from codeflash_lab.bench.http import build_request
+
+        checked = m.checked or resolve_loopback(target, allow_remote=m.allow_remote)
+        body = config.body.encode() if config.body is not None else None
+        request = build_request(target, method=config.method, body=body, headers=config.headers)
+        job.update(checked=checked.to_dict(), request=request.decode("latin-1"))
+    python = interpreter_for(m.cwd, m.python).path
+    doc = run_job(job, python=python, cwd=m.cwd, timeout_s=limit)
+    facts = dict(doc["run"])
+    facts["warnings"] = [w.to_dict() for w in run_warnings(facts, index=index)]
+    return Run.from_dict(facts).with_changes(isolation="process")
 
 
 def measure_in_loop(m: Measurable, config: BenchConfig, *, index: int = 0) -> Run:

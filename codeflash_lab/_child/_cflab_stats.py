@@ -1,0 +1,101 @@
+"""Measuring child: latency summaries and CPU shares (standard library only, Python 3.9+).
+
+Mirrors ``codeflash_lab.bench.stats.summarize_latencies`` and
+``codeflash_lab.bench.system`` exactly; a test checks that both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import statistics
+import time
+
+
+def percentile(sorted_values, q):
+    """The ``q``-th percentile of sorted values, linear interpolation (Hyndman & Fan 7)."""
+    pos = (len(sorted_values) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    frac = pos - lo
+    return float(sorted_values[lo]) + (float(sorted_values[hi]) - float(sorted_values[lo])) * frac
+
+
+def quantile_ci(sorted_values, q, confidence=0.95):
+    """Distribution-free CI of a quantile from order statistics (normal approximation)."""
+    n = len(sorted_values)
+    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
+    half = z * math.sqrt(n * q * (1.0 - q))
+    lo = min(max(math.floor(n * q - half), 0), n - 1)
+    hi = min(max(math.ceil(n * q + half), 0), n - 1)
+    return float(sorted_values[lo]), float(sorted_values[hi])
+
+
+def summarize_latencies(values_ns):
+    """Latency summary in ms: ``p50 p90 p99 p999 max min mean std`` and p50/p99 CIs."""
+    ordered = sorted(values_ns)
+    scale = 1e-6
+    if len(ordered) > 1:
+        p50_lo, p50_hi = quantile_ci(ordered, 0.5)
+        p99_lo, p99_hi = quantile_ci(ordered, 0.99)
+    else:
+        p50_lo = p50_hi = p99_lo = p99_hi = ordered[0]
+    return {
+        "p50_lo": p50_lo * scale,
+        "p50_hi": p50_hi * scale,
+        "p99_lo": p99_lo * scale,
+        "p99_hi": p99_hi * scale,
+        "p50": percentile(ordered, 50) * scale,
+        "p90": percentile(ordered, 90) * scale,
+        "p99": percentile(ordered, 99) * scale,
+        "p999": percentile(ordered, 99.9) * scale,
+        "max": ordered[-1] * scale,
+        "min": ordered[0] * scale,
+        "mean": statistics.fmean(ordered) * scale,
+        "std": (statistics.pstdev(ordered) if len(ordered) > 1 else 0.0) * scale,
+    }
+
+
+def _read_proc_stat():
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except OSError:
+        return None, None
+    if not fields or fields[0] != "cpu":
+        return None, None
+    values = [int(v) for v in fields[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    total = sum(values[:8])
+    return total - idle, total
+
+
+def take_cpu_sample():
+    """``(wall_s, process_cpu_s, machine_busy, machine_total)``."""
+    busy, total = _read_proc_stat()
+    times = os.times()
+    return (time.perf_counter(), times.user + times.system, busy, total)
+
+
+def cpu_shares(before, after):
+    """``(client_cpu, background_busy)`` between two samples (see ``bench.system``)."""
+    wall = max(after[0] - before[0], 1e-9)
+    own = max(after[1] - before[1], 0.0)
+    client = own / wall
+    if before[3] is None or after[3] is None:
+        return client, None
+    total = after[3] - before[3]
+    if total <= 0:
+        return client, None
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    busy_s = (after[2] - before[2]) / hz
+    background = (busy_s - own) / (total / hz)
+    return client, min(max(background, 0.0), 1.0)
+
+
+def nest_asyncio_applied():
+    """True when nest-asyncio swapped asyncio's C Task for the pure-Python one."""
+    if getattr(asyncio, "_nest_patched", False):
+        return True
+    return getattr(asyncio.Task, "__module__", "_asyncio") != "_asyncio"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from codeflash_lab.cli import main
-from codeflash_lab.scan import format_text, scan_paths
+from codeflash_lab.scan import format_sarif, format_text, scan_paths
 from codeflash_lab.scan.testfiles import TestLayout, load_test_layout
 
 BLOCKING = "import time\n\nasync def handler():\n    time.sleep(1)\n"
@@ -89,3 +89,26 @@ def test_cli_include_tests_flag_and_json_counts_on_stderr(
     assert "5 findings in test files" in captured.err
     assert main(["scan", "--no-save-run", "--include-tests", "--format", "json", str(root)]) == 1
     assert len(json.loads(capsys.readouterr().out)) == 8
+
+
+LOW = (
+    "import asyncio\n\n"
+    "async def handler(client, msg):\n"
+    "    await client.ban(msg.author)\n"
+    "    await client.notify(msg.channel)\n"
+)
+
+
+def test_low_confidence_findings_are_hidden_by_default_and_counted(tmp_path: Path) -> None:
+    path = tmp_path / "bot.py"
+    path.write_text(LOW, encoding="utf-8")
+    default = scan_paths([path], cache=False)
+    assert default.findings == ()
+    assert default.hidden_low == 1
+    assert "1 low-confidence findings" in format_text(default)
+    low = scan_paths([path], cache=False, min_confidence="low")
+    assert [(f.code, f.confidence) for f in low.findings] == [("CFL301", "low")]
+    sarif = json.loads(format_sarif(default))
+    assert sarif["runs"][0]["properties"]["hiddenLowConfidenceFindings"] == 1
+    with pytest.raises(ValueError, match="min_confidence"):
+        scan_paths([path], min_confidence="sure")

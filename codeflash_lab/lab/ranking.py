@@ -18,7 +18,8 @@ __all__ = ["category_table", "rank_findings"]
 
 _IMPACT_ORDER = {"HIGH": 0, "MEDIUM": 1}
 _CATEGORY_ORDER = {c.slug: i for i, c in enumerate(CATEGORIES)}
-RANKED_COLUMNS = ["impact", "category", "where", "message", "typical_gain", "fix"]
+RANKED_COLUMNS = ["impact", "confidence", "category", "where", "message", "typical_gain", "fix"]
+_CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 def _dicts(findings: Any) -> list[dict[str, Any]]:
@@ -36,16 +37,17 @@ def _where(path: str, line: Any, root: Path | None) -> str:
 def rank_findings(findings: Any, *, root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Order findings the way targets are chosen: impact first, then the category's priority.
 
+    Low-confidence findings last (saved runs without a confidence count as high); then
     HIGH before MEDIUM; within an impact, the category order of the workflow's table
-    (sequential awaits, await in a loop, blocking calls, CPU on the loop, ...); then file
-    and line. The first row is the natural next target.
+    (sequential awaits, await in a loop, blocking calls, CPU on the loop, ...); then high
+    confidence before medium; then file and line. The first row is the natural next target.
 
     Args:
         findings: a ``ScanResult``, ``Finding`` objects, or their dicts (e.g. a saved scan run).
         root: show paths relative to this folder.
 
     Returns:
-        A DataFrame indexed from 1 with columns impact, category, where, message,
+        A DataFrame indexed from 1 with columns impact, confidence, category, where, message,
         typical_gain, fix (empty, with those columns, when there are no findings).
     """
     import pandas as pd
@@ -55,14 +57,17 @@ def rank_findings(findings: Any, *, root: str | os.PathLike[str] | None = None) 
     rows = [
         {
             "impact": f.get("impact", ""),
+            "confidence": f.get("confidence", "high"),
             "category": f.get("category", ""),
             "where": _where(str(f.get("path", "")), f.get("line", ""), base),
             "message": f.get("message", ""),
-            "typical_gain": gains.get(f.get("category", ""), ""),
+            "typical_gain": f.get("gain") or gains.get(f.get("category", ""), ""),
             "fix": f.get("fix", ""),
             "_key": (
+                f.get("confidence") == "low",
                 _IMPACT_ORDER.get(f.get("impact", ""), 9),
                 _CATEGORY_ORDER.get(f.get("category", ""), 99),
+                _CONFIDENCE_ORDER.get(f.get("confidence", "high"), 1),
                 str(f.get("path", "")),
                 int(f.get("line", 0) or 0),
             ),

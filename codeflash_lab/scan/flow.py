@@ -76,6 +76,7 @@ _BARRIER_METHODS = frozenset(
     ]
 )
 _GATE_PREFIXES = (
+    "sleep",
     "check",
     "verify",
     "validate",
@@ -167,6 +168,12 @@ _ORDERED_METHODS = frozenset(
         "set_isolation_level",
     ]
 )
+_SESSION_NAME = re.compile(r"(^|_)(session|sess|dbsession|db_session|uow)$|session$")
+_ORM_METHODS = frozenset(
+    {"execute", "scalar", "scalars", "refresh", "merge", "flush", "commit", "delete", "stream"}
+    | {"stream_scalars", "run_sync", "begin", "rollback", "get_one", "exec"}
+)
+_HTTP_NAME = re.compile(r"http|client|web|aio|api")
 _HTTP_CLIENTS = frozenset({"httpx.AsyncClient", "aiohttp.ClientSession"})
 _LOCK_NAME = re.compile(r"lock|mutex|sem|limit|throttl|slot|guard")
 
@@ -283,6 +290,11 @@ def is_ordered_receiver(ctx: FileContext, call: ast.Call) -> bool:
     receiver = (dotted(func.value) or "").rpartition(".")[2].lower().lstrip("_")
     if rtype in ("db.AsyncConnection", "asyncio.StreamWriter"):
         return True
+    if _SESSION_NAME.search(receiver) and not _HTTP_NAME.search(receiver):
+        first = call.args[0] if call.args else None
+        model = isinstance(first, ast.Name) and first.id[:1].isupper()
+        if func.attr in _ORM_METHODS or (func.attr == "get" and model):
+            return True  # an ORM session (SQLAlchemy AsyncSession) runs one statement at a time
     return bool(_CONN_NAME.search(receiver)) or (
         func.attr in _ORDERED_METHODS and receiver not in ("client", "http", "api", "self")
     )

@@ -246,3 +246,75 @@ async def process_then_ack(message):
 async def save_then_notify(repo, user):
     await repo.save(user)
     await user.notify("saved")
+
+
+# ---- classes found on other people's code ------------------------------------------------
+
+
+async def ban_then_confirm(ctx, member):
+    await ctx.guild.ban(member)  # expect: CFL301/low
+    await ctx.send(f"{member} was banned")
+
+
+async def acknowledge_first(interaction):
+    await interaction.response.defer()  # expect: CFL301/low
+    await interaction.followup.send("done")
+
+
+async def write_then_event(store, bus, item):
+    await store.save_item(item)
+    await bus.emit("item-saved", item)
+
+
+async def embed_built_between(ctx, api, user_id):
+    stats = await api.fetch_stats(user_id)
+    embed = make_embed()
+    embed.add_field(name="stats", value=stats)
+    await ctx.send(embed=embed)
+
+
+async def cached_or_fetched(cache, api, key):
+    value = cache.get(key) or await api.fetch(key)
+    other = await api.fetch_other(key)
+    return value, other
+
+
+async def nested_in_arguments(ctx, api, key):
+    await ctx.send(await api.fetch(key))
+    await ctx.send("ok")
+
+
+async def paced_by_sleep_until(channel, when):
+    await channel.fetch_message(1)
+    await sleep_until(when)
+    await channel.fetch_message(2)
+
+
+async def stream_steps(api):
+    first = await api.fetch_page(1)
+    yield first
+    second = await api.fetch_page(2)
+    yield second
+
+
+async def one_orm_session(session, user_id):
+    user = await session.get(User, user_id)
+    rows = await session.execute(select_orders(user_id))
+    return user, rows
+
+
+async def one_sqlalchemy_session(db_session, query_a, query_b):
+    a = await db_session.scalars(query_a)
+    b = await db_session.scalars(query_b)
+    return a, b
+
+
+async def http_session_reads(session, base):
+    a = await session.get(f"{base}/a")  # expect: CFL301/high
+    b = await session.get(f"{base}/b")
+    return a, b
+
+
+async def unknown_steps(api, key):
+    await api.price_item(key)  # expect: CFL301/medium
+    await api.rank_item(key)

@@ -41,6 +41,49 @@ _STATE_CHANGES = (
 )  # fmt: skip
 
 
+#: Calls with an effect someone can observe in order (a reply after a ban, an event after
+#: a write, a log line): a run that holds one is reported at low confidence.
+_EFFECTS = _MUTATING + _STATE_CHANGES + (
+    "reply", "respond", "edit", "defer", "followup", "follow_up", "react", "notify", "kick",
+    "ban", "unban", "mute", "unmute", "ack", "nack", "dispatch", "trigger", "fire", "broadcast",
+    "announce", "warning", "warn", "error", "exception", "info", "debug", "critical",
+    "increment", "decrement", "histogram", "gauge", "timing", "invalidate", "clear", "refresh",
+    "sync", "flush", "pin", "unpin", "invoke", "call", "execute", "run", "handle", "process",
+    "unload", "load_extension", "reload", "restart", "drop", "purge", "archive", "enable",
+    "disable", "join", "leave", "invite", "grant", "revoke", "approve", "reject", "cancel",
+    "kill", "close", "open", "typing", "trigger_typing", "set_", "change", "modify", "edit_",
+    "sleep", "wait", "schedule", "enqueue", "submit", "push", "pop", "transfer", "pay", "sign",
+)  # fmt: skip
+#: Calls that look like fetching data over the network (the case gathering speeds up).
+_NETWORK_READS = ("get", "fetch", "download", "request", "query", "search", "lookup", "retrieve")
+_NETWORK_GAIN = "2-10x lower latency when these are network round trips (they overlap)"
+_UNSURE_GAIN = (
+    "depends on what they wait on: network round trips overlap; a database in a thread, "
+    "one connection or CPU work gains nothing"
+)
+
+
+def _confidence(calls: list[ast.Call]) -> tuple[str, str]:
+    """Confidence and gain of a run: low when an ordered effect may be in it."""
+    names = [_callee(c).lower() for c in calls]
+    if any(n.startswith(_EFFECTS) for n in names):
+        return "low", _UNSURE_GAIN
+    if any(n.startswith(_READS) or n.endswith(("_json", "_data", "_info")) for n in names):
+        network = all(n.startswith(_NETWORK_READS) or "json" in n for n in names)
+        return "high", _NETWORK_GAIN if network else _UNSURE_GAIN
+    return "medium", _UNSURE_GAIN
+
+
+def _nested_await(ctx: FileContext, aw: ast.Await, stmt: ast.stmt) -> bool:
+    """``x or await y``, ``a if c else await b``, ``f(await g())``: order or laziness matters."""
+    cur = ctx.parent.get(aw)
+    while cur is not None and cur is not stmt:
+        if isinstance(cur, ast.BoolOp | ast.IfExp | ast.Call | ast.Yield | ast.YieldFrom):
+            return True
+        cur = ctx.parent.get(cur)
+    return False
+
+
 def _blocks(ctx: FileContext, skip: set[int]) -> Iterator[list[ast.stmt]]:
     """Statement lists of async functions, skipping lock/transaction bodies and flagged loops."""
     for scope in ctx.scopes:
@@ -126,11 +169,23 @@ def _stmt_awaits(ctx: FileContext, stmt: ast.stmt) -> tuple[list[tuple[ast.Await
     other = False
     for aw in awaits_in(stmt):
         call = round_trip(ctx, aw.value)
-        if call is None:
+        if call is None or _nested_await(ctx, aw, stmt):
             other = True
         else:
             found.append((aw, call))
     return found, other
+
+
+def _mutated(stmt: ast.stmt) -> set[str]:
+    """The receiver of a plain method call statement (``e.add_field(...)`` changes ``e``)."""
+    value = getattr(stmt, "value", None)
+    if isinstance(stmt, ast.Expr) and isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute):
+            root = dotted(func.value)
+            if root:
+                return {root, root.partition(".")[0]}
+    return set()
 
 
 def _is_assertion(stmt: ast.stmt) -> bool:
@@ -159,8 +214,13 @@ def _runs(
             run, tainted = [], set()
             continue
         if not found:
+            value = getattr(stmt, "value", None)
+            if isinstance(value, ast.Yield | ast.YieldFrom | ast.Await):
+                yield run  # a yield hands control back between the awaits
+                run, tainted = [], set()
+                continue
             if reads(stmt) & tainted:
-                tainted |= writes(stmt)
+                tainted |= writes(stmt) | _mutated(stmt)
             continue
         discarded = isinstance(stmt, ast.Expr)
         for aw, call in found:
@@ -201,8 +261,11 @@ class SequentialAwaits(Rule):
                 if len(run) < 2:
                     continue
                 names = ", ".join(f"`{_callee(c)}()`" for _, c, _ in run[:4])
+                confidence, gain = _confidence([c for _, c, _ in run])
                 yield Hit(
                     run[0][0],
                     f"{len(run)} independent awaits run one after the other ({names}): "
                     "latency is their sum instead of the longest",
+                    confidence=confidence,
+                    gain=gain,
                 )

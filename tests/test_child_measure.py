@@ -47,7 +47,8 @@ def _load(name: str) -> object:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(f"_test_{name}", CHILD_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from codeflash_lab.cli._common import add_format_option, add_project_option, print_json
 from codeflash_lab.profiling import DEFAULT_THRESHOLD_MS, profile_target, run_debug
-from codeflash_lab.profiling.lag import monitor_callable
+from codeflash_lab.profiling.lag import monitor_target
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.runs import save_run
 from codeflash_lab.workspace.setup_md import read_setup_md
@@ -61,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="tracemalloc frames, so leaks name the line that created them (slow; default off)",
     )
     d.add_argument("--quiet", action="store_true", help="do not echo the command's output")
+    d.add_argument(
+        "--target",
+        metavar="TARGET",
+        help="await TARGET (module:function or file.py:function) once in the project's "
+        "interpreter instead of running CMD",
+    )
     _common(d)
     d.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD...", help="the command to run")
     d.set_defaults(handler=cmd_debug)
@@ -81,6 +86,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--duration", type=float, default=1.0, metavar="S", help="seconds (default 1)")
     p.add_argument(
         "--include-library", action="store_true", help="also list stdlib and package functions"
+    )
+    p.add_argument(
+        "--install-yappi",
+        action="store_true",
+        help="first install yappi for the project's interpreter into a private cache folder",
     )
     _common(p)
     p.set_defaults(handler=cmd_profile)
@@ -123,15 +133,19 @@ def _command(args: argparse.Namespace) -> list[str]:
 
 def cmd_debug(args: argparse.Namespace) -> int:
     """Run a command under asyncio debug mode and print what it reported."""
-    cmd = _command(args)
-    report = run_debug(
-        cmd,
-        threshold_ms=args.threshold_ms,
-        cwd=args.project,
-        timeout_s=args.timeout,
-        trace_alloc_frames=args.trace_alloc,
-        echo=None if args.quiet else sys.stderr,
-    )
+    options: dict[str, Any] = {
+        "threshold_ms": args.threshold_ms,
+        "cwd": args.project,
+        "timeout_s": args.timeout,
+        "trace_alloc_frames": args.trace_alloc,
+        "echo": None if args.quiet else sys.stderr,
+    }
+    if args.target:
+        from codeflash_lab.profiling.debug import debug_target
+
+        report = debug_target(args.target, **options)
+    else:
+        report = run_debug(_command(args), **options)
     if args.format == "json":
         print_json([r.to_dict() for r in report.records])
         for note in report.notes:
@@ -146,6 +160,13 @@ def cmd_debug(args: argparse.Namespace) -> int:
 
 def cmd_profile(args: argparse.Namespace) -> int:
     """Profile a target under yappi's wall clock and print the rows."""
+    if args.install_yappi:
+        from codeflash_lab.profiling.in_project import interpreter_for
+        from codeflash_lab.profiling.yappi_cache import install_yappi
+
+        folder = install_yappi(interpreter_for(args.project).path)
+        print(f"yappi installed into {folder} (the project's environment is untouched)",
+              file=sys.stderr)  # fmt: skip
     result = profile_target(
         args.target,
         cwd=str(args.project),
@@ -164,11 +185,12 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 def cmd_lag(args: argparse.Namespace) -> int:
     """Measure event-loop lag while a target runs."""
-    from codeflash_lab.targets import resolve_callable
-
-    func = resolve_callable(args.target, cwd=Path(args.project))
-    result = monitor_callable(
-        func, duration_s=args.duration, threshold_ms=args.threshold_ms, hook=args.hook
+    result = monitor_target(
+        args.target,
+        cwd=args.project,
+        duration_s=args.duration,
+        threshold_ms=args.threshold_ms,
+        hook=args.hook,
     )
     doc = {"target": args.target, **result.to_dict()}
     if args.format == "json":

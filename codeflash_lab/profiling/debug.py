@@ -8,6 +8,7 @@ the line that blocked. ``capture.DebugCapture`` does the same in process.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -29,7 +30,7 @@ from codeflash_lab.profiling.records import (
     skipped_note,
 )
 
-__all__ = ["debug_env", "python_command", "run_debug"]
+__all__ = ["debug_env", "debug_target", "python_command", "run_debug"]
 
 _CHILD_DIR = Path(__file__).resolve().parent / "_child"
 _PYTHON_NAME = re.compile(r"^python(\d+(\.\d+)?)?(\.exe)?$")
@@ -206,3 +207,54 @@ def _pump(
     if proc.stdout is not None:
         proc.stdout.close()
     return code
+
+
+def debug_target(
+    spec: str,
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    threshold_ms: float = DEFAULT_THRESHOLD_MS,
+    timeout_s: float | None = None,
+    trace_alloc_frames: int = 0,
+    echo: TextIO | None = None,
+    python: str | None = None,
+) -> DebugReport:
+    """Await a target spec once under asyncio debug mode, in the project's interpreter.
+
+    The measuring child runs as a Python command under :func:`run_debug` (``-X dev``,
+    ``PYTHONASYNCIODEBUG=1`` and the slow-callback hook), so the report has the same
+    records as ``debug -- CMD``.
+
+    Args:
+        spec: ``package.module:function`` or ``path/to/file.py:function``.
+        cwd: folder the target is resolved from (and the command's working folder).
+        threshold_ms: slow-callback threshold.
+        timeout_s: stop it after this long (``None``: no limit).
+        trace_alloc_frames: see :func:`python_command`.
+        echo: stream its output here as it runs.
+        python: the interpreter (default: the project's, found from ``cwd``).
+
+    Raises:
+        TargetError: the spec does not parse.
+    """
+    import json
+
+    from codeflash_lab.profiling.in_project import CHILD_SCRIPT, interpreter_for, target_job
+
+    job = {**target_job(spec, cwd=cwd), "mode": "call"}
+    python_path = interpreter_for(cwd, python).path
+    fd, job_file = tempfile.mkstemp(prefix="codeflash-lab-debug-job-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(job, fh)
+    try:
+        report = run_debug(
+            [python_path, str(CHILD_SCRIPT), job_file],
+            threshold_ms=threshold_ms,
+            cwd=cwd,
+            timeout_s=timeout_s,
+            trace_alloc_frames=trace_alloc_frames,
+            echo=echo,
+        )
+    finally:
+        Path(job_file).unlink(missing_ok=True)
+    return dataclasses.replace(report, command=(spec,))

@@ -10,6 +10,7 @@ durations, at a cost of roughly 15-40% on callback-heavy loops: not for timing r
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 import time
@@ -27,7 +28,15 @@ from codeflash_lab.profiling._stack import (
 from codeflash_lab.profiling._sync import run_sync
 from codeflash_lab.profiling.lag_result import LagResult, Stall
 
-__all__ = ["IDLE_LAG_FLOOR_MS", "LagMonitor", "LagResult", "Stall", "monitor_callable"]
+__all__ = [
+    "IDLE_LAG_FLOOR_MS",
+    "LagMonitor",
+    "LagResult",
+    "Stall",
+    "lag_result_from_dict",
+    "monitor_callable",
+    "monitor_target",
+]
 
 #: Lag an idle asyncio loop shows anyway on a 2-vCPU VM (p99 about 2 ms, max about 3 ms).
 IDLE_LAG_FLOOR_MS = 3.0
@@ -293,3 +302,90 @@ def monitor_callable(
         return monitor.result()
 
     return run_sync(main)
+
+
+def monitor_target(
+    spec: str,
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    duration_s: float = 1.0,
+    interval_s: float = 0.01,
+    threshold_ms: float = 20.0,
+    hook: bool = False,
+    python: str | None = None,
+) -> LagResult:
+    """Like :func:`monitor_callable`, for a target spec run in the project's interpreter.
+
+    The target is called again and again for about ``duration_s`` by the measuring child
+    under the same probe (stall stacks sampled; with ``hook``, callbacks timed).
+
+    Args:
+        spec: ``package.module:function`` or ``path/to/file.py:function``.
+        cwd: folder the target is resolved from.
+        duration_s: how long to keep calling it (it runs at least once).
+        interval_s: the probe's sleep between samples.
+        threshold_ms: lag that counts as a stall.
+        hook: time every callback too.
+        python: the interpreter (default: the project's, found from ``cwd``).
+
+    Raises:
+        ValueError: a bad duration, interval or threshold.
+        TargetError: the target cannot be imported or is not an async callable.
+        MeasurementError: the child failed.
+    """
+    from codeflash_lab.profiling.in_project import interpreter_for, run_job, target_job
+
+    LagMonitor(interval_s, threshold_ms)  # checks the arguments
+    if duration_s < 0:
+        raise ValueError(f"duration_s: expected 0 or more, got {duration_s!r}")
+    job = target_job(spec, cwd=cwd)
+    job.update(
+        mode="lag",
+        lag={"duration_s": duration_s, "interval_s": interval_s,
+             "threshold_ms": threshold_ms, "hook": hook},
+    )  # fmt: skip
+    python_path = interpreter_for(cwd, python).path
+    doc = run_job(job, python=python_path, cwd=cwd, timeout_s=duration_s * 10 + 120)
+    return lag_result_from_dict(doc["lag"])
+
+
+def _stack(entries: Any) -> tuple[StackEntry, ...]:
+    return tuple((str(p), int(n), str(f)) for p, n, f in entries or ())
+
+
+def lag_result_from_dict(data: dict[str, Any]) -> LagResult:
+    """Rebuild a :class:`LagResult` from the measuring child's ``lag`` document."""
+    stalls = tuple(
+        Stall(
+            t_s=float(s["t_s"]),
+            lag_ms=float(s["lag_ms"]),
+            task=s.get("task"),
+            callback=s.get("callback"),
+            path=s.get("path"),
+            line=s.get("line"),
+            duration_ms=s.get("duration_ms"),
+            stack=_stack(s.get("stack")),
+        )
+        for s in data.get("stall_list", ())
+    )
+    slow = tuple(
+        SlowCallback(
+            start=float(c["start"]),
+            end=float(c["end"]),
+            duration_ms=float(c["duration_ms"]),
+            callback=str(c["callback"]),
+            task=c.get("task"),
+            path=c.get("path"),
+            line=c.get("line"),
+            stack=_stack(c.get("stack")),
+        )
+        for c in data.get("slow_callbacks", ())
+    )
+    return LagResult(
+        interval_s=float(data["interval_s"]),
+        threshold_ms=float(data["threshold_ms"]),
+        duration_s=float(data["duration_s"]),
+        samples=tuple((float(t), float(v)) for t, v in data.get("samples", ())),
+        stalls=stalls,
+        slow_callbacks=slow,
+    )

@@ -377,8 +377,14 @@ def profile_target(
     duration_s: float = 1.0,
     include_library: bool = False,
     top: int | None = 30,
+    python: str | None = None,
+    max_calls: int = 1000,
 ) -> ProfileResult:
     """Profile a ``package.module:function`` or ``path/to/file.py:function`` target.
+
+    The target runs in the project's own interpreter (``python``, else the one discovery
+    found for ``cwd``) through the measuring child; yappi comes from that interpreter or
+    from a private cached folder (see ``yappi_cache``), never from its site-packages.
 
     Args:
         spec: the target.
@@ -386,16 +392,54 @@ def profile_target(
         duration_s: call it repeatedly for about this long (at least once).
         include_library: keep rows from the standard library and installed packages.
         top: keep at most this many rows.
+        python: the interpreter to run it in (default: the project's).
+        max_calls: upper bound on calls.
 
     Returns:
         The :class:`ProfileResult`.
 
     Raises:
         TargetError: the target cannot be imported or is not an async callable.
+        ProfilingError: yappi is not available (the message names the install command).
     """
-    from codeflash_lab.targets import resolve_callable
+    from codeflash_lab.profiling.in_project import interpreter_for, run_job, target_job
+    from codeflash_lab.profiling.yappi_cache import ensure_yappi
 
-    func = resolve_callable(spec, cwd=cwd)
-    return profile_callable(
-        func, duration_s=duration_s, include_library=include_library, top=top, label=spec
+    if duration_s < 0:
+        raise ValueError(f"duration_s: expected 0 or more, got {duration_s!r}")
+    interpreter = interpreter_for(cwd, python)
+    source = ensure_yappi(interpreter.path)
+    job = target_job(spec, cwd=cwd)
+    job.update(
+        mode="profile",
+        extra_path=list(source.extra_path),
+        profile={"duration_s": duration_s, "max_calls": max_calls,
+                 "include_library": include_library, "top": top},
+    )  # fmt: skip
+    doc = run_job(job, python=interpreter.path, cwd=cwd, timeout_s=duration_s * 20 + 120)
+    data = doc["profile"]
+    wall = float(data["wall_s"])
+    rows = tuple(
+        ProfileRow(
+            name=r["name"],
+            path=r["path"],
+            line=int(r["line"]),
+            ncall=int(r["ncall"]),
+            ttot_s=float(r["ttot_s"]),
+            tsub_s=float(r["tsub_s"]),
+            reading=reading_for(float(r["ttot_s"]), float(r["tsub_s"]), wall),
+        )
+        for r in data["rows"]
+    )
+    notes = [f"ran in {doc.get('python')} (Python {doc.get('python_version')})"]
+    if source.note:
+        notes.append(source.note)
+    return ProfileResult(
+        rows=rows,
+        wall_s=wall,
+        target=spec,
+        calls=int(data["calls"]),
+        error=data.get("error"),
+        hidden_rows=int(data["hidden_rows"]),
+        notes=tuple(notes),
     )

@@ -246,7 +246,7 @@ def find_interpreter(
             shown = str(rel)
         except ValueError:
             shown = str(exe_path)
-        return shown, "the interpreter itself (no environment manager command on PATH)"
+        return shown, "the interpreter itself: no environment manager command on PATH"
 
     def make(exe: Path, source: str, reason: str) -> Interpreter:
         runner, why = runner_for(exe)

@@ -33,6 +33,10 @@ class BenchConfig:
         seed: seed of the Poisson arrival schedule.
         loop: event-loop implementation, ``"asyncio"`` or ``"uvloop"``.
         timeout_s: per-op timeout (a timed-out op counts as an error), or ``None``.
+        run_timeout_s: wall-clock limit of one whole run, warm-up included (``None``: a
+            generous bound from the settings, see ``runner.run_time_limit``). A run over
+            it is stopped and reported beside the finished ones. Not part of the
+            methodology: it changes no measured number.
         batch: calls timed together per sample (for ops near the harness floor).
         max_backlog: open loop: due arrivals allowed to wait for a worker before new ones
             are dropped (default: ``10 * concurrency``).
@@ -51,6 +55,7 @@ class BenchConfig:
     seed: int = 0
     loop: Literal["asyncio", "uvloop"] = "asyncio"
     timeout_s: float | None = 10.0
+    run_timeout_s: float | None = None
     batch: int = 1
     max_backlog: int | None = None
     method: str = "GET"
@@ -74,6 +79,8 @@ class BenchConfig:
             raise ValueError(f"loop: expected 'asyncio' or 'uvloop', got {self.loop!r}")
         if self.timeout_s is not None and self.timeout_s <= 0:
             raise ValueError(f"timeout_s: must be positive, got {self.timeout_s}")
+        if self.run_timeout_s is not None and not self.run_timeout_s > 0:
+            raise ValueError(f"run_timeout_s: must be positive, got {self.run_timeout_s}")
         if self.batch < 1:
             raise ValueError(f"batch: must be at least 1, got {self.batch}")
 
@@ -214,6 +221,8 @@ class BenchResult:
         methodology_id: id of the settings (``workspace.Methodology.id``).
         interrupted: Ctrl-C cut the series short (``runs`` are the finished ones).
         saved_to: the ``.codeflash/runs/`` file, when saved.
+        failure: why a later run failed or timed out after ``runs`` finished (the
+            series stopped there), or ``None``.
     """
 
     target: str
@@ -224,6 +233,7 @@ class BenchResult:
     methodology_id: str | None = None
     interrupted: bool = False
     saved_to: str | None = None
+    failure: str | None = None
 
     @property
     def mode(self) -> str:
@@ -298,6 +308,7 @@ class BenchResult:
             "runs": [r.to_dict() for r in self.runs],
             "warnings": [w.to_dict() for w in self.warnings],
             "interrupted": self.interrupted,
+            "failure": self.failure,
             "config": self.config.to_dict(),
             "methodology_id": self.methodology_id,
             "environment": self.environment,
@@ -373,6 +384,8 @@ class BenchResult:
                 + f"; first: {first}"
             )
         lines.extend(f"  warning {w}" for w in self.warnings)
+        if self.failure:
+            lines.append(f"  stopped: {self.failure}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

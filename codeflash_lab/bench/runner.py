@@ -14,8 +14,8 @@ import functools
 import inspect
 import json
 import os
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,7 +44,15 @@ __all__ = [
     "measure_once",
     "measure_run",
     "run_in_fresh_loop",
+    "run_time_limit",
 ]
+
+#: Wall-clock limit of one run by op count when none is given (its length is unknown).
+OPS_RUN_TIMEOUT_S = 300.0
+#: Extra time a fresh process gets for starting the interpreter and importing the target.
+PROCESS_START_S = 10.0
+#: How long a cancelled run gets to unwind before its thread is left behind.
+CANCEL_GRACE_S = 2.0
 
 T = TypeVar("T")
 
@@ -298,42 +306,114 @@ def _loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop]:
     return asyncio.new_event_loop
 
 
-def run_in_fresh_loop(factory: Callable[[], Coroutine[Any, Any, T]], *, loop: str = "asyncio") -> T:
+class _LoopThread:
+    """A fresh event loop in a daemon thread that can be abandoned if it never returns."""
+
+    def __init__(self, factory: Callable[[], Coroutine[Any, Any, Any]], make_loop: Any) -> None:
+        self._factory = factory
+        self._make_loop = make_loop
+        self.done = threading.Event()
+        self.box: dict[str, Any] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self.thread = threading.Thread(target=self._main, name="codeflash-bench", daemon=True)
+
+    async def _main_task(self) -> Any:
+        self._task = asyncio.current_task()
+        return await self._factory()
+
+    def _main(self) -> None:
+        try:
+            with asyncio.Runner(loop_factory=self._make_loop) as runner:
+                self._loop = runner.get_loop()
+                self.box["value"] = runner.run(self._main_task())
+        except BaseException as exc:  # handed to the waiting thread
+            self.box["error"] = exc
+        finally:
+            self.done.set()
+
+    def stop(self, grace_s: float) -> bool:
+        """Cancel the run and wait up to ``grace_s``; ``False``: its thread still runs."""
+        loop, task = self._loop, self._task
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(task.cancel)
+        return self.done.wait(grace_s)
+
+
+def run_in_fresh_loop(
+    factory: Callable[[], Coroutine[Any, Any, T]],
+    *,
+    loop: str = "asyncio",
+    timeout_s: float | None = None,
+) -> T:
     """Run ``factory()`` to completion in a brand-new event loop and return its result.
 
-    With no loop running in this thread the loop runs here; inside a running loop
-    (Jupyter) it runs in a worker thread and this call blocks until it finishes.
+    Without a limit and with no loop running in this thread the loop runs here.
+    Otherwise (a limit, or inside a running loop such as Jupyter's) it runs in a
+    daemon worker thread while this thread waits, so Ctrl-C and the limit are seen
+    here even when the target blocks its loop. After the limit (or Ctrl-C) the run
+    is cancelled; a target that never reaches an ``await`` cannot be stopped (Python
+    cannot kill a thread): its thread is left running and the error says so.
     nest-asyncio is never applied.
 
     Args:
         factory: makes the coroutine (called inside the new loop's thread).
         loop: ``"asyncio"`` or ``"uvloop"``.
+        timeout_s: wall-clock limit in seconds (``None``: none).
+
+    Raises:
+        MeasurementError: the limit passed.
+        KeyboardInterrupt: Ctrl-C while waiting (the run was asked to stop first).
     """
     make_loop = _loop_factory(loop)
-
-    def in_thread() -> T:
-        with asyncio.Runner(loop_factory=make_loop) as runner:
-            return runner.run(factory())
-
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return in_thread()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeflash-bench") as pool:
-        return pool.submit(in_thread).result()
+        if timeout_s is None:
+            with asyncio.Runner(loop_factory=make_loop) as runner:
+                return runner.run(factory())
+    worker = _LoopThread(factory, make_loop)
+    worker.thread.start()
+    try:
+        finished = worker.done.wait(timeout_s)
+    except KeyboardInterrupt:
+        worker.stop(CANCEL_GRACE_S)
+        raise
+    if not finished:
+        if worker.stop(CANCEL_GRACE_S):
+            left = "it was cancelled"
+        else:
+            left = (
+                "it never gave control back to its event loop, so its thread is left "
+                "running in the background (a thread cannot be killed; restart the "
+                "kernel or process to free it)"
+            )
+        raise MeasurementError(f"the run did not finish within {timeout_s:g} s; {left}")
+    if "error" in worker.box:
+        raise worker.box["error"]
+    return worker.box["value"]  # type: ignore[no-any-return]
 
 
-def _process_time_limit(config: BenchConfig) -> float | None:
-    """A generous wall-clock bound for one fresh-process run (``None``: no bound).
+def run_time_limit(config: BenchConfig) -> float:
+    """The wall-clock limit of one run, in every mode (``config.run_timeout_s`` when set).
 
-    A closed-loop run by op count has no known duration (it ends when the ops are
-    done), so it is left unbounded; Ctrl-C still stops it.
+    By default: three times the expected length plus the per-op timeout and a minute
+    for a run of known length; :data:`OPS_RUN_TIMEOUT_S` for a closed-loop run by op
+    count, whose length is unknown until its ops are done.
     """
+    if config.run_timeout_s is not None:
+        return config.run_timeout_s
     if config.ops and config.rate is None:
-        return None
+        return OPS_RUN_TIMEOUT_S
     seconds = config.ops / config.rate if (config.ops and config.rate) else config.run_seconds
     per_op = config.timeout_s or 0.0
     return (config.warmup_s + max(seconds, config.min_run_s)) * 3 + per_op + 60
+
+
+def _process_time_limit(config: BenchConfig) -> float:
+    """The limit of one fresh-process run: :func:`run_time_limit` plus the process start."""
+    return run_time_limit(config) + PROCESS_START_S
 
 
 def measure_in_process(
@@ -386,8 +466,17 @@ def measure_in_process(
 
 
 def measure_in_loop(m: Measurable, config: BenchConfig, *, index: int = 0) -> Run:
-    """Measure one run in a fresh event loop of this process (see :func:`run_in_fresh_loop`)."""
-    run = run_in_fresh_loop(lambda: measure_run(m, config, index=index), loop=config.loop)
+    """Measure one run in a fresh event loop of this process (see :func:`run_in_fresh_loop`).
+
+    Raises:
+        MeasurementError: the run passed :func:`run_time_limit` (the message says
+            whether its thread could be stopped).
+    """
+    run = run_in_fresh_loop(
+        lambda: measure_run(m, config, index=index),
+        loop=config.loop,
+        timeout_s=run_time_limit(config),
+    )
     return run.with_changes(isolation="loop")
 
 

@@ -1,5 +1,8 @@
 """Series of runs: progress bar, Ctrl-C keeps finished runs, methodology lock, saving.
 
+Each finished run is saved as it ends (``runs/`` kind ``run``), so a later run that
+fails, times out or takes the process down never throws the finished ones away.
+
 ``bench()`` is the synchronous entry point (safe inside Jupyter: measurements never
 use the caller's loop); ``abench()`` awaits it from async code without blocking the loop.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,11 +20,13 @@ from typing import Any
 from codeflash_lab.bench.model import BenchConfig, BenchResult, Run
 from codeflash_lab.bench.runner import Measurable, measure_once
 from codeflash_lab.bench.system import capture_environment, git_state
+from codeflash_lab.errors import MeasurementError
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.methodology import Methodology, check_methodology
 from codeflash_lab.workspace.runs import save_run
 
 __all__ = [
+    "RunFailed",
     "RunPlan",
     "abench",
     "bench",
@@ -28,6 +34,7 @@ __all__ = [
     "default_isolation",
     "methodology_for",
     "run_plan",
+    "run_saver",
     "save_result",
 ]
 
@@ -81,6 +88,55 @@ def save_result(
     return str(save_run(ws, kind, doc))
 
 
+class RunFailed(MeasurementError):
+    """A run failed or timed out after others had finished; those are kept here.
+
+    Raised by :func:`run_plan` only when at least one run finished (a first run that
+    fails raises its own error). The cause is chained (``__cause__``).
+
+    Attributes:
+        runs: the finished runs, in order.
+        index: the index of the run that failed.
+    """
+
+    def __init__(self, message: str, *, runs: Sequence[Run], index: int) -> None:
+        super().__init__(message)
+        self.runs = list(runs)
+        self.index = index
+
+
+def run_saver(
+    project: str | os.PathLike[str] | None,
+    target: str,
+    config: BenchConfig,
+    *,
+    methodology_id: str | None = None,
+) -> Callable[[Run], None] | None:
+    """A callback that saves each finished run at once (``runs/`` kind ``run``).
+
+    Returns:
+        The callback (for :func:`run_plan`'s ``on_run``), or ``None`` without a workspace.
+    """
+    ws = _workspace(project)
+    if ws is None:
+        return None
+    series = secrets.token_hex(4)
+
+    def save(run: Run) -> None:
+        doc = {
+            "target": target,
+            "series": series,
+            "index": run.index,
+            "arm": run.arm,
+            "methodology_id": methodology_id,
+            "config": config.to_dict(),
+            "run": run.to_dict(),
+        }
+        save_run(ws, "run", doc)
+
+    return save
+
+
 def _want_progress(progress: bool | None, expected_s: float) -> bool:
     return expected_s > 1.0 if progress is None else progress
 
@@ -116,7 +172,9 @@ def run_plan(
         isolation: ``"process"`` or ``"loop"``.
         desc: progress-bar label.
         progress: show a tqdm bar (``None``: when the plan takes over a second).
-        on_run: called after each finished run.
+        on_run: called after each finished run (:func:`run_saver` saves it).
+
+    Every run is limited to ``runner.run_time_limit(config)`` of wall-clock time.
 
     Returns:
         ``(runs, interrupted)``: the finished runs (indexed in order, labelled with their
@@ -124,13 +182,27 @@ def run_plan(
 
     Raises:
         KeyboardInterrupt: Ctrl-C before any run finished.
+        RunFailed: a run failed or passed its time limit after others had finished
+            (they are on the exception; the plan stops there).
+        TargetError, MeasurementError: the first run failed.
     """
     expected = len(plan) * (config.warmup_s + config.run_seconds)
     runs: list[Run] = []
     with _bar(len(plan), desc, _want_progress(progress, expected)) as bar:
         try:
             for arm, m in plan:
-                run = measure_once(m, config, isolation=isolation, index=len(runs))
+                try:
+                    run = measure_once(m, config, isolation=isolation, index=len(runs))
+                except Exception as exc:
+                    if not runs:
+                        raise
+                    kept = "run is" if len(runs) == 1 else "runs are"
+                    raise RunFailed(
+                        f"run {len(runs) + 1} of {len(plan)} failed: {exc}; "
+                        f"the {len(runs)} finished {kept} kept",
+                        runs=runs,
+                        index=len(runs),
+                    ) from exc
                 run = run.with_changes(arm=arm)
                 runs.append(run)
                 if on_run is not None:
@@ -184,7 +256,8 @@ def bench(
         progress: progress bar (``None``: only when longer than a second).
 
     Returns:
-        The result; after Ctrl-C, the finished runs with ``interrupted=True``.
+        The result; after Ctrl-C, the finished runs with ``interrupted=True``; after a
+        later run failed or timed out, the finished runs with ``failure`` saying why.
 
     Raises:
         TargetError: the target cannot be resolved or reached.
@@ -199,7 +272,14 @@ def bench(
     iso = default_isolation([m], isolation)
     method_id = check_lock(project, m.label, config) if m.spec else None
     plan = [(None, m)] * runs
-    finished, interrupted = run_plan(plan, config, isolation=iso, desc=m.label, progress=progress)
+    saver = run_saver(project, m.label, config, methodology_id=method_id) if save else None
+    failure: str | None = None
+    try:
+        finished, interrupted = run_plan(
+            plan, config, isolation=iso, desc=m.label, progress=progress, on_run=saver
+        )
+    except RunFailed as exc:
+        finished, interrupted, failure = exc.runs, False, str(exc)
     result = BenchResult(
         target=m.label,
         config=config,
@@ -208,6 +288,7 @@ def bench(
         git=git_state(Path(where) if where is not None else Path.cwd()),
         methodology_id=method_id,
         interrupted=interrupted,
+        failure=failure,
     )
     if save:
         saved = save_result(project, "bench", result.to_dict())

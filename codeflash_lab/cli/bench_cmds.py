@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import signal
 import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from codeflash_lab.cli._common import add_format_option, add_project_option, print_json
@@ -37,6 +41,10 @@ def _add_measure_options(p: argparse.ArgumentParser, *, concurrency: bool = True
         "--min-run", type=float, default=1.0, metavar="S", help="shortest measured run (1 s)"
     )
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per-op timeout")
+    p.add_argument(
+        "--run-timeout", type=float, metavar="S", help="wall-clock limit of one run, warm-up "
+        "included (default: 3x the run's length + 60 s; 300 s with --ops)",
+    )  # fmt: skip
     p.add_argument("--batch", type=int, default=1, help="calls timed together (sub-µs ops)")
     p.add_argument("--method", default="GET", help="HTTP method for URL targets")
     p.add_argument("--body", help="HTTP request body for URL targets")
@@ -146,6 +154,7 @@ def _config(args: argparse.Namespace, concurrency: int | None = None) -> Any:
         seed=args.seed,
         loop=args.loop,
         timeout_s=args.timeout,
+        run_timeout_s=args.run_timeout,
         batch=args.batch,
         method=args.method,
         body=args.body,
@@ -163,11 +172,32 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _interruptible(handler: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """Run ``handler`` with a SIGINT handler that raises, so one Ctrl-C stops a run.
+
+    A process started with SIGINT ignored (a background job), or a target that swaps
+    the handler, would otherwise swallow Ctrl-C while runs are in progress.
+    """
+
+    @functools.wraps(handler)
+    def wrapped(args: argparse.Namespace) -> int:
+        if threading.current_thread() is not threading.main_thread():
+            return handler(args)
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            return handler(args)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    return wrapped
+
+
 def _report_saved(path: str | None) -> None:
     if path:
         print(f"saved {path}", file=sys.stderr)
 
 
+@_interruptible
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure one target; exit 2 when not a single op succeeded."""
     from codeflash_lab.bench import bench
@@ -181,6 +211,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if result.interrupted:
         print("codeflash-lab: interrupted; the finished runs are shown", file=sys.stderr)
         return 130
+    if result.failure:
+        print(f"codeflash-lab: error: {result.failure} (shown above)", file=sys.stderr)
+        return 2
     if result.runs and not any(r.ok_ops for r in result.runs):
         first = next((r.first_error for r in result.runs if r.first_error), "unknown")
         print(f"codeflash-lab: error: no operation succeeded ({first})", file=sys.stderr)
@@ -188,6 +221,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+@_interruptible
 def cmd_compare(args: argparse.Namespace) -> int:
     """A/B compare; exit 1 on a regression with ``--fail-on regression``."""
     from codeflash_lab.bench import compare, compare_revisions
@@ -229,6 +263,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+@_interruptible
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Scaling curve over concurrency levels."""
     from codeflash_lab.bench import sweep

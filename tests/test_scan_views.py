@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,36 @@ def test_low_confidence_findings_are_hidden_by_default_and_counted(tmp_path: Pat
     assert sarif["runs"][0]["properties"]["hiddenLowConfidenceFindings"] == 1
     with pytest.raises(ValueError, match="min_confidence"):
         scan_paths([path], min_confidence="sure")
+
+
+NEW_GRAMMAR = (
+    "type Pair[T] = tuple[T, T]\n\n"
+    "def first[T](pair: Pair[T]) -> T:\n"
+    "    return pair[0]\n\n"
+    "async def handler():\n"
+    "    return f\"{'nested' + f'{1}'}\"\n"
+)
+
+
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12), reason="this Python parses PEP 695; the path needs an older one"
+)
+def test_newer_grammar_in_a_project_that_requires_it_is_counted_apart(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "new"\nrequires-python = ">=3.12"\n', encoding="utf-8"
+    )
+    (tmp_path / "modern.py").write_text(NEW_GRAMMAR, encoding="utf-8")
+    (tmp_path / "app.py").write_text(BLOCKING, encoding="utf-8")
+    result = scan_paths([tmp_path], cache=False)
+    assert result.errors == ()
+    assert [Path(e.path).name for e in result.needs_newer] == ["modern.py"]
+    message = result.needs_newer[0].message
+    assert message.startswith("needs Python >= 3.12")
+    assert "skipped parsing in the project's interpreter" in message
+    assert result.exit_code == 1
+    assert "1 files need a newer Python" in format_text(result)
+    old = tmp_path / "pyproject.toml"
+    old.write_text('[project]\nname = "new"\nrequires-python = ">=3.10"\n', encoding="utf-8")
+    broken = scan_paths([tmp_path], cache=False)
+    assert broken.needs_newer == ()
+    assert broken.errors[0].message.startswith("syntax error")

@@ -4,7 +4,7 @@ tracked type of their receiver, each mapped to a family (sleep, http, file, ...)
 
 from __future__ import annotations
 
-__all__ = ["FUNCTIONS", "LAZY", "METHODS", "OFFLOADERS"]
+__all__ = ["BARE_NAMES", "FUNCTIONS", "LAZY", "METHODS", "OFFLOADERS", "PREFIXES"]
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _DBAPI = frozenset(
@@ -17,6 +17,7 @@ FUNCTIONS: dict[str, str] = {
     **{f"requests.{v}": "http" for v in _VERBS},
     **{f"requests.api.{v}": "http" for v in _VERBS},
     **{f"httpx.{v}": "http" for v in _VERBS | {"stream"}},
+    **{f"httpx2.{v}": "http" for v in _VERBS | {"stream"}},
     "urllib.request.urlopen": "http",
     "urllib.request.urlretrieve": "http",
     "urllib3.request": "http",
@@ -46,6 +47,8 @@ FUNCTIONS: dict[str, str] = {
             "samefile",
             "sameopenfile",
             "samestat",
+            "realpath",
+            "_joinrealpath",
         ]
     },
     **{
@@ -175,7 +178,9 @@ OFFLOADERS = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync", "trio.t
 #: receiver type -> (family, blocking methods; ``None`` = every method).
 METHODS: dict[str, tuple[str, frozenset[str] | None]] = {
     "requests.Session": ("http", _VERBS | {"send"}),
-    "httpx.Client": ("http", _VERBS | {"send", "stream"}),
+    "httpx.Client": ("http", _VERBS | {"send", "stream", "close"}),
+    "urllib3.Pool": ("http", None),
+    "builtins.file": ("file", None),
     "urllib3.PoolManager": ("http", frozenset({"request", "urlopen", "request_encode_url"})),
     "http.client.HTTPConnection": (
         "http",
@@ -254,3 +259,8 @@ METHODS: dict[str, tuple[str, frozenset[str] | None]] = {
         frozenset({"command", "list_collection_names", "create_collection", "drop_collection"}),
     ),
 }
+
+#: Partial dotted names written without their import, completed to a catalogue entry
+#: (``request.urlopen`` after ``from urllib import request``-style code, bare ``urlopen``).
+PREFIXES = ("urllib.", "urllib.request.")
+BARE_NAMES = frozenset({"urlopen", "urlretrieve"})

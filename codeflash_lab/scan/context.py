@@ -19,6 +19,7 @@ from codeflash_lab.scan.names import (
     ImportMap,
     dotted,
 )
+from codeflash_lab.scan.scope import Scope, bound_names, in_body, is_def, is_main_test
 
 __all__ = ["FileContext", "Scope"]
 
@@ -30,44 +31,13 @@ _SCOPE_KINDS = {
 }
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _MONGO_CHILD = {"pymongo.MongoClient": "pymongo.Database", "pymongo.Database": "pymongo.Collection"}
-_BINDERS = frozenset({ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith})
+_BINDERS = frozenset({ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor})
 _LEAVES = frozenset(
     cls
     for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
     for cls in base.__subclasses__()
 )
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-class Scope:
-    """A module, function, lambda or class body, with the names it binds to known types."""
-
-    __slots__ = ("attrs", "bindings", "cls", "kind", "node", "nodes", "parent", "self_name")
-
-    def __init__(self, node: ast.AST, kind: str, parent: Scope | None) -> None:
-        self.node = node
-        self.kind = kind
-        self.parent = parent
-        self.bindings: dict[str, str] = {}
-        self.attrs: dict[str, str] = {}
-        self.nodes: list[ast.AST] = []
-        self.cls: Scope | None = None
-        self.self_name: str | None = None
-        if parent is not None and parent.kind == "class" and kind in ("async", "function"):
-            self.cls = parent
-            args = node.args.posonlyargs + node.args.args  # type: ignore[attr-defined]
-            if args:
-                self.self_name = args[0].arg
-
-    @property
-    def is_async(self) -> bool:
-        """True for the body of an ``async def`` (the event loop runs it)."""
-        return self.kind == "async"
-
-    @property
-    def name(self) -> str:
-        """The function or class name (``""`` for modules and lambdas)."""
-        return str(getattr(self.node, "name", ""))
 
 
 class FileContext:
@@ -146,31 +116,43 @@ class FileContext:
             for child in reversed(children):
                 parent_map[child] = node
                 child_scope = inner
-                if kind is not None and not _in_body(node, child):
+                if kind is not None and not in_body(node, child):
                     child_scope = scope
                 scope_map[child] = child_scope
                 stack.append((child, child_scope))
-        self._binders.sort(key=lambda item: (getattr(item[0], "lineno", 0), _is_def(item[0])))
+        self._binders.sort(key=lambda item: (getattr(item[0], "lineno", 0), is_def(item[0])))
         return module
 
     def _bind(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             args = node.args
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                t = self.annotation_type(arg.annotation) if arg.annotation is not None else None
+                if t:
+                    scope.bindings[arg.arg] = t
                 if arg.annotation is not None:
-                    t = self.annotation_type(arg.annotation)
-                    if t:
-                        scope.bindings[arg.arg] = t
+                    scope.declared.add(arg.arg)
+                scope.history.setdefault(arg.arg, []).append((0, t))
             return
         if isinstance(node, ast.Assign):
             value_type = self.type_of(node.value, scope)
             for target in node.targets:
+                if (
+                    value_type is None
+                    and isinstance(target, ast.Name)
+                    and target.id in scope.declared
+                ):
+                    continue  # the declared type stands
                 self._assign(target, value_type, node.value, scope)
         elif isinstance(node, ast.AnnAssign):
             t = self.annotation_type(node.annotation)
             if t is None and node.value is not None:
                 t = self.type_of(node.value, scope)
             self._assign(node.target, t, node.value, scope)
+            if isinstance(node.target, ast.Name):
+                scope.declared.add(node.target.id)
+        elif isinstance(node, ast.For | ast.AsyncFor):
+            self._assign(node.target, None, None, scope)
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
                 if item.optional_vars is not None:
@@ -185,6 +167,7 @@ class FileContext:
                 self._assign(target.elts[1], "asyncio.StreamWriter", None, scope)
             return
         if isinstance(target, ast.Name):
+            scope.history.setdefault(target.id, []).append((target.lineno, t))
             if t is not None:
                 scope.bindings[target.id] = t
             else:
@@ -208,11 +191,20 @@ class FileContext:
 
     def annotation_type(self, expr: ast.AST) -> str | None:
         """The tracked type an annotation names (``httpx.Client``, ``asyncio.StreamWriter``)."""
-        if isinstance(expr, ast.BinOp):  # X | None
-            return self.annotation_type(expr.left) or self.annotation_type(expr.right)
-        if isinstance(expr, ast.Subscript):  # Optional[X]
-            return self.annotation_type(expr.slice)
-        name = self.qualname(expr)
+        if isinstance(expr, ast.BinOp):  # X | None (a union of two real types is not tracked)
+            sides = [expr.left, expr.right]
+            nones = [s for s in sides if isinstance(s, ast.Constant) and s.value is None]
+            if len(nones) != 1:
+                return None
+            other = sides[0] if sides[1] in nones else sides[1]
+            return None if isinstance(other, ast.BinOp) else self.annotation_type(other)
+        if isinstance(expr, ast.Subscript):  # Optional[X], Annotated[X, ...]
+            outer = (self.loose_qualname(expr.value)[0] or "").rpartition(".")[2]
+            inner = expr.slice
+            if outer == "Annotated" and isinstance(inner, ast.Tuple) and inner.elts:
+                return self.annotation_type(inner.elts[0])
+            return self.annotation_type(inner) if outer == "Optional" else None
+        name = self.loose_qualname(expr)[0]
         return ANNOTATION_TYPES.get(name) if name else None
 
     def type_of(self, expr: ast.AST | None, scope: Scope) -> str | None:
@@ -223,7 +215,9 @@ class FileContext:
             expr = expr.value
         if isinstance(expr, ast.Call):
             func = expr.func
-            name = self.qualname(func)
+            name = self.loose_qualname(func)[0]
+            if name == "contextlib.closing" and expr.args:
+                return self.type_of(expr.args[0], scope)  # closing() hands back its argument
             if name is not None:
                 t = CONSTRUCTOR_TYPES.get(name)
                 if t is not None:
@@ -234,12 +228,7 @@ class FileContext:
                     return METHOD_RETURN_TYPES.get((base, func.attr))
             return None
         if isinstance(expr, ast.Name):
-            s: Scope | None = scope
-            while s is not None:
-                if s.kind != "class" and expr.id in s.bindings:
-                    return s.bindings[expr.id]
-                s = s.parent
-            return None
+            return self._name_type(expr, scope)
         if isinstance(expr, ast.Attribute | ast.Subscript):
             child = _MONGO_CHILD.get(self.type_of(expr.value, scope) or "")
             if child is not None:
@@ -257,6 +246,43 @@ class FileContext:
             ):
                 return func_scope.cls.attrs.get(expr.attr)
         return None
+
+    def _name_type(self, expr: ast.Name, scope: Scope) -> str | None:
+        """The type of the binding of a name in force at its line (the nearest scope first)."""
+        s: Scope | None = scope
+        line = expr.lineno
+        while s is not None:
+            if s.kind != "class":
+                history = s.history.get(expr.id)
+                if history:
+                    before = [t for at, t in history if at <= line]
+                    if before:
+                        return before[-1]
+                    if s is not scope:
+                        return s.bindings.get(expr.id)
+                elif expr.id in s.bindings:
+                    return s.bindings[expr.id]
+            s = s.parent
+        return None
+
+    def unbound(self, name: str) -> bool:
+        """True when ``name`` is never bound in the file (not imported, assigned or a parameter)."""
+        names = self.memo("bound-names", lambda c: bound_names(c.tree))
+        return name not in names and name not in self.imports.names
+
+    def loose_qualname(self, expr: ast.AST) -> tuple[str | None, bool]:
+        """``(name, exact)``: the import-resolved name, else the written dotted name when its
+        root is bound nowhere in the file (``subprocess.run`` used without the import)."""
+        name = self.qualname(expr)
+        if name is not None:
+            return name, True
+        written = dotted(expr)
+        if written is None:
+            return None, True
+        root = written.partition(".")[0]
+        if root in self.imports.relative or not self.unbound(root):
+            return None, True
+        return written, False
 
     def function_scope(self, scope: Scope) -> Scope | None:
         """The nearest enclosing ``def``/``async def`` scope (skipping lambdas)."""
@@ -308,7 +334,7 @@ class FileContext:
         """True when ``node`` sits in an ``if __name__ == "__main__":`` block."""
         cur = self.parent.get(node)
         while cur is not None:
-            if isinstance(cur, ast.If) and _is_main_test(cur.test):
+            if isinstance(cur, ast.If) and is_main_test(cur.test):
                 return True
             cur = self.parent.get(cur)
         return False
@@ -349,36 +375,3 @@ class FileContext:
         if key not in self._memo:
             self._memo[key] = factory(self)
         return self._memo[key]
-
-
-def _in_body(scope_node: ast.AST, child: ast.AST) -> bool:
-    """Whether ``child`` of a def/lambda/class node belongs to the new scope."""
-    if isinstance(scope_node, ast.Lambda):
-        return child is scope_node.body
-    if isinstance(scope_node, ast.ClassDef):
-        outer = [*scope_node.decorator_list, *scope_node.bases, *scope_node.keywords]
-        return not any(child is o for o in outer)
-    # parameters belong to the function; decorators and the return annotation do not
-    return child is not scope_node.returns and not any(  # type: ignore[attr-defined]
-        child is d
-        for d in scope_node.decorator_list  # type: ignore[attr-defined]
-    )
-
-
-def _is_def(node: ast.AST) -> int:
-    return 0 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else 1
-
-
-def _is_main_test(test: ast.AST) -> bool:
-    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
-        return False
-    sides = [test.left, test.comparators[0]]
-    has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
-    has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
-    return has_name and has_main
-
-
-def dotted_receiver(call: ast.Call) -> str | None:
-    """``a.b`` for a call ``a.b.method(...)``; ``None`` when the receiver is not a plain chain."""
-    func = call.func
-    return dotted(func.value) if isinstance(func, ast.Attribute) else None

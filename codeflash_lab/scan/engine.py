@@ -21,6 +21,7 @@ from codeflash_lab.scan.files import collect_files, read_file
 from codeflash_lab.scan.finding import CONFIDENCES, FileError, Finding, ScanResult
 from codeflash_lab.scan.fixes import parse_version
 from codeflash_lab.scan.follow import follow_imports
+from codeflash_lab.scan.grammar import needs_newer_message, project_interpreter_note
 from codeflash_lab.scan.registry import Rule, all_rules, rule_set_id, select_rules
 from codeflash_lab.scan.testfiles import TestLayout, load_test_layout
 
@@ -215,6 +216,8 @@ def scan_paths(
     if store is not None:
         store.save()
     view = _View(tests if not include_tests else set(), CONFIDENCES.index(min_confidence))
+    if any(_needs_newer(e[0], target) for r in results for e in r[3]):
+        view.note = project_interpreter_note(config.root, target)
     return _assemble(results, walk_errors, chosen, target, len(files), view, cross)
 
 
@@ -224,6 +227,7 @@ class _View:
     def __init__(self, tests: set[str], level: int) -> None:
         self.tests = tests
         self.level = level
+        self.note = "no project interpreter looked for"
 
 
 def _needs_newer(message: str, target: tuple[int, int]) -> bool:
@@ -256,11 +260,7 @@ def _assemble(
                 findings.append(f)
         for msg, line, col in raw_errors:
             if _needs_newer(msg, target):
-                why = (
-                    f"needs Python >= {target[0]}.{target[1]} (the project's); the scanner "
-                    f"runs {sys.version_info[0]}.{sys.version_info[1]}: {msg}; not scanned "
-                    "(no newer interpreter to parse it with)"
-                )
+                why = needs_newer_message(target, msg, view.note)
                 newer.append(FileError(path, why, line, col))
             elif path not in view.tests:
                 errors.append(FileError(path, msg, line, col))

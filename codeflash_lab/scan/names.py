@@ -26,6 +26,7 @@ CONSTRUCTOR_TYPES: dict[str, str] = {
     "requests.session": "requests.Session",
     "requests.sessions.Session": "requests.Session",
     "httpx.Client": "httpx.Client",
+    "httpx2.Client": "httpx.Client",
     "httpx.AsyncClient": "httpx.AsyncClient",
     "aiohttp.ClientSession": "aiohttp.ClientSession",
     "urllib3.PoolManager": "urllib3.PoolManager",
@@ -60,6 +61,8 @@ CONSTRUCTOR_TYPES: dict[str, str] = {
     "subprocess.Popen": "subprocess.Popen",
     "builtins.open": "builtins.file",
     "io.open": "builtins.file",
+    "io.open_code": "builtins.file",
+    "os.fdopen": "builtins.file",
     "pathlib.Path": "pathlib.Path",
     "pathlib.PurePath": "pathlib.PurePath",
     "asyncio.get_event_loop": "asyncio.Loop",
@@ -118,6 +121,27 @@ ANNOTATION_TYPES: dict[str, str] = {
     **{k: v for k, v in CONSTRUCTOR_TYPES.items() if k[0].isupper() or "." in k},
     "sqlite3.Connection": "sqlite3.Connection",
     "sqlite3.Cursor": "sqlite3.Cursor",
+    **{f"io.{t}": "builtins.file" for t in ("TextIOWrapper", "BufferedReader", "BufferedWriter")},
+    "io.BufferedRandom": "builtins.file",
+    "io.FileIO": "builtins.file",
+    "typing.TextIO": "builtins.file",
+    "typing.BinaryIO": "builtins.file",
+    "typing.IO": "builtins.file",
+    **{
+        f"urllib3.{t}": "urllib3.Pool"
+        for t in (
+            "HTTPConnectionPool",
+            "HTTPSConnectionPool",
+            "PoolManager",
+            "ProxyManager",
+            "connectionpool.ConnectionPool",
+            "connectionpool.HTTPConnectionPool",
+            "connectionpool.HTTPSConnectionPool",
+            "poolmanager.PoolManager",
+            "poolmanager.ProxyManager",
+            "request.RequestMethods",
+        )
+    },
     "asyncio.StreamWriter": "asyncio.StreamWriter",
     "asyncio.streams.StreamWriter": "asyncio.StreamWriter",
     "asyncio.AbstractEventLoop": "asyncio.Loop",
@@ -125,7 +149,7 @@ ANNOTATION_TYPES: dict[str, str] = {
     "PIL.Image.Image": "PIL.Image",
     "pandas.DataFrame": "pandas.DataFrame",
 }
-for _key in ("builtins.open", "io.open", "pathlib.Path"):
+for _key in ("builtins.open", "io.open", "io.open_code", "os.fdopen", "pathlib.Path"):
     ANNOTATION_TYPES.pop(_key, None)
 ANNOTATION_TYPES["pathlib.Path"] = "pathlib.Path"
 

@@ -112,3 +112,11 @@ async def callback_and_set(x) -> None:
     task = asyncio.create_task(work(x))
     background_tasks.add(task)
     task.add_done_callback(background_tasks.discard)
+
+
+async def dropped_shapes(jobs) -> None:
+    [asyncio.create_task(job()) for job in ()]  # expect: CFL401
+    [asyncio.create_task(jobs[0]())]  # expect: CFL401
+    (asyncio.create_task(job()) for job in jobs)  # expect: CFL401, CFL303
+    flag = 1 if asyncio.create_task(jobs[0]()) else 2  # expect: CFL401
+    return flag

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from codeflash_lab.scan.catalog import FUNCTIONS, LAZY, METHODS, OFFLOADERS
-from codeflash_lab.scan.context import FileContext
+from codeflash_lab.scan.catalog import BARE_NAMES, FUNCTIONS, LAZY, METHODS, OFFLOADERS, PREFIXES
+from codeflash_lab.scan.context import FileContext, Scope
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit, Rule, register
 
@@ -35,13 +35,45 @@ _NOT_BLOCKING = frozenset(
 )
 
 
-def _classify(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
+_HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+_OPENERS = frozenset({"builtins.open", "io.open", "io.open_code", "os.fdopen"})
+
+
+def _function_name(ctx: FileContext, func: ast.AST) -> tuple[str, bool] | None:
+    """``(catalogue name, exact)`` of a called function, also when its import is missing."""
+    name, exact = ctx.loose_qualname(func)
+    if name is None:
+        return None
+    if exact:
+        return (name, True) if name in FUNCTIONS else None
+    if name in FUNCTIONS:
+        return name, False
+    for prefix in PREFIXES:
+        if prefix + name in FUNCTIONS:
+            return prefix + name, False
+    if name in BARE_NAMES and name not in ctx.functions:
+        return f"urllib.request.{name}", False
+    return None
+
+
+def _verb_argument(call: ast.Call) -> bool:
+    """``pool.request("GET", ...)`` or a method held in a variable (not ``None``, not a word)."""
+    if not call.args:
+        return False
+    first = call.args[0]
+    if isinstance(first, ast.Constant):
+        return isinstance(first.value, str) and first.value.upper() in _HTTP_METHODS
+    return isinstance(first, ast.Name | ast.Attribute | ast.Subscript | ast.Call)
+
+
+def _classify(ctx: FileContext, call: ast.Call) -> tuple[str, str, bool] | None:
+    """``(family, shown name, exact)`` when ``call`` blocks."""
     func = call.func
-    name = ctx.qualname(func)
-    if name is not None:
-        family = FUNCTIONS.get(name)
-        if family is not None:
-            return family, name.removeprefix("builtins.")
+    found = _function_name(ctx, func)
+    if found is not None:
+        return FUNCTIONS[found[0]], found[0].removeprefix("builtins."), found[1]
     if isinstance(func, ast.Attribute):
         scope = ctx.scope_of[call]
         rtype = ctx.type_of(func.value, scope)
@@ -55,10 +87,62 @@ def _classify(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
             return None
         if rtype == "socket.socket" and "setblocking(False)" in ctx.source:
             return None  # non-blocking sockets driven by the loop
+        if rtype == "urllib3.PoolManager" and func.attr == "request" and not _verb_argument(call):
+            return None
+        if rtype == "builtins.file" and _opened_here(ctx, func.value, scope):
+            return None  # reported at its open(), which lists this line
         if methods is None or func.attr in methods:
             receiver = dotted(func.value) or rtype.rpartition(".")[2]
-            return family, f"{receiver}.{func.attr}"
+            return family, f"{receiver}.{func.attr}", True
     return None
+
+
+def _opened_here(ctx: FileContext, expr: ast.AST, scope: Scope) -> bool:
+    """True when ``expr`` is a name bound by ``open()`` in the same async function."""
+    if not isinstance(expr, ast.Name):
+        return False
+    return expr.id in ctx.memo("opened-names", _opened_names).get(id(scope), ())
+
+
+def _opened_names(ctx: FileContext) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for call in ctx.calls:
+        if not ctx.in_async(call) or ctx.qualname(call.func) not in _OPENERS:
+            continue
+        name = _bound_name(ctx, call)
+        if name is not None:
+            out.setdefault(id(ctx.scope_of[call]), set()).add(name)
+    return out
+
+
+def _bound_name(ctx: FileContext, call: ast.Call) -> str | None:
+    parent = ctx.parent.get(call)
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0]
+        return target.id if isinstance(target, ast.Name) else None
+    if isinstance(parent, ast.withitem) and isinstance(parent.optional_vars, ast.Name):
+        return parent.optional_vars.id
+    return None
+
+
+def _uses(ctx: FileContext, call: ast.Call) -> tuple[int, ...]:
+    """Lines where the file object bound by ``call`` is used (methods, iteration)."""
+    name = _bound_name(ctx, call)
+    if name is None:
+        return ()
+    scope = ctx.scope_of[call]
+    lines = set()
+    for node in scope.nodes:
+        if not (isinstance(node, ast.Name) and node.id == name and ctx.scope_of[node] is scope):
+            continue
+        if node.lineno <= call.lineno and not isinstance(ctx.parent.get(call), ast.withitem):
+            continue
+        parent = ctx.parent.get(node)
+        method = isinstance(parent, ast.Attribute) and isinstance(ctx.parent.get(parent), ast.Call)
+        loop = isinstance(parent, ast.For | ast.comprehension) and parent.iter is node
+        if (method or loop) and node.lineno != call.lineno:
+            lines.add(node.lineno)
+    return tuple(sorted(lines))
 
 
 def _callee(call: ast.Call) -> str:
@@ -92,7 +176,7 @@ def _consumed_here(c: FileContext, call: ast.Call) -> bool:
     return False
 
 
-def _direct(c: FileContext, call: ast.Call) -> tuple[str, str] | None:
+def _direct(c: FileContext, call: ast.Call) -> tuple[str, str, bool] | None:
     found = _classify(c, call)
     if found is None:
         return None
@@ -105,7 +189,8 @@ def _direct(c: FileContext, call: ast.Call) -> tuple[str, str] | None:
 
 def direct_blocking(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
     """``(family, name)`` when ``call`` itself blocks (lazy iterators only where consumed)."""
-    return _direct(ctx, call)
+    found = _direct(ctx, call)
+    return None if found is None else (found[0], found[1])
 
 
 def offloaded(ctx: FileContext, call: ast.Call) -> bool:
@@ -113,23 +198,40 @@ def offloaded(ctx: FileContext, call: ast.Call) -> bool:
     return _offloaded_argument(ctx, call)
 
 
-def blocking_calls(ctx: FileContext) -> list[tuple[str, ast.Call, str]]:
-    """Every blocking call on the event loop in ``ctx``: ``(family, call, description)``.
+#: ``(family, call, description, confidence, related lines)``.
+Blocking = tuple[str, ast.Call, str, str, tuple[int, ...]]
 
-    Calls inside a nested ``def``, ``lambda`` or class body, and calls that are
-    directly awaited or used in ``async with``, are not counted. A call from async
-    code to a plain helper of the same module that blocks is counted at the call site.
+
+def blocking_calls(ctx: FileContext) -> list[Blocking]:
+    """Every blocking call on the event loop in ``ctx``.
+
+    Calls inside a nested ``def``, ``lambda`` or class body are not counted, nor calls
+    that are directly awaited or used in ``async with`` (unless they are well-known sync
+    functions, which block however they are written). A call from async code to a plain
+    helper of the same module that blocks is counted at the call site. A catalogue name
+    written without its import (``subprocess.run`` with no ``import subprocess``) is
+    reported at medium confidence.
     """
 
-    def compute(c: FileContext) -> list[tuple[str, ast.Call, str]]:
-        out = []
-        helpers: dict[int, tuple[str, str] | None] = {}
+    def compute(c: FileContext) -> list[Blocking]:
+        out: list[Blocking] = []
+        helpers: dict[int, tuple[str, str, bool] | None] = {}
         for call in c.calls:
-            if not c.in_async(call) or c.is_awaited(call):
+            if not c.in_async(call):
                 continue
-            found = _direct(c, call)
-            if found is not None:
-                out.append((found[0], call, f"`{found[1]}()`"))
+            if c.is_awaited(call):
+                found = _function_name(c, call.func)
+                direct_await = isinstance(c.parent.get(call), ast.Await)
+                builtin = found is not None and found[0].startswith("builtins.")
+                if found is not None and found[1] and not (builtin and direct_await):
+                    shown = found[0].removeprefix("builtins.")
+                    out.append((FUNCTIONS[found[0]], call, f"`{shown}()`", "high", ()))
+                continue
+            direct = _direct(c, call)
+            if direct is not None:
+                related = _uses(c, call) if c.qualname(call.func) in _OPENERS else ()
+                level = "high" if direct[2] else "medium"
+                out.append((direct[0], call, f"`{direct[1]}()`", level, related))
                 continue
             helper = c.local_helper(call)
             if helper is None:
@@ -143,10 +245,11 @@ def blocking_calls(ctx: FileContext) -> list[tuple[str, ast.Call, str]]:
                 helpers[id(helper)] = next((f for f in inner if f is not None), None)
             via = helpers[id(helper)]
             if via is not None:
-                out.append((via[0], call, f"`{helper.name}()` (it calls `{via[1]}()`)"))
+                shown = f"`{helper.name}()` (it calls `{via[1]}()`)"
+                out.append((via[0], call, shown, "high" if via[2] else "medium", ()))
         return out
 
-    result: list[tuple[str, ast.Call, str]] = ctx.memo("blocking", compute)
+    result: list[Blocking] = ctx.memo("blocking", compute)
     return result
 
 
@@ -166,11 +269,17 @@ class _BlockingRule(Rule):
     message = "blocking call in async function"
 
     def check(self, ctx: FileContext) -> Iterator[Hit]:
-        for family, call, shown in blocking_calls(ctx):
+        for family, call, shown, confidence, related in blocking_calls(ctx):
             if family == self.family:
                 func = ctx.function_scope(ctx.scope_of[call])
                 where = f" in async function `{func.name}`" if func else ""
-                yield Hit(call, f"blocking call {shown}{where}: {_WHY[family]}")
+                uses = f" (used on lines {', '.join(map(str, related))})" if related else ""
+                yield Hit(
+                    call,
+                    f"blocking call {shown}{where}{uses}: {_WHY[family]}",
+                    confidence=confidence,
+                    related=related,
+                )
 
 
 @register

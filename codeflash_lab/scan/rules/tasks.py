@@ -86,7 +86,7 @@ class DanglingTask(Rule):
                 if isinstance(outer, ast.Expr):
                     yield Hit(call)
                 continue
-            if isinstance(parent, ast.Expr):
+            if isinstance(parent, ast.Expr) or _dropped(ctx, call, parent):
                 yield Hit(call)
             elif isinstance(parent, ast.Assign) and len(parent.targets) == 1:
                 target = parent.targets[0]
@@ -113,6 +113,21 @@ class DanglingTask(Rule):
                         f"task `{target.id}` only gets a done-callback, which keeps no reference "
                         f"to it: {self.message}",
                     )
+
+
+def _dropped(ctx: FileContext, call: ast.Call, parent: ast.AST | None) -> bool:
+    """Shapes that keep no reference: a bare ``[create_task()]`` or generator, a task used
+    only as a truth value (``x if create_task() else y``, a comprehension filter), or a
+    ``with`` item."""
+    if isinstance(parent, ast.List | ast.Tuple | ast.Set | ast.GeneratorExp):
+        return isinstance(ctx.parent.get(parent), ast.Expr)
+    if isinstance(parent, ast.ListComp | ast.SetComp) and parent.elt is call:
+        return isinstance(ctx.parent.get(parent), ast.Expr)
+    if isinstance(parent, ast.IfExp | ast.If | ast.While):
+        return parent.test is call
+    if isinstance(parent, ast.comprehension):
+        return any(c is call for c in parent.ifs)
+    return isinstance(parent, ast.withitem) and parent.context_expr is call
 
 
 def _has_running_loop_check(scope: Scope) -> bool:

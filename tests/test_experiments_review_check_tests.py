@@ -109,10 +109,61 @@ def test_command_that_cannot_run_under_coverage_is_a_finding(git_repo: Path) -> 
     assert "cannot run 'make test' under coverage" in f.message
 
 
-def test_no_changed_async_code_means_nothing_to_run(git_repo: Path) -> None:
-    start_project(git_repo, {"svc.py": SVC}, setup=SETUP.format(cmd="make test"))
+@pytest.mark.slow
+def test_no_changed_async_code_still_runs_the_guard_and_reports_it(git_repo: Path) -> None:
+    passing = (
+        "import asyncio\n\nfrom svc import describe, handler\n\n\n"
+        "def test_handler():\n    assert asyncio.run(handler(1)) == 1\n\n\n"
+        "def test_describe():\n    assert describe() == 'service'\n"
+    )
+    cmd = f"{sys.executable} -m pytest -q -p no:cacheprovider tests"
+    start_project(
+        git_repo, {"svc.py": SVC, "tests/test_svc.py": passing}, setup=SETUP.format(cmd=cmd)
+    )
     commit(git_repo, {"svc.py": SVC.replace('"svc"', '"service"')}, "k")
-    assert _tests_findings(git_repo) == []
+    result = review(git_repo, checks=["tests"])
+    assert result.findings == ()
+    outcome = result.outcome("tests")
+    assert outcome is not None
+    assert outcome.state == "ran"
+    assert outcome.guard is not None
+    assert (outcome.guard.passed, outcome.guard.failed) == (2, 0)
+    assert outcome.guard.source == "junit-xml"
+    (item,) = [i for i in result.checklist_items() if i.name == "tests"]
+    assert item.ticked
+    assert item.note.startswith("tests: 2 passed, 0 failed, 0 skipped in ")
+    assert item.note.endswith(f"({cmd})")
+
+
+@pytest.mark.slow
+def test_failing_tests_at_the_head_are_an_error_even_without_async_changes(
+    git_repo: Path,
+) -> None:
+    cmd = f"{sys.executable} -m pytest -q -p no:cacheprovider tests"
+    start_project(
+        git_repo, {"svc.py": SVC, "tests/test_svc.py": TESTS}, setup=SETUP.format(cmd=cmd)
+    )
+    commit(git_repo, {"svc.py": SVC.replace('"svc"', '"service"')}, "k")
+    result = review(git_repo, checks=["tests"])
+    (f,) = result.findings
+    assert f.severity == "error"
+    assert "the project's tests fail at the reviewed head: tests: 0 passed, 3 failed" in f.message
+    (item,) = [i for i in result.checklist_items() if i.name == "tests"]
+    assert not item.ticked
+
+
+@pytest.mark.slow
+def test_the_coverage_run_is_reported_as_the_guard(git_repo: Path) -> None:
+    cmd = f"{sys.executable} -m pytest -q -p no:cacheprovider tests"
+    start_project(
+        git_repo, {"svc.py": SVC, "tests/test_svc.py": TESTS}, setup=SETUP.format(cmd=cmd)
+    )
+    commit(git_repo, {"svc.py": SVC_CHANGED}, "k")
+    outcome = review(git_repo, checks=["tests"]).outcome("tests")
+    assert outcome is not None
+    assert outcome.guard is not None
+    assert (outcome.guard.passed, outcome.guard.failed) == (2, 1)
+    assert outcome.guard.source.startswith("junit-xml, under coverage; first failure")
 
 
 def test_coverage_command_rewrites_runner_prefixes() -> None:

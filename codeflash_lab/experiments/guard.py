@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -42,8 +41,6 @@ __all__ = [
 
 _RUNNERS = {"uv", "poetry", "pdm", "hatch", "pipenv", "rye"}
 _PYTHON = re.compile(r"^(.*/)?python(\d+(\.\d+)?)?(\.exe)?$")
-#: setup.md keys that may hold the project's interpreter (the first that exists wins).
-_INTERPRETER_KEYS = ("interpreter", "python_path", "python_executable")
 
 
 def _ws(project: Workspace | str | os.PathLike[str]) -> Workspace:
@@ -56,25 +53,12 @@ def _setup(ws: Workspace) -> dict[str, str]:
 
 
 def project_python(project: Workspace | str | os.PathLike[str]) -> str:
-    """The interpreter that runs the project's code.
+    """The interpreter that runs the project's code (see
+    :func:`codeflash_lab.workspace.interpreter.project_python`: setup.md's
+    ``interpreter``, else the project's environment)."""
+    from codeflash_lab.workspace.interpreter import project_python as find
 
-    The interpreter recorded in ``setup.md`` when there is one, else the project's
-    ``.venv``/``venv`` interpreter, else the one running this code.
-    """
-    ws = _ws(project)
-    facts = _setup(ws)
-    for key in _INTERPRETER_KEYS:
-        value = facts.get(key)
-        if value:
-            path = Path(value)
-            path = path if path.is_absolute() else ws.project / path
-            if path.exists():
-                return str(path)
-    for venv in (".venv", "venv"):
-        for exe in ("bin/python", "Scripts/python.exe"):
-            if (ws.project / venv / exe).exists():
-                return str(ws.project / venv / exe)
-    return sys.executable
+    return find(_ws(project).project).path
 
 
 def guard_command(project: Workspace | str | os.PathLike[str]) -> str | None:

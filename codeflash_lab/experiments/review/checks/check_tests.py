@@ -4,6 +4,11 @@ The project's test command (``test_command`` in ``.codeflash/setup.md``) runs
 under ``coverage run``; a body line of an ``async def`` only executes when a
 loop drives the coroutine, so a changed line the tests never executed is code
 the tests do not exercise the way production does.
+
+Either way the check reports the guard that ran (command, counts, time, read from
+junit XML by :mod:`codeflash_lab.experiments.guard`): when no async body changed the
+project's tests still run once at the reviewed head, so a ticked box always rests
+on a run.
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from codeflash_lab._git import head_sha, run_git
+from codeflash_lab.experiments.guard import project_python, read_junit_xml, run_guard
 from codeflash_lab.experiments.review.context import FunctionSpan, ReviewContext, functions_in
 from codeflash_lab.experiments.review.model import ReviewFinding
+from codeflash_lab.workspace.experiment_record import GuardRun
 
 __all__ = ["check_tests", "coverage_command"]
 
@@ -126,11 +133,41 @@ def _ranges(lines: list[int]) -> str:
 
 
 def _python_for(project: Path) -> str:
-    """The project's ``.venv`` interpreter when there is one, else the one running the review."""
-    for venv in (project / ".venv" / "bin" / "python", project / "venv" / "bin" / "python"):
-        if venv.exists():
-            return str(venv)
-    return sys.executable
+    """The project's interpreter (setup.md's ``interpreter``, else its environment)."""
+    return project_python(project)
+
+
+def _guard_at_head(ctx: ReviewContext, command: str, setup_rel: str) -> list[ReviewFinding]:
+    """No async body changed: run the project's tests once at the reviewed head."""
+    if head_sha(ctx.repo) != ctx.diff.head_sha:
+        ctx.note(CHECK, "skipped", f"the reviewed head {ctx.diff.head[:20]} is not checked out")
+        return []
+    edited = [
+        f
+        for f in run_git(["diff", "--name-only", ctx.diff.head_sha], ctx.repo).split()
+        if not f.startswith(".codeflash/")
+    ]
+    if edited:
+        why = f"the working tree differs from the reviewed head in {', '.join(edited[:3])}"
+        ctx.note(CHECK, "skipped", why)
+        return []
+    run = run_guard(ctx.workspace.project, command=command, timeout_s=ctx.test_timeout_s)
+    if not run.ran:
+        ctx.note(CHECK, "skipped", run.summary())
+        return []
+    ctx.note(CHECK, "ran", "no async def body changed; the project's tests ran", guard=run)
+    if run.ok:
+        return []
+    return [
+        ReviewFinding(
+            CHECK,
+            "error",
+            setup_rel,
+            0,
+            f"the project's tests fail at the reviewed head: {run.summary()}",
+            "a change whose tests fail proves nothing and may break callers",
+        )
+    ]
 
 
 def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
@@ -144,10 +181,13 @@ def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
         not execute, or one finding saying why the tests could not be run.
     """
     targets = _targets(ctx)
-    if not targets:
-        ctx.note(CHECK, "n/a", "no line inside an async def body changed, so no test was run")
-        return []
     setup_rel = os.path.relpath(ctx.workspace.setup_md, ctx.repo)
+    if not targets:
+        command = ctx.setup().get("test_command", "").strip()
+        if not (ctx.run_tests and command):
+            ctx.note(CHECK, "n/a", "no line inside an async def body changed, so no test was run")
+            return []
+        return _guard_at_head(ctx, command, setup_rel)
 
     def not_run(reason: str, severity: str = "warning") -> list[ReviewFinding]:
         ctx.note(CHECK, "skipped", f"tests not run: {reason}")
@@ -194,6 +234,10 @@ def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
             return not_run(
                 f"cannot run {command!r} under coverage (expected pytest or python -m ...)"
             )
+        junit = Path(tmp) / "junit.xml"
+        if "pytest" in argv[argv.index("run") :]:
+            argv += [f"--junit-xml={junit}", "-o", "junit_family=xunit2"]
+        started = time.perf_counter()
         try:
             proc = subprocess.run(
                 argv,
@@ -222,6 +266,7 @@ def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
 
         data = CoverageData(basename=data_file)
         data.read()
+        _note_guard(ctx, command, argv[0], junit, time.perf_counter() - started)
         findings: list[ReviewFinding] = []
         if proc.returncode not in (0, 5):
             findings.append(
@@ -260,3 +305,15 @@ def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
                 )
             )
         return findings
+
+
+def _note_guard(ctx: ReviewContext, command: str, python: str, junit: Path, took: float) -> None:
+    """Report the test run made under coverage as the guard run, when it wrote junit XML."""
+    try:
+        passed, failed, skipped, first = read_junit_xml(junit)
+    except ValueError:
+        ctx.note(CHECK, "ran", f"{command!r} ran under coverage; no per-test report")
+        return
+    source = "junit-xml, under coverage" + (f"; first failure {first[0]}" if first else "")
+    run = GuardRun(command, True, passed, failed, skipped, took, source, python)
+    ctx.note(CHECK, "ran", "the project's tests ran under coverage", guard=run)

@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,13 @@ from _loopback_server import LoopbackServer
 
 from codeflash_lab.bench import BenchConfig, abench, bench
 from codeflash_lab.errors import MethodologyError, TargetError
-from codeflash_lab.workspace import Methodology, Workspace, load_runs, lock_methodology
+from codeflash_lab.workspace import (
+    Methodology,
+    Workspace,
+    load_methodology,
+    load_runs,
+    lock_methodology,
+)
 
 QUICK = BenchConfig(concurrency=2, min_run_s=0.15, warmup_s=0.02)
 
@@ -134,9 +141,15 @@ def test_results_are_saved_and_the_lock_is_checked(tmp_path: Path) -> None:
     assert len(saved) == 1
     assert saved[0]["methodology_id"] == result.methodology_id
     ws = Workspace(tmp_path)
-    lock_methodology(ws, Methodology(target="work_ws.py:op", concurrency=50))
+    # the first saved measurement of a target locks its methodology
+    locked = load_methodology(ws, "work_ws.py:op")
+    assert locked is not None
+    assert locked.id == result.methodology_id
     with pytest.raises(MethodologyError, match="concurrency"):
-        bench("work_ws.py:op", config=QUICK, runs=1, project=tmp_path, progress=False)
+        bench("work_ws.py:op", config=replace(QUICK, concurrency=50), runs=1, project=tmp_path,
+              progress=False)  # fmt: skip
+    lock_methodology(ws, Methodology(target="other.py:op", concurrency=50))
+    assert load_methodology(ws) == locked  # another target's lock sits beside the first
 
 
 def test_loop_stalls_are_seen_by_the_lag_monitor() -> None:

@@ -22,7 +22,7 @@ from codeflash_lab.bench.runner import Measurable, measure_once
 from codeflash_lab.bench.system import capture_environment, git_state
 from codeflash_lab.errors import MeasurementError
 from codeflash_lab.workspace.layout import Workspace
-from codeflash_lab.workspace.methodology import Methodology, check_methodology
+from codeflash_lab.workspace.methodology import Methodology, check_methodology, lock_if_unlocked
 from codeflash_lab.workspace.runs import save_run
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "bench",
     "check_lock",
     "default_isolation",
+    "lock_first_baseline",
     "methodology_for",
     "run_plan",
     "run_saver",
@@ -72,6 +73,20 @@ def check_lock(project: str | os.PathLike[str] | None, spec: str, config: BenchC
     if ws is not None:
         check_methodology(ws, method)
     return method.id
+
+
+def lock_first_baseline(
+    project: str | os.PathLike[str] | None, spec: str, config: BenchConfig, *, run: str
+) -> bool:
+    """Lock the methodology of ``spec`` when this saved measurement is its first baseline.
+
+    Returns:
+        Whether it locked now (``False``: no workspace, or the target is locked already).
+    """
+    ws = _workspace(project)
+    if ws is None:
+        return False
+    return lock_if_unlocked(ws, methodology_for(spec, config), via="bench", run=Path(run).name)
 
 
 def save_result(
@@ -294,6 +309,8 @@ def bench(
         saved = save_result(project, "bench", result.to_dict())
         if saved is not None:
             result = result.with_saved_to(saved)
+            if m.spec and not interrupted:
+                lock_first_baseline(project, m.label, config, run=saved)
     return result
 
 

@@ -17,8 +17,10 @@ from codeflash_lab.workspace.learnings import append_learning, read_learnings
 from codeflash_lab.workspace.methodology import (
     Methodology,
     check_methodology,
+    load_locks,
     load_methodology,
     lock_methodology,
+    methodology_markdown,
 )
 from codeflash_lab.workspace.results import (
     COLUMNS,
@@ -54,9 +56,11 @@ __all__ = [
     "format_change",
     "init_workspace",
     "load_conventions",
+    "load_locks",
     "load_methodology",
     "load_runs",
     "lock_methodology",
+    "methodology_markdown",
     "parse_change",
     "percent_change",
     "read_learnings",

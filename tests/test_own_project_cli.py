@@ -1,4 +1,4 @@
-"""bench, compare, profile, lag and debug of a module:function target of a project that is
+"""bench, compare, sweep, profile, lag and debug of a module:function target of a project that is
 not the demo, through the CLI: the target runs in the project's venv, which is left as it was."""
 
 from __future__ import annotations
@@ -72,6 +72,11 @@ def test_bench_compare_profile_lag_debug_in_the_projects_venv(
     compared = _json(capsys)
     assert compared["verdict"] in ("KEEP", "INCONCLUSIVE")
     assert all(r["errors"] == 0 for arm in ("a", "b") for r in compared[arm]["runs"])
+
+    assert main(["sweep", "svc.handlers:handle", "--concurrency", "1,4", *QUICK, *where]) == 0
+    sweep = _json(capsys)
+    assert [lvl["concurrency"] for lvl in sweep["levels"]] == [1, 4]
+    assert sweep["probe"]["blocking"] is False  # awaits a sleep: gathered calls overlap
 
     assert main(["profile", "svc.handlers:handle", "--duration", "0.2", *where]) == 0
     profile = _json(capsys)

@@ -10,6 +10,8 @@ target may print to). Jobs (``mode``):
   shape ``Run.from_dict`` reads (the parent adds the stability warnings);
 - ``lag``: call the target for a while under the lag probe (``{"lag": {...}}``);
 - ``profile``: call it under yappi's wall clock (``{"profile": {...}}``);
+- ``probe``: ``n`` sequential calls against ``n`` gathered ones, ``repeats`` times
+  (``{"probe": {"sequential_s": [...], "gathered_s": [...]}}``; see ``bench.sweep``);
 - ``call``: await it once (for ``debug``, which runs this under asyncio debug mode).
 
 Exit codes: 0 done, 2 an error record was written, 130 interrupted.
@@ -236,6 +238,35 @@ def _profile(job):
     )  # fmt: skip
 
 
+def _probe(job):
+    import time
+
+    opts = job.get("probe") or {}
+    n, repeats = int(opts.get("n", 10)), int(opts.get("repeats", 5))
+
+    async def main():
+        make_op, closers = await _source(job)
+        ops = [make_op(w) for w in range(n)]
+        seqs, gathers = [], []
+        try:
+            await ops[0]()  # warm: imports, connection
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                for op in ops:
+                    await op()
+                t1 = time.perf_counter()
+                await asyncio.gather(*(op() for op in ops))
+                t2 = time.perf_counter()
+                seqs.append(t1 - t0)
+                gathers.append(t2 - t1)
+        finally:
+            for conn in closers:
+                await conn.aclose()
+        return {"sequential_s": seqs, "gathered_s": gathers}
+
+    return run_loop(main, job.get("loop", "asyncio"))
+
+
 def _call(job):
     op = _callable(job)
 
@@ -268,6 +299,8 @@ def main(argv=None):
             doc = {"lag": _lag(job)}
         elif mode == "profile":
             doc = {"profile": _profile(job)}
+        elif mode == "probe":
+            doc = {"probe": _probe(job)}
         elif mode == "call":
             doc = {"call": _call(job)}
         else:

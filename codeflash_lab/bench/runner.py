@@ -442,22 +442,11 @@ def measure_in_process(
     """
     if not m.can_run_in_process:
         raise ValueError("m: only spec targets with JSON arguments can run in a fresh process")
-    from codeflash_lab.profiling.in_project import interpreter_for, run_job, target_job
+    from codeflash_lab.bench.child_jobs import spec_job
+    from codeflash_lab.profiling.in_project import interpreter_for, run_job
 
     limit = timeout_s if timeout_s is not None else _process_time_limit(config)
-    job = target_job(
-        m.spec or "", cwd=m.cwd, args=m.args, kwargs=m.kwargs,
-        allow_remote=m.allow_remote, confine=m.confine,
-    )  # fmt: skip
-    job.update(mode="bench", config=config.to_dict(), index=index, stall_ms=STALL_MS)
-    target = m.target
-    if target is not None and target.kind == "url":
-        from codeflash_lab.bench.http import build_request
-
-        checked = m.checked or resolve_loopback(target, allow_remote=m.allow_remote)
-        body = config.body.encode() if config.body is not None else None
-        request = build_request(target, method=config.method, body=body, headers=config.headers)
-        job.update(checked=checked.to_dict(), request=request.decode("latin-1"))
+    job = spec_job(m, "bench", config=config.to_dict(), index=index, stall_ms=STALL_MS)
     python = interpreter_for(m.cwd, m.python).path
     doc = run_job(job, python=python, cwd=m.cwd, timeout_s=limit)
     facts = dict(doc["run"])

@@ -175,7 +175,13 @@ def probe_concurrency(
                 await conn.aclose()
         return median(seqs), median(gathers)
 
-    seq, gathered = run_in_fresh_loop(probe, loop=loop)
+    if m.can_run_in_process:  # a spec runs in the project's interpreter, like its runs
+        from codeflash_lab.bench.child_jobs import probe_in_process
+
+        seqs, gathers = probe_in_process(m, n=n, repeats=repeats, loop=loop)
+        seq, gathered = median(seqs), median(gathers)
+    else:
+        seq, gathered = run_in_fresh_loop(probe, loop=loop)
     ratio = seq / gathered if gathered > 0 else float("inf")
     return ConcurrencyProbe(n, seq, gathered, ratio, ratio < BLOCKING_RATIO, repeats)
 

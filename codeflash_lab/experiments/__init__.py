@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codeflash_lab.experiments import flow as experiment_flow
 from codeflash_lab.experiments.compare_input import CompareNumbers, load_compare
 from codeflash_lab.experiments.decision import (
     DISCARD,
@@ -11,6 +12,9 @@ from codeflash_lab.experiments.decision import (
     Decision,
     decide,
 )
+from codeflash_lab.experiments.flow import finish as finish_experiment
+from codeflash_lab.experiments.flow import run_experiment
+from codeflash_lab.experiments.flow import start as start_experiment
 from codeflash_lab.experiments.gitops import (
     HistorySummary,
     commit_keep,
@@ -18,6 +22,7 @@ from codeflash_lab.experiments.gitops import (
     history_summary,
     tag_milestone,
 )
+from codeflash_lab.experiments.guard import run_guard
 from codeflash_lab.experiments.handoff_sync import refresh_handoff
 from codeflash_lab.experiments.ledger import (
     RecordResult,
@@ -53,6 +58,8 @@ __all__ = [
     "commit_keep",
     "decide",
     "ensure_branch",
+    "experiment_flow",
+    "finish_experiment",
     "history_summary",
     "implementing_line",
     "ledger_status",
@@ -62,6 +69,9 @@ __all__ = [
     "record_experiment",
     "refresh_handoff",
     "result_line",
+    "run_experiment",
+    "run_guard",
+    "start_experiment",
     "summary_line",
     "tag_milestone",
     "target_line",

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 RECORD = ("record", "--target-test", "app:handler", "--pattern", "sequential-awaits")
 
 
-def cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "codeflash_lab", *args],
         cwd=cwd,

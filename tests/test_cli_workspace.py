@@ -47,7 +47,7 @@ def status(cwd: Path) -> dict[str, Any]:
     return data
 
 
-def record(cwd: Path, pattern: str, change: str, *extra: str) -> str:
+def record(cwd: Path, pattern: str, change: str, *extra: str, attempt: int = 0) -> str:
     return ok(
         cwd,
         "record",
@@ -56,7 +56,7 @@ def record(cwd: Path, pattern: str, change: str, *extra: str) -> str:
         "--pattern",
         pattern,
         "-m",
-        f"try {pattern}",
+        f"try {pattern}" + (f" ({attempt})" if attempt else ""),
         f"--latency-change={change}",
         "--concurrency",
         "20",
@@ -109,7 +109,7 @@ def test_a_sequence_of_records_drives_rotation_plateau_and_stuck(project: Path) 
     record(project, "blocking-call", "+1%")
     s = status(project)
     assert (s["consecutive_discards"], s["stuck"], s["rotate"]) == (4, False, False)
-    out = record(project, "blocking-call", "+1%")
+    out = record(project, "blocking-call", "+1%", attempt=2)
     assert "stuck" in out
     s = status(project)
     assert (s["consecutive_discards"], s["stuck"], s["experiments_left"]) == (5, True, 3)
@@ -118,8 +118,8 @@ def test_a_sequence_of_records_drives_rotation_plateau_and_stuck(project: Path) 
     assert "recovery checklist:" in text
     assert "experiments left before stopping: 3" in text
     record(project, "client-per-request", "+1%")
-    record(project, "client-per-request", "+1%")
-    out = record(project, "client-per-request", "+1%")
+    record(project, "client-per-request", "+1%", attempt=2)
+    out = record(project, "client-per-request", "+1%", attempt=3)
     assert "[plateau] 8 consecutive discards, recovery exhausted. Stopping." in out
     s = status(project)
     assert (s["stop"], s["experiments_left"]) == (True, 0)
@@ -183,8 +183,8 @@ def test_small_changes_need_an_answer(project: Path) -> None:
     assert "NEEDS_CONFIRMATION" in line
     assert "[experiment 1] KEEP" in record(project, "blocking-call", "-5%", "--confirmed")
     out = record(project, "blocking-call", "+1%", "--blocking-removed")
-    assert "[experiment 2] " in out
-    assert out.strip().endswith("KEEP")
+    assert "[experiment 2] KEEP [blocking-removed]" in out
+    assert "evidence: asserted by a person, not measured" in out
 
 
 def test_concurrency_change_needs_a_new_baseline(project: Path) -> None:

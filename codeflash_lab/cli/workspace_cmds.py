@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,11 @@ from codeflash_lab.cli._common import add_format_option, add_project_option, pri
 from codeflash_lab.experiments.compare_input import load_compare
 from codeflash_lab.experiments.gitops import BRANCH, ensure_branch
 from codeflash_lab.experiments.ledger import (
-    read_ledger,
     record_experiment,
+    recover_ledger,
     workspace_history,
 )
-from codeflash_lab.experiments.plateau import ledger_status
+from codeflash_lab.experiments.ledger_scan import scan_ledger
 from codeflash_lab.workspace.initialize import init_workspace
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.results import parse_change
@@ -103,7 +104,7 @@ def register(subparsers: Any) -> None:
     r.add_argument(
         "--from-compare",
         metavar="PATH|latest",
-        help="take target, concurrency and numbers from a saved compare run",
+        help="take target, concurrency, numbers and the ruling from a saved compare run",
     )
     r.add_argument(
         "--new-baseline",
@@ -111,7 +112,15 @@ def register(subparsers: Any) -> None:
         help="accept a different concurrency than the locked one (noted in HANDOFF.md)",
     )
     r.add_argument(
-        "--files", nargs="+", metavar="FILE", help="commit these files when the result is KEEP"
+        "--files",
+        nargs="+",
+        metavar="FILE",
+        help="commit these files when the result is KEEP (relative to the current folder)",
+    )
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="commit the keep on a detached HEAD or during a rebase or bisect",
     )
     r.add_argument("--tag-every", type=int, default=3, metavar="N", help="keeps per milestone tag")
     r.add_argument(
@@ -160,6 +169,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         from codeflash_lab.cli.experiment_cmds import finish_open_experiment
 
         return finish_open_experiment(args)
+    recovered = recover_ledger(ws)
     numbers: dict[str, Any] = {
         "target_test": args.target_test,
         "baseline_latency_ms": args.baseline_latency_ms,
@@ -171,6 +181,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     }
     confirmed = True if args.confirmed else (False if args.noise else None)
     measured_verdict: str | None = None
+    ruling = None
+    evidence_ref: str | None = None
     if args.from_compare:
         cmp = load_compare(ws, args.from_compare)
         for key in numbers:
@@ -178,6 +190,8 @@ def cmd_record(args: argparse.Namespace) -> int:
             if numbers[key] is None and value not in (None, ""):
                 numbers[key] = value
         measured_verdict = cmp.verdict or None
+        ruling = cmp.ruling
+        evidence_ref = _relative_ref(ws, cmp.source)
         if confirmed is None:
             confirmed = cmp.confirmed
     if not numbers["target_test"]:
@@ -196,29 +210,50 @@ def cmd_record(args: argparse.Namespace) -> int:
         latency_change=args.latency_change,
         throughput_change=args.throughput_change,
         new_baseline=args.new_baseline,
-        files=tuple(args.files or ()),
+        files=tuple(os.path.abspath(f) for f in args.files or ()),  # like git: from here
+        force=args.force,
+        ruling=ruling,
+        evidence_ref=evidence_ref,
         tag_every=args.tag_every,
         lesson=args.lesson,
         pre_commit=args.pre_commit,
         **numbers,
     )
+    lines = [*recovered, result.to_text()]
     if args.format == "json":
-        print(result.to_text(), file=sys.stderr)
+        print("\n".join(lines), file=sys.stderr)
         print_json(result.to_dict())
     else:
-        print(result.to_text())
+        print("\n".join(lines))
     return 0
+
+
+def _relative_ref(ws: Workspace, source: str) -> str:
+    """A compare file named relative to the project when it lies inside it."""
+    try:
+        return Path(source).resolve().relative_to(ws.project).as_posix()
+    except ValueError:
+        return source
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``codeflash-lab status [--format json]``."""
-    ws = Workspace(args.project)
-    rows = read_ledger(ws)
-    status = ledger_status(rows)
-    history = workspace_history(ws, rows)
+    ws = Workspace(args.project).require()
+    recovered = recover_ledger(ws)
+    digest = scan_ledger(ws.results_tsv)  # one streaming pass, whatever the log's size
+    status = digest.status()
+    history = workspace_history(ws, digest)
     if args.format == "json":
-        print_json({**status.to_dict(), "history": None if history is None else history.to_dict()})
+        print_json(
+            {
+                **status.to_dict(),
+                "history": None if history is None else history.to_dict(),
+                "recovered": recovered,
+            }
+        )
     else:
+        for line in recovered:
+            print(line)
         print(status.to_text())
         if history is not None and history.keep_commits:
             print(history.to_text())

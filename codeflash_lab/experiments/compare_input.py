@@ -1,4 +1,10 @@
-"""Numbers for a results.tsv row taken from a saved compare run (``.codeflash/runs/``)."""
+"""Numbers and the ruling for a results.tsv row taken from a saved compare run (``.codeflash/runs/``).
+
+A compare saved with a ``"ruling"`` key (verdict, rule, reason, evidence) is taken as
+it is, its evidence pointing at the compare file. An older compare without one gives
+its verdict and small-change answer, as before, and a B arm that failed a larger
+share of its operations than A is a DISCARD under the ``errors`` rule either way.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from codeflash_lab.errors import WorkspaceError
+from codeflash_lab.verdicts import Evidence, Rule, Ruling, Source, Verdict
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.runs import load_runs
 
@@ -35,10 +42,52 @@ class CompareNumbers:
     p99_change: float | None
     verdict: str
     confirmed: bool | None
+    ruling: Ruling | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return asdict(self)
+        doc = asdict(self)
+        doc["ruling"] = None if self.ruling is None else self.ruling.to_dict()
+        return doc
+
+
+#: B may fail this much more often than A (share of ops) before the errors rule applies.
+ERROR_RATE_MARGIN = 0.001
+
+
+def _error_rate(side: Any) -> float | None:
+    if not isinstance(side, dict):
+        return None
+    runs = side.get("runs")
+    if isinstance(runs, list) and runs:
+        ops = sum(float(r.get("ops") or 0) for r in runs if isinstance(r, dict))
+        errors = sum(float(r.get("errors") or 0) for r in runs if isinstance(r, dict))
+        return errors / ops if ops else None
+    return None
+
+
+def _ruling(doc: dict[str, Any], source: str) -> Ruling | None:
+    """The compare's own ruling, else an ``errors`` DISCARD when B failed more ops."""
+    evidence_ref = source
+    raw = doc.get("ruling")
+    if isinstance(raw, dict):
+        try:
+            ruling = Ruling.from_dict(raw)
+        except ValueError as exc:
+            raise WorkspaceError(f"{source}: unreadable ruling ({exc})") from None
+        ev = ruling.evidence
+        return ruling.with_evidence(
+            Evidence(Source.MEASURED, ev.ref or evidence_ref, ev.summary, ev.facts)
+        )
+    rate_a, rate_b = _error_rate(doc.get("a")), _error_rate(doc.get("b"))
+    if rate_a is not None and rate_b is not None and rate_b > rate_a + ERROR_RATE_MARGIN:
+        return Ruling(
+            Verdict.DISCARD,
+            Rule.ERRORS,
+            f"B fails more operations: {rate_b:.1%} of ops vs {rate_a:.1%} for A",
+            Evidence(Source.MEASURED, evidence_ref, facts={"error_rate": [rate_a, rate_b]}),
+        )
+    return None
 
 
 def _float(value: Any) -> float | None:
@@ -63,8 +112,8 @@ def load_compare(workspace: Workspace | str | os.PathLike[str], spec: str) -> Co
     """Read a compare run: ``spec`` is a JSON file path or ``latest``.
 
     Raises:
-        WorkspaceError: no compare run saved, the file is unreadable, or it is not a
-            compare result (the message names the file).
+        WorkspaceError: no compare run saved, the file is unreadable, it is not a
+            compare result, or its ruling is malformed (the message names the file).
     """
     ws = workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
     if spec == "latest":
@@ -109,4 +158,5 @@ def load_compare(workspace: Workspace | str | os.PathLike[str], spec: str) -> Co
         p99_change=_float(p99.get("change_pct")) if isinstance(p99, dict) else None,
         verdict=verdict,
         confirmed=confirmed,
+        ruling=_ruling(doc, source),
     )

@@ -8,18 +8,25 @@ landed since the previous milestone tag (``every`` may be set from 3 to 5).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab._git import head_sha, is_git_repo, repo_root, run_git
 from codeflash_lab.errors import DirtyIndexError, GitError, NotAGitRepositoryError
+from codeflash_lab.experiments.git_guard import (
+    IndexSnapshot,
+    changed_files,
+    check_git_state,
+    fingerprints,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,10 +36,12 @@ __all__ = [
     "KEEP_PREFIX",
     "TAG_PREFIX",
     "HistorySummary",
+    "check_keep_allowed",
     "commit_keep",
     "ensure_branch",
     "history_summary",
     "keeps_since_milestone",
+    "normalise_files",
     "run_pre_commit",
     "tag_milestone",
 ]
@@ -81,15 +90,21 @@ def _staged(root: Path) -> list[str]:
     return [p for p in out.split("\0") if p]
 
 
-def _normalise(root: Path, files: Iterable[str | Path]) -> list[str]:
+def _normalise(root: Path, files: Iterable[str | Path], base: Path | None = None) -> list[str]:
+    """Repository-relative names of ``files`` (relative ones are taken from ``base``,
+    default the repository root). A symlink stays itself: only its folder is resolved."""
+    top = root.resolve()
     out: list[str] = []
     for f in files:
         p = Path(f)
-        absolute = p if p.is_absolute() else (root / p)
+        absolute = Path(os.path.abspath(p if p.is_absolute() else (base or root) / p))
+        real = Path(os.path.realpath(absolute.parent)) / absolute.name
         try:
-            rel = absolute.resolve().relative_to(root.resolve())
+            rel = real.relative_to(top)
         except ValueError:
             raise ValueError(f"files: {f} is outside the repository {root}") from None
+        if not rel.parts or rel.parts[0] == ".git":
+            raise ValueError(f"files: {f} is not a file of the work tree")
         out.append(rel.as_posix())
     return sorted(set(out))
 
@@ -143,14 +158,24 @@ def commit_keep(
     summary: str,
     *,
     pre_commit: bool = True,
+    trailer: str | None = None,
+    force: bool = False,
+    base: str | Path | None = None,
 ) -> str:
     """Commit a kept experiment: only ``files``, message ``async: <summary>``.
 
+    Every refusal (an unusual git state, unrelated staged files) comes before the
+    project's hooks run and before anything is staged. If the commit then fails, the
+    index is put back as it was and the files the hooks changed are listed.
+
     Args:
         repo: the repository (any folder inside it).
-        files: the files the change touched (relative to the repository or absolute).
+        files: the files the change touched (absolute, or relative to ``base``).
         summary: one line saying what the change does.
         pre_commit: run the project's pre-commit hooks on ``files`` first, when it has them.
+        trailer: a ``Key: value`` line added as the message's trailer.
+        force: commit on a detached HEAD or during a rebase or bisect.
+        base: the folder relative ``files`` are taken from (default: the repository root).
 
     Returns:
         The new commit's SHA.
@@ -160,7 +185,8 @@ def commit_keep(
             ``summary`` is empty or spans lines.
         NotAGitRepositoryError: ``repo`` is not a git work tree.
         DirtyIndexError: files other than ``files`` are staged.
-        GitError: the hooks fail, or there is nothing to commit in ``files``.
+        GitError: a refused git state (named), the hooks fail, or there is nothing to
+            commit in ``files``.
     """
     summary = summary.strip()
     if not summary or "\n" in summary:
@@ -170,20 +196,53 @@ def commit_keep(
     if not files:
         raise ValueError("files: name the files the kept change touched")
     root = _root(repo)
-    names = _normalise(root, files)
+    names = _normalise(root, files, None if base is None else Path(base))
+    check_keep_allowed(root, names, force=force)
+    before = fingerprints(root, names)
+    try:
+        if pre_commit:
+            run_pre_commit(root, names)
+        with IndexSnapshot(root) as snapshot:
+            run_git(["add", "--", *names], root)
+            if not _staged(root):
+                raise GitError(f"nothing to commit: {', '.join(names)} have no changes")
+            message = ["-m", KEEP_PREFIX + summary] + (["-m", trailer] if trailer else [])
+            run_git(["commit", "-q", *message, "--", *names], root)
+            snapshot.keep()
+    except GitError as exc:
+        changed = changed_files(before, root)
+        if changed:
+            raise GitError(f"{exc}; files the hooks changed: {', '.join(changed)}") from None
+        raise
+    return run_git(["rev-parse", "HEAD"], root).strip()
+
+
+def check_keep_allowed(root: Path, names: Sequence[str], *, force: bool = False) -> list[str]:
+    """Every refusal of :func:`commit_keep`, without changing anything.
+
+    Returns:
+        The unusual states ``force`` let through.
+
+    Raises:
+        GitError: a refused git state (see :func:`~codeflash_lab.experiments.git_guard.check_git_state`).
+        DirtyIndexError: files other than ``names`` are staged.
+    """
+    allowed = check_git_state(root, force=force)
     unrelated = sorted(set(_staged(root)) - set(names))
     if unrelated:
         raise DirtyIndexError(
             f"{root}: unrelated files are staged ({', '.join(unrelated)}); unstage them "
             "('git restore --staged <file>') or include them explicitly"
         )
-    if pre_commit:
-        run_pre_commit(root, names)
-    run_git(["add", "--", *names], root)
-    if not _staged(root):
-        raise GitError(f"nothing to commit: {', '.join(names)} have no changes")
-    run_git(["commit", "-q", "-m", KEEP_PREFIX + summary, "--", *names], root)
-    return run_git(["rev-parse", "HEAD"], root).strip()
+    return allowed
+
+
+def normalise_files(
+    repo: str | Path, files: Iterable[str | Path], base: str | Path | None = None
+) -> list[str]:
+    """Repository-relative names of ``files`` as :func:`commit_keep` stages them."""
+    root = _root(repo)
+    return _normalise(root, files, None if base is None else Path(base))
 
 
 def _milestone_tags(root: Path) -> list[str]:
@@ -279,13 +338,19 @@ class HistorySummary:
 
 
 def history_summary(
-    repo: str | Path, *, discarded_patterns: Iterable[str] = (), limit: int = 20
+    repo: str | Path,
+    *,
+    discarded_patterns: Iterable[str] = (),
+    discard_counts: Mapping[str, int] | None = None,
+    limit: int = 20,
 ) -> HistorySummary:
     """Summarize ``git log -<limit> --stat``: files touched by keeps, approaches that failed.
 
-    Discards are never committed, so failures come from two places: subjects of
-    reverted keeps in the log, and ``discarded_patterns`` (the ``pattern`` of every
-    DISCARD row of results.tsv). Anything seen 3 or more times is listed.
+    Only keeps count as keeps: a keep commit that a later ``Revert "async: ..."``
+    undid is left out of the files touched. Discards are never committed, so
+    failures come from two places: subjects of reverted keeps in the log, and the
+    pattern of every DISCARD row of results.tsv (``discarded_patterns`` one by one,
+    or ``discard_counts`` per pattern). Anything seen 3 or more times is listed.
 
     Raises:
         NotAGitRepositoryError: ``repo`` is not a git work tree.
@@ -294,21 +359,29 @@ def history_summary(
     keeps: list[tuple[str, str]] = []
     touched: Counter[str] = Counter()
     failures: Counter[str] = Counter(p for p in discarded_patterns if p)
+    failures.update({p: n for p, n in (discard_counts or {}).items() if p})
     if head_sha(root) is not None:
         log = run_git(
             ["log", f"-{limit}", "--stat", "--stat-width=1000", "--format=\x1e%H\x1f%s"], root
         )
-        for chunk in log.split("\x1e")[1:]:
+        reverted_later: Counter[str] = Counter()
+        for chunk in log.split("\x1e")[1:]:  # newest first: a revert comes before its keep
             head, _, stat = chunk.partition("\n")
             sha, _, subject = head.partition("\x1f")
-            if subject.startswith(KEEP_PREFIX):
-                keeps.append((sha[:12], subject))
-                for line in stat.splitlines():
-                    if "|" in line:
-                        touched[line.split("|", 1)[0].strip()] += 1
             reverted = re.match(r'Revert "async: (.*)"', subject)
             if reverted:
                 failures[reverted.group(1)] += 1
+                reverted_later[KEEP_PREFIX + reverted.group(1)] += 1
+                continue
+            if not subject.startswith(KEEP_PREFIX):
+                continue
+            if reverted_later[subject] > 0:
+                reverted_later[subject] -= 1
+                continue
+            keeps.append((sha[:12], subject))
+            for line in stat.splitlines():
+                if "|" in line:
+                    touched[line.split("|", 1)[0].strip()] += 1
     ordered = tuple(sorted(touched.items(), key=lambda kv: (-kv[1], kv[0])))
     return HistorySummary(
         keep_commits=tuple(keeps),

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import html
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,6 +31,7 @@ __all__ = [
     "STUCK_AFTER",
     "STUCK_CHECKLIST",
     "LedgerStatus",
+    "StatusBuilder",
     "keep_gain",
     "ledger_status",
 ]
@@ -175,20 +177,10 @@ class LedgerStatus:
         return f"<table>{rows}</table>"
 
 
-def _trailing_discards(rows: Sequence[_Row]) -> list[_Row]:
-    out: list[_Row] = []
-    for row in reversed(rows):
-        if row.status.upper() != "DISCARD":
-            break
-        out.append(row)
-    out.reverse()
-    return out
-
-
 def _diminishing(gains: Sequence[float]) -> bool:
     if len(gains) < 4:
         return False
-    last = gains[-4:]
+    last = list(gains)[-4:]
     return all(last[i] < DIMINISHING_RATIO * last[i - 1] for i in range(1, 4))
 
 
@@ -199,8 +191,107 @@ def _next_family(current: str | None) -> str | None:
     return STRATEGIES[i + 1] if i + 1 < len(STRATEGIES) else None
 
 
+class StatusBuilder:
+    """:func:`ledger_status` one row at a time, in constant memory.
+
+    Feed rows oldest first with :meth:`add`; :meth:`status` gives the
+    :class:`LedgerStatus` of the rows so far (and can be called again after more rows).
+    It keeps counts, the trailing run of discards, the last four keep gains and the
+    discards per pattern: never the rows themselves.
+    """
+
+    __slots__ = (
+        "_family_run",
+        "_last_family",
+        "_run_family",
+        "consecutive",
+        "discards_by_pattern",
+        "gains",
+        "keeps",
+        "rows",
+    )
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.keeps = 0
+        self.consecutive = 0
+        self._run_family: str | None = None
+        self._family_run = 0
+        self._last_family: str | None = None
+        self.gains: deque[float] = deque(maxlen=4)
+        self.discards_by_pattern: dict[str, int] = {}
+
+    def add(self, row: _Row) -> None:
+        """Count one more row (the newest)."""
+        self.rows += 1
+        family = _family(row.pattern)
+        self._last_family = family
+        if row.status.upper() == "KEEP":
+            self.keeps += 1
+            self.consecutive = 0
+            self._run_family, self._family_run = None, 0
+            gain = keep_gain(row)
+            if gain > 0:  # keeps with no measured gain say nothing about returns
+                self.gains.append(gain)
+            return
+        self.consecutive += 1
+        self.discards_by_pattern[row.pattern] = self.discards_by_pattern.get(row.pattern, 0) + 1
+        if family == self._run_family:
+            self._family_run += 1
+        else:
+            self._run_family, self._family_run = family, 1
+
+    def status(self) -> LedgerStatus:
+        """The :class:`LedgerStatus` of the rows added so far."""
+        consecutive, same = self.consecutive, self._family_run
+        current = self._last_family if self.rows else STRATEGIES[0]
+        rotate = same >= ROTATE_AFTER
+        nxt = _next_family(current) if rotate else current
+        gains = tuple(self.gains)
+        irreducible = consecutive >= IRREDUCIBLE_AFTER
+        diminishing = _diminishing(gains)
+        stuck = consecutive >= STUCK_AFTER
+        stop_after = STUCK_AFTER + STOP_AFTER_STUCK
+        stop = consecutive >= stop_after or diminishing
+        left = max(0, stop_after - consecutive) if stuck else None
+        failed = tuple(sorted(p for p, n in self.discards_by_pattern.items() if n >= 3))
+        advice = _advice(
+            n=self.rows,
+            consecutive=consecutive,
+            same=same,
+            irreducible=irreducible,
+            diminishing=diminishing,
+            rotate=rotate,
+            stuck=stuck,
+            left=left,
+            current=current,
+            nxt=nxt,
+        )
+        return LedgerStatus(
+            experiments=self.rows,
+            keeps=self.keeps,
+            discards=self.rows - self.keeps,
+            consecutive_discards=consecutive,
+            irreducible=irreducible,
+            diminishing_returns=diminishing,
+            rotate=rotate,
+            stuck=stuck,
+            stop=stop,
+            current_strategy=current,
+            next_strategy=nxt,
+            advice=advice,
+            same_strategy_discards=same,
+            experiments_left=left,
+            recent_keep_gains=gains,
+            failed_patterns=failed,
+            stuck_checklist=STUCK_CHECKLIST if stuck else (),
+        )
+
+
 def ledger_status(rows: Iterable[_Row]) -> LedgerStatus:
     """Apply the plateau, rotation and stuck rules to the log's rows (oldest first).
+
+    The rows are consumed once, as a stream (see :class:`StatusBuilder`).
 
     Args:
         rows: results.tsv rows (:class:`~codeflash_lab.workspace.Experiment` or anything
@@ -209,71 +300,10 @@ def ledger_status(rows: Iterable[_Row]) -> LedgerStatus:
     Returns:
         The :class:`LedgerStatus`, with advice in words.
     """
-    rows = list(rows)
-    keeps = [r for r in rows if r.status.upper() == "KEEP"]
-    tail = _trailing_discards(rows)
-    consecutive = len(tail)
-    same = 0
-    if tail:
-        fam = _family(tail[-1].pattern)
-        for row in reversed(tail):
-            if _family(row.pattern) != fam:
-                break
-            same += 1
-    current: str | None
-    if rows:
-        fam_last = _family(rows[-1].pattern)
-        current = fam_last
-    else:
-        current = STRATEGIES[0]
-    rotate = same >= ROTATE_AFTER
-    nxt = _next_family(current) if rotate else current
-    # Keeps with no measured gain (correctness fixes) say nothing about returns.
-    gains = tuple(g for g in (keep_gain(r) for r in keeps) if g > 0)
-    irreducible = consecutive >= IRREDUCIBLE_AFTER
-    diminishing = _diminishing(gains)
-    stuck = consecutive >= STUCK_AFTER
-    stop_after = STUCK_AFTER + STOP_AFTER_STUCK
-    stop = consecutive >= stop_after or diminishing
-    left = max(0, stop_after - consecutive) if stuck else None
-
-    per_pattern: dict[str, int] = {}
-    for r in rows:
-        if r.status.upper() == "DISCARD":
-            per_pattern[r.pattern] = per_pattern.get(r.pattern, 0) + 1
-    failed = tuple(sorted(p for p, n in per_pattern.items() if n >= 3))
-
-    advice = _advice(
-        n=len(rows),
-        consecutive=consecutive,
-        same=same,
-        irreducible=irreducible,
-        diminishing=diminishing,
-        rotate=rotate,
-        stuck=stuck,
-        left=left,
-        current=current,
-        nxt=nxt,
-    )
-    return LedgerStatus(
-        experiments=len(rows),
-        keeps=len(keeps),
-        discards=len(rows) - len(keeps),
-        consecutive_discards=consecutive,
-        irreducible=irreducible,
-        diminishing_returns=diminishing,
-        rotate=rotate,
-        stuck=stuck,
-        stop=stop,
-        current_strategy=current,
-        next_strategy=nxt,
-        advice=advice,
-        same_strategy_discards=same,
-        experiments_left=left,
-        recent_keep_gains=gains[-4:],
-        failed_patterns=failed,
-        stuck_checklist=STUCK_CHECKLIST if stuck else (),
-    )
+    builder = StatusBuilder()
+    for row in rows:
+        builder.add(row)
+    return builder.status()
 
 
 def _advice(

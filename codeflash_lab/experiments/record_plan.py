@@ -201,7 +201,9 @@ def plan_record(
     if ruling is not None:
         if evidence_ref and ruling.evidence.ref is None:
             ruling = ruling.with_evidence(
-                Evidence(Source.MEASURED, evidence_ref, ruling.evidence.summary, ruling.evidence.facts)
+                Evidence(
+                    Source.MEASURED, evidence_ref, ruling.evidence.summary, ruling.evidence.facts
+                )
             )
         above: list[Ruling] = []
         if tests_failed:
@@ -250,9 +252,13 @@ def plan_record(
         source = Evidence(Source.ASSERTED, evidence_ref, "status given with --status")
         chosen = Ruling(Verdict(given), Rule.PERSON, reason, source)
     if chosen is None or chosen.status is None:
-        raise _refuse_undecided(decision, measured_verdict) if chosen is None else ValueError(
-            f"status: the rules say {chosen.verdict} ({chosen.reason}); decide and pass "
-            "--status KEEP or --status DISCARD"
+        raise (
+            _refuse_undecided(decision, measured_verdict)
+            if chosen is None
+            else ValueError(
+                f"status: the rules say {chosen.verdict} ({chosen.reason}); decide and pass "
+                "--status KEEP or --status DISCARD"
+            )
         )
     row = {
         "target_test": target_test,

@@ -17,7 +17,7 @@ step               changes
 All of it runs under the ledger lock (``.codeflash/ledger.lock``), so rows, HANDOFF.md
 and commits of concurrent records never interleave. :func:`recover` (run first by
 ``record`` and ``status``) finishes an entry left behind once its commit exists, and
-rolls back one whose commit never landed. Setting ``CODEFLASH_LAB_FAULT=after-commit``
+rolls back one whose commit never landed (:mod:`~codeflash_lab.experiments.record_recovery`). Setting ``CODEFLASH_LAB_FAULT=after-commit``
 ends the process right after the commit, to test that recovery.
 """
 
@@ -47,9 +47,7 @@ from codeflash_lab.experiments.row_evidence import append_row_evidence
 from codeflash_lab.workspace.experiment_record import (
     ExperimentRecord,
     experiment_id,
-    experiments_dir,
     finish_record,
-    pending_records,
     remove_pending,
     write_pending,
 )
@@ -63,13 +61,7 @@ from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.learnings import append_learning
 from codeflash_lab.workspace.locks import file_lock
 from codeflash_lab.workspace.methodology import load_methodology, lock_methodology
-from codeflash_lab.workspace.results import (
-    Experiment,
-    append_experiment,
-    check_complete,
-    iter_results,
-    row_line,
-)
+from codeflash_lab.workspace.results import Experiment, append_experiment, check_complete
 
 __all__ = [
     "FAULT_ENV",
@@ -78,14 +70,13 @@ __all__ = [
     "append",
     "begin",
     "commit",
-    "find_commit",
+    "experiment_of",
     "finish",
     "ledger_lock",
-    "orphan_commits",
-    "recover",
     "refresh",
     "remove_pending",
     "validate",
+    "with_commit",
 ]
 
 TRAILER = "Codeflash-Experiment"
@@ -266,17 +257,19 @@ def commit(ws: Workspace, plan: RecordPlan, record: ExperimentRecord) -> Experim
     )  # fmt: skip
     _fault("after-commit")
     tag = tag_milestone(ws.project, every=plan.tag_every)
-    record = _with_commit(record, sha).step(commit=sha, tag=tag)
+    record = with_commit(record, sha).step(commit=sha, tag=tag)
     write_pending(ws, record)
     return record
 
 
-def _with_commit(record: ExperimentRecord, sha: str) -> ExperimentRecord:
+def with_commit(record: ExperimentRecord, sha: str) -> ExperimentRecord:
+    """The record with its row naming the keep commit ``sha``."""
     row = {**record.extra.get("row", {}), "commit": sha[:12]}
     return replace(record, extra={**record.extra, "row": row})
 
 
-def _experiment(record: ExperimentRecord) -> Experiment:
+def experiment_of(record: ExperimentRecord) -> Experiment:
+    """The results.tsv row a record writes."""
     row = dict(record.extra["row"])
     return Experiment(**{k: row.get(k) for k in (
         "commit", "target_test", "baseline_latency_ms", "optimized_latency_ms",
@@ -290,7 +283,7 @@ def append(ws: Workspace, record: ExperimentRecord, digest: LedgerDigest) -> Exp
 
     Changes: results.tsv (one line), rows.tsv (one line), the journal entry.
     """
-    experiment = _experiment(record)
+    experiment = experiment_of(record)
     number = append_experiment(ws.results_tsv, experiment)
     digest.add(number, experiment)
     append_row_evidence(ws, number, record.id, record.ruling.line() if record.ruling else "")
@@ -305,7 +298,7 @@ def refresh(ws: Workspace, record: ExperimentRecord, digest: LedgerDigest) -> Ex
     learnings.md, the journal entry."""
     plan = dict(record.extra.get("plan", {}))
     number = int(record.steps["row"])
-    experiment = _experiment(record)
+    experiment = experiment_of(record)
     if plan.get("new_baseline") and not record.steps.get("baseline"):
         record = record.step(baseline=_new_baseline(ws, number, experiment, plan))
     if (plan.get("new_baseline") or plan.get("first_row")) and not record.steps.get("noted"):
@@ -333,7 +326,9 @@ def _new_baseline(ws: Workspace, number: int, e: Experiment, plan: dict[str, Any
         if ref is not None and conc is not None and ref != conc
         else "same concurrency"
     )
-    note = f"- {today}: new baseline from experiment {number} ({change}): {fold_text(e.description)}"
+    note = (
+        f"- {today}: new baseline from experiment {number} ({change}): {fold_text(e.description)}"
+    )
     locked = load_methodology(ws)
     if locked is not None and conc is not None and locked.concurrency != conc:
         lock_methodology(
@@ -347,89 +342,3 @@ def _new_baseline(ws: Workspace, number: int, e: Experiment, plan: dict[str, Any
 def finish(ws: Workspace, record: ExperimentRecord) -> Path:
     """Write the sidecar and drop the journal entry (changes ``experiments/<id>.json``)."""
     return finish_record(ws, record)
-
-
-# --- recovery --------------------------------------------------------------------------
-
-
-def find_commit(ws: Workspace, record_id: str, limit: int = 50) -> str | None:
-    if not is_git_repo(ws.project):
-        return None
-    fmt = f"--format=%H%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
-    out = run_git(["log", f"-{limit}", fmt], ws.project, check=False)
-    for line in out.splitlines():
-        sha, _, ids = line.partition("\x1f")
-        if record_id in [i.strip() for i in ids.split(",")]:
-            return sha
-    return None
-
-
-def _row_number(ws: Workspace, record: ExperimentRecord) -> int | None:
-    """The number of the record's row if results.tsv already holds it (newest match)."""
-    wanted = row_line(_experiment(record)).rstrip("\n")
-    found = None
-    for number, row in iter_results(ws.results_tsv, strict=False):
-        if row_line(row).rstrip("\n") == wanted:
-            found = number
-    return found
-
-
-def recover(ws: Workspace) -> list[str]:
-    """Finish or roll back the journal entries left behind (call under :func:`ledger_lock`).
-
-    An entry whose keep commit never landed is rolled back (its sidecar says so); any
-    other is finished: the commit is found by its trailer, the row appended unless it is
-    there, HANDOFF.md rebuilt. Returns one line per entry.
-    """
-    lines: list[str] = []
-    for record in pending_records(ws):
-        if record.extra.get("commits") and not record.steps.get("commit"):
-            sha = find_commit(ws, record.id)
-            if sha is None:
-                finish_record(ws, replace(record, state="rolled-back"))
-                files = ", ".join(record.files)
-                lines.append(
-                    f"[recovered] {record.id}: rolled back, its commit never landed "
-                    f"(check whether {files} are still staged)"
-                )
-                continue
-            record = _with_commit(record, sha).step(commit=sha)
-            write_pending(ws, record)
-        digest: LedgerDigest | None = None
-        if not record.steps.get("row"):
-            number = _row_number(ws, record)
-            if number is not None:
-                record = record.step(row=number)
-            else:
-                digest = scan_ledger(ws.results_tsv, strict=False)
-                record = append(ws, record, digest)
-        digest = digest or scan_ledger(ws.results_tsv, strict=False)
-        record = refresh(ws, record, digest)
-        finish(ws, record)
-        lines.append(
-            f"[recovered] experiment {record.steps['row']} ({fold_text(record.description)}): "
-            "finished the record an interrupted run left behind"
-        )
-    return lines
-
-
-def orphan_commits(ws: Workspace, limit: int = 20) -> list[str]:
-    """Keep commits (with a ``Codeflash-Experiment`` trailer) that no record accounts for."""
-    if not is_git_repo(ws.project):
-        return []
-    fmt = f"--format=%h%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
-    out = run_git(["log", f"-{limit}", "--abbrev=12", fmt], ws.project, check=False)
-    lines = []
-    for line in out.splitlines():
-        sha, _, ids = line.partition("\x1f")
-        for rid in (i.strip() for i in ids.split(",") if i.strip()):
-            known = (experiments_dir(ws) / f"{rid}.json").exists() or (
-                ws.root / "pending" / f"{rid}.json"
-            ).exists()
-            if not known:
-                lines.append(
-                    f"[recovered] keep commit {sha} ({TRAILER}: {rid}) has no row in results.tsv "
-                    f"and no record: record it with 'codeflash-lab record --commit {sha} ...' "
-                    "and its numbers, or revert it"
-                )
-    return lines

@@ -10,20 +10,28 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import unicodedata
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from codeflash_lab.errors import WorkspaceError
 from codeflash_lab.workspace.layout import Workspace
 
 __all__ = [
     "SECTIONS",
     "append_to_section",
+    "check_handoff",
     "ensure_handoff",
+    "fold_text",
+    "handoff_lock",
     "is_placeholder",
+    "read_handoff",
     "read_section",
     "render_handoff",
     "section_titles",
     "update_section",
+    "update_sections",
 ]
 
 #: The template's sections, in the order a new HANDOFF.md lists them.
@@ -59,6 +67,57 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 
 def _ws(workspace: Workspace | str | os.PathLike[str]) -> Workspace:
     return workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
+
+
+def fold_text(text: object) -> str:
+    """One line of display text: line breaks and tabs fold to a space, other control
+    characters are escaped (``\\x1b``), so free text can never start a heading, a list
+    or a code fence in HANDOFF.md, nor move a terminal's cursor."""
+    out: list[str] = []
+    for ch in str(text):
+        if ch in "\r\n\t\v\f\u2028\u2029\x85":
+            out.append(" ")
+        elif unicodedata.category(ch) == "Cc":
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split())
+
+
+def read_handoff(path: Path) -> str:
+    """The text of HANDOFF.md (``""`` when missing).
+
+    Raises:
+        WorkspaceError: the file is not UTF-8 (the message names the file and the line).
+    """
+    if not path.exists():
+        return ""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise WorkspaceError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{bad}: {exc.reason}); re-save the file as UTF-8"
+        ) from None
+
+
+def check_handoff(workspace: Workspace | str | os.PathLike[str]) -> None:
+    """Check that HANDOFF.md can be read and rewritten (done before a record writes anything).
+
+    Raises:
+        WorkspaceError: it is not UTF-8 (naming file and line), or not a regular file.
+    """
+    path = _ws(workspace).handoff_md
+    if path.exists() and not path.is_file():
+        raise WorkspaceError(f"{path}: not a regular file")
+    read_handoff(path)
+
+
+def handoff_lock(workspace: Workspace | str | os.PathLike[str]) -> Any:
+    """The lock every HANDOFF.md writer takes (re-entrant inside one process)."""
+    return _lock(_ws(workspace).handoff_md)
 
 
 def render_handoff(project_name: str, sections: dict[str, str] | None = None) -> str:
@@ -133,7 +192,7 @@ def read_section(workspace: Workspace | str | os.PathLike[str], title: str) -> s
     path = _ws(workspace).handoff_md
     if not path.exists():
         return None
-    blocks = _split(path.read_text(encoding="utf-8"))
+    blocks = _split(read_handoff(path))
     i = _find(blocks, title)
     if i is None:
         return None
@@ -177,7 +236,14 @@ def update_section(workspace: Workspace | str | os.PathLike[str], title: str, bo
         ValueError: ``title`` is empty or spans several lines.
         WorkspaceError: the project has no ``.codeflash/`` folder.
     """
-    return _edit(workspace, title, lambda old: body)
+    return _edit(workspace, {title: lambda old: body})
+
+
+def update_sections(
+    workspace: Workspace | str | os.PathLike[str], bodies: Mapping[str, str]
+) -> Path:
+    """Replace several sections in one locked, atomic write (see :func:`update_section`)."""
+    return _edit(workspace, {t: (lambda old, b=b: b) for t, b in bodies.items()})
 
 
 def append_to_section(workspace: Workspace | str | os.PathLike[str], title: str, text: str) -> Path:
@@ -192,7 +258,7 @@ def append_to_section(workspace: Workspace | str | os.PathLike[str], title: str,
         keep = "" if old is None or is_placeholder(old) else old.rstrip()
         return f"{keep}\n{text.strip()}" if keep else text.strip()
 
-    return _edit(workspace, title, combine)
+    return _edit(workspace, {title: combine})
 
 
 def is_placeholder(body: str) -> bool:
@@ -201,36 +267,44 @@ def is_placeholder(body: str) -> bool:
     return stripped in _PLACEHOLDERS.values() or stripped == ""
 
 
-def _edit(workspace: Workspace | str | os.PathLike[str], title: str, make: Any) -> Path:
-    if not title or not title.strip() or "\n" in title:
-        raise ValueError(f"title: expected a one-line section title, got {title!r}")
+def _edit(
+    workspace: Workspace | str | os.PathLike[str],
+    edits: Mapping[str, Callable[[str | None], str]],
+) -> Path:
+    for title in edits:
+        if not title or not title.strip() or "\n" in title:
+            raise ValueError(f"title: expected a one-line section title, got {title!r}")
     ws = _ws(workspace).require()
     path = ws.handoff_md
     with _lock(path):
-        if path.exists() and path.stat().st_size > 0:
-            text = path.read_text(encoding="utf-8")
-        else:
-            text = render_handoff(ws.project.name)
-        blocks = _split(text)
-        i = _find(blocks, title)
-        old = None if i is None else "".join(blocks[i][1][1:]).strip()
-        new_body = str(make(old)).strip() or "_Nothing yet._"
-        if i is None:
-            heading = f"## {title.strip()}\n"
-            i = _insert_at(blocks, title)
-            blocks.insert(i, (title.strip(), [heading]))
-            prev = blocks[i - 1][1]
-            if prev and not prev[-1].endswith("\n"):
-                prev[-1] += "\n"
-            if prev and prev[-1].strip():
-                prev.append("\n")
-        heading_line = blocks[i][1][0]
-        if not heading_line.endswith("\n"):
-            heading_line += "\n"
-        trailer = "\n" if i < len(blocks) - 1 else ""
-        blocks[i] = (blocks[i][0], [heading_line, "\n", new_body + "\n", trailer])
+        text = read_handoff(path) if path.exists() and path.stat().st_size > 0 else ""
+        blocks = _split(text or render_handoff(ws.project.name))
+        for title, make in edits.items():
+            _replace_body(blocks, title, make)
         _write_atomic(path, "".join("".join(lines) for _, lines in blocks))
     return path
+
+
+def _replace_body(
+    blocks: list[tuple[str | None, list[str]]], title: str, make: Callable[[str | None], str]
+) -> None:
+    i = _find(blocks, title)
+    old = None if i is None else "".join(blocks[i][1][1:]).strip()
+    new_body = str(make(old)).strip() or "_Nothing yet._"
+    if i is None:
+        heading = f"## {title.strip()}\n"
+        i = _insert_at(blocks, title)
+        blocks.insert(i, (title.strip(), [heading]))
+        prev = blocks[i - 1][1]
+        if prev and not prev[-1].endswith("\n"):
+            prev[-1] += "\n"
+        if prev and prev[-1].strip():
+            prev.append("\n")
+    heading_line = blocks[i][1][0]
+    if not heading_line.endswith("\n"):
+        heading_line += "\n"
+    trailer = "\n" if i < len(blocks) - 1 else ""
+    blocks[i] = (blocks[i][0], [heading_line, "\n", new_body + "\n", trailer])
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -246,6 +320,6 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _lock(path: Path) -> Any:
-    from filelock import FileLock
+    from codeflash_lab.workspace.locks import file_lock
 
-    return FileLock(str(path) + ".lock", timeout=30)
+    return file_lock(Path(str(path) + ".lock"))

@@ -36,11 +36,16 @@ __all__ = [
     "Experiment",
     "ResultsLog",
     "append_experiment",
+    "check_complete",
+    "count_rows",
     "ensure_results_file",
     "format_change",
+    "iter_results",
     "parse_change",
     "percent_change",
+    "read_header",
     "read_results",
+    "row_line",
 ]
 
 SCHEMA_VERSION = 1
@@ -75,6 +80,8 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
 )
 
 _STATUSES = ("KEEP", "DISCARD")
+_NUMERIC = frozenset(NUMERIC_COLUMNS)
+_CHANGES = frozenset(("latency_change", "throughput_change"))
 _MISSING = {"", "-", "na", "n/a", "nan", "none", "null"}
 _HEADER = "\t".join(COLUMNS) + "\n"
 
@@ -274,8 +281,120 @@ def _check_header(header: list[str], path: Path) -> tuple[str, ...]:
     return tuple(h.strip() for h in header[len(COLUMNS) :])
 
 
+def _decode_error(
+    path: Path, raw: bytes, exc: UnicodeDecodeError, lineno: int
+) -> ResultsFormatError:
+    bad = raw[exc.start : exc.start + 1].hex()
+    return ResultsFormatError(
+        f"not UTF-8 text (byte 0x{bad} at column {exc.start + 1}: {exc.reason}); re-save the "
+        "file as UTF-8",
+        path=str(path),
+        line=lineno,
+    )
+
+
+def _parse_row(
+    cells: list[str], extra: tuple[str, ...], path: Path, lineno: int, strict: bool,
+    warnings: list[str],
+) -> Experiment:  # fmt: skip
+    if len(cells) < len(COLUMNS):
+        raise ResultsFormatError(
+            f"row has {len(cells)} cells, expected {len(COLUMNS)} (truncated line?)",
+            path=str(path),
+            line=lineno,
+            column=COLUMNS[len(cells)],
+        )
+    values: dict[str, Any] = {}
+    for name, cell in zip(COLUMNS, cells, strict=False):
+        if name in _NUMERIC:
+            try:
+                values[name] = parse_change(cell) if name in _CHANGES else _parse_number(cell)
+            except ValueError:
+                if strict:
+                    raise ResultsFormatError(
+                        f"{cell!r} is not a number", path=str(path), line=lineno, column=name
+                    ) from None
+                warnings.append(f"line {lineno}, column {name}: {cell!r} is not a number")
+                values[name] = None
+        else:
+            values[name] = cell.strip()
+    extras = dict(zip(extra, cells[len(COLUMNS) :], strict=False)) if extra else {}
+    try:
+        return Experiment(**values, extra=extras)
+    except ValueError as exc:
+        raise ResultsFormatError(
+            str(exc).split(": ", 1)[-1], path=str(path), line=lineno, column="status"
+        ) from None
+
+
+def read_header(path: str | os.PathLike[str]) -> tuple[str, ...] | None:
+    """The extra column names of a results.tsv (``None`` for a missing or empty file).
+
+    Reads only the first line.
+
+    Raises:
+        ResultsFormatError: the header is not the 14 columns of the contract, or not UTF-8.
+    """
+    p = Path(path)
+    if not p.exists():
+        return None
+    with p.open("rb") as fh:
+        raw = fh.readline()
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(p, raw, exc, 1) from None
+    return _check_header(text.rstrip("\r\n").split("\t"), p)
+
+
+def iter_results(
+    path: str | os.PathLike[str],
+    *,
+    strict: bool = True,
+    warnings: list[str] | None = None,
+) -> Iterator[tuple[int, Experiment]]:
+    """Stream ``(experiment number, row)`` from a results.tsv, one line at a time.
+
+    Memory stays flat whatever the size of the log: nothing is kept between rows.
+    The checks are those of :func:`read_results`; a decode error names its line.
+
+    Args:
+        path: the file; a missing or empty file yields nothing.
+        strict: as in :func:`read_results`.
+        warnings: with ``strict=False``, soft problems are appended here.
+
+    Raises:
+        ResultsFormatError: as :func:`read_results`, raised when the bad line is reached.
+    """
+    p = Path(path)
+    if not p.exists():
+        return
+    sink = [] if warnings is None else warnings
+    with p.open("rb") as fh:
+        extra: tuple[str, ...] | None = None
+        number = 0
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _decode_error(p, raw, exc, lineno) from None
+            line = line.rstrip("\n").rstrip("\r")
+            if extra is None:
+                extra = _check_header(line.split("\t"), p)
+                continue
+            if not line.strip():
+                continue
+            number += 1
+            yield number, _parse_row(line.split("\t"), extra, p, lineno, strict, sink)
+
+
 def read_results(path: str | os.PathLike[str], *, strict: bool = True) -> ResultsLog:
     """Read and check a results.tsv.
+
+    This loads every row; commands that only need counts or the last rows use
+    :func:`iter_results` instead.
 
     Args:
         path: the file; a missing or empty file reads as an empty log.
@@ -284,60 +403,55 @@ def read_results(path: str | os.PathLike[str], *, strict: bool = True) -> Result
 
     Raises:
         ResultsFormatError: a bad header, a row with too few cells (a truncated
-            line), an unknown status, or (strict) a non-numeric number.
+            line), an unknown status, (strict) a non-numeric number, or bytes that
+            are not UTF-8 (the message names the line).
     """
     p = Path(path)
-    if not p.exists():
-        return ResultsLog(path=p, rows=())
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ResultsFormatError(f"not UTF-8 text ({exc.reason})", path=str(p)) from exc
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        return ResultsLog(path=p, rows=())
-    extra = _check_header(lines[0].rstrip("\r").split("\t"), p)
-    rows: list[Experiment] = []
     warnings: list[str] = []
-    for lineno, raw in enumerate(lines[1:], start=2):
-        line = raw.rstrip("\r")
-        if not line.strip():
-            continue
-        cells = line.split("\t")
-        if len(cells) < len(COLUMNS):
-            missing = COLUMNS[len(cells)]
-            raise ResultsFormatError(
-                f"row has {len(cells)} cells, expected {len(COLUMNS)} (truncated line?)",
-                path=str(p),
-                line=lineno,
-                column=missing,
-            )
-        values: dict[str, Any] = {}
-        for name, cell in zip(COLUMNS, cells, strict=False):
-            if name in NUMERIC_COLUMNS:
-                try:
-                    values[name] = (
-                        parse_change(cell) if name.endswith("_change") else _parse_number(cell)
-                    )
-                except ValueError:
-                    if strict:
-                        raise ResultsFormatError(
-                            f"{cell!r} is not a number", path=str(p), line=lineno, column=name
-                        ) from None
-                    warnings.append(f"line {lineno}, column {name}: {cell!r} is not a number")
-                    values[name] = None
-            else:
-                values[name] = cell.strip()
-        extras = dict(zip(extra, cells[len(COLUMNS) :], strict=False))
-        try:
-            rows.append(Experiment(**values, extra=extras))
-        except ValueError as exc:
-            raise ResultsFormatError(
-                str(exc).split(": ", 1)[-1], path=str(p), line=lineno, column="status"
-            ) from None
-    return ResultsLog(path=p, rows=tuple(rows), extra_columns=extra, warnings=tuple(warnings))
+    rows = tuple(row for _, row in iter_results(p, strict=strict, warnings=warnings))
+    extra = read_header(p) or ()
+    return ResultsLog(path=p, rows=rows, extra_columns=extra, warnings=tuple(warnings))
+
+
+def count_rows(path: str | os.PathLike[str]) -> int:
+    """How many experiment rows the log holds (non-blank lines after the header), streamed."""
+    p = Path(path)
+    if not p.exists():
+        return 0
+    n = 0
+    with p.open("rb") as fh:
+        fh.readline()
+        for raw in fh:
+            if raw.strip():
+                n += 1
+    return n
+
+
+def row_line(experiment: Experiment, extra_columns: tuple[str, ...] = ()) -> str:
+    """The line :func:`append_experiment` writes for ``experiment`` (with its newline)."""
+    cells = experiment.cells()
+    cells += [_clean_cell(experiment.extra.get(name, "")) for name in extra_columns]
+    return "\t".join(cells) + "\n"
+
+
+def check_complete(path: str | os.PathLike[str]) -> None:
+    """Refuse a log whose last line has no line ending (an interrupted write).
+
+    Raises:
+        ResultsFormatError: naming the file and its last line.
+    """
+    p = Path(path)
+    if not p.exists() or p.stat().st_size == 0:
+        return
+    with p.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) == b"\n":
+            return
+    raise ResultsFormatError(
+        "the last line has no line ending (an interrupted write?); fix it by hand before recording",
+        path=str(p),
+        line=count_rows(p) + 1,
+    )
 
 
 def ensure_results_file(path: str | os.PathLike[str]) -> Path:
@@ -353,8 +467,8 @@ def ensure_results_file(path: str | os.PathLike[str]) -> Path:
 def append_experiment(path: str | os.PathLike[str], experiment: Experiment) -> int:
     """Append one row (creating the file with its header if needed).
 
-    The existing file is checked first (header, and that its last line is
-    complete); it is never rewritten. Safe when several processes append at
+    The existing file's header and last line are checked first (rows are not
+    re-read: :func:`iter_results` checks them); it is never rewritten. Safe when several processes append at
     once: a file lock serializes writers and each row is one ``write``.
 
     Returns:
@@ -368,19 +482,11 @@ def append_experiment(path: str | os.PathLike[str], experiment: Experiment) -> i
     with _lock(p):
         if not p.exists() or p.stat().st_size == 0:
             _append_bytes(p, _HEADER.encode("utf-8"))
-        existing = read_results(p, strict=False)
-        with p.open("rb") as fh:
-            fh.seek(-1, os.SEEK_END)
-            if fh.read(1) != b"\n":
-                raise ResultsFormatError(
-                    "the last line has no line ending (an interrupted write?); fix it by hand "
-                    "before appending",
-                    path=str(p),
-                )
-        cells = experiment.cells()
-        cells += [_clean_cell(experiment.extra.get(name, "")) for name in existing.extra_columns]
-        _append_bytes(p, ("\t".join(cells) + "\n").encode("utf-8"))
-        return len(existing.rows) + 1
+        extra = read_header(p) or ()
+        check_complete(p)
+        number = count_rows(p) + 1
+        _append_bytes(p, row_line(experiment, extra).encode("utf-8"))
+        return number
 
 
 def _append_bytes(path: Path, data: bytes) -> None:
@@ -393,6 +499,6 @@ def _append_bytes(path: Path, data: bytes) -> None:
 
 
 def _lock(path: Path) -> Any:
-    from filelock import FileLock
+    from codeflash_lab.workspace.locks import file_lock
 
-    return FileLock(str(path) + ".lock", timeout=30)
+    return file_lock(Path(str(path) + ".lock"))

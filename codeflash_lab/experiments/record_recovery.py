@@ -1,0 +1,119 @@
+"""Finishing or rolling back records an interrupted run left behind, and keep commits without a row.
+
+``record`` and ``status`` call :func:`recover` under the ledger lock before anything
+else: an entry whose keep commit landed (found by its ``Codeflash-Experiment`` trailer
+even when the journal never saw it) is finished, its row appended unless results.tsv
+already holds it; one whose commit never landed is rolled back. :func:`orphan_commits`
+reports keep commits that no record accounts for (the journal itself was lost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from codeflash_lab._git import is_git_repo, run_git
+from codeflash_lab.experiments.ledger_scan import LedgerDigest, scan_ledger
+from codeflash_lab.experiments.record_txn import (
+    TRAILER,
+    append,
+    experiment_of,
+    finish,
+    refresh,
+    with_commit,
+)
+from codeflash_lab.workspace.experiment_record import (
+    ExperimentRecord,
+    experiments_dir,
+    finish_record,
+    pending_dir,
+    pending_records,
+    write_pending,
+)
+from codeflash_lab.workspace.handoff import fold_text
+from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.results import iter_results, row_line
+
+__all__ = ["find_commit", "orphan_commits", "recover"]
+
+
+def find_commit(ws: Workspace, record_id: str, limit: int = 50) -> str | None:
+    if not is_git_repo(ws.project):
+        return None
+    fmt = f"--format=%H%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
+    out = run_git(["log", f"-{limit}", fmt], ws.project, check=False)
+    for line in out.splitlines():
+        sha, _, ids = line.partition("\x1f")
+        if record_id in [i.strip() for i in ids.split(",")]:
+            return sha
+    return None
+
+
+def _row_number(ws: Workspace, record: ExperimentRecord) -> int | None:
+    """The number of the record's row if results.tsv already holds it (newest match)."""
+    wanted = row_line(experiment_of(record)).rstrip("\n")
+    found = None
+    for number, row in iter_results(ws.results_tsv, strict=False):
+        if row_line(row).rstrip("\n") == wanted:
+            found = number
+    return found
+
+
+def recover(ws: Workspace) -> list[str]:
+    """Finish or roll back the journal entries left behind (call under :func:`ledger_lock`).
+
+    An entry whose keep commit never landed is rolled back (its sidecar says so); any
+    other is finished: the commit is found by its trailer, the row appended unless it is
+    there, HANDOFF.md rebuilt. Returns one line per entry.
+    """
+    lines: list[str] = []
+    for record in pending_records(ws):
+        if record.extra.get("commits") and not record.steps.get("commit"):
+            sha = find_commit(ws, record.id)
+            if sha is None:
+                finish_record(ws, replace(record, state="rolled-back"))
+                files = ", ".join(record.files)
+                lines.append(
+                    f"[recovered] {record.id}: rolled back, its commit never landed "
+                    f"(check whether {files} are still staged)"
+                )
+                continue
+            record = with_commit(record, sha).step(commit=sha)
+            write_pending(ws, record)
+        digest: LedgerDigest | None = None
+        if not record.steps.get("row"):
+            number = _row_number(ws, record)
+            if number is not None:
+                record = record.step(row=number)
+            else:
+                digest = scan_ledger(ws.results_tsv, strict=False)
+                record = append(ws, record, digest)
+        digest = digest or scan_ledger(ws.results_tsv, strict=False)
+        record = refresh(ws, record, digest)
+        finish(ws, record)
+        lines.append(
+            f"[recovered] experiment {record.steps['row']} ({fold_text(record.description)}): "
+            "finished the record an interrupted run left behind"
+        )
+    return lines
+
+
+def orphan_commits(ws: Workspace, limit: int = 20) -> list[str]:
+    """Keep commits (with a ``Codeflash-Experiment`` trailer) that no record accounts for."""
+    if not is_git_repo(ws.project):
+        return []
+    fmt = f"--format=%h%x1f%(trailers:key={TRAILER},valueonly,separator=%x2C)"
+    out = run_git(["log", f"-{limit}", "--abbrev=12", fmt], ws.project, check=False)
+    lines = []
+    for line in out.splitlines():
+        sha, _, ids = line.partition("\x1f")
+        for rid in (i.strip() for i in ids.split(",") if i.strip()):
+            known = (experiments_dir(ws) / f"{rid}.json").exists() or (
+                pending_dir(ws) / f"{rid}.json"
+            ).exists()
+            if not known:
+                lines.append(
+                    f"[recovered] keep commit {sha} ({TRAILER}: {rid}) has no row in results.tsv "
+                    f"and no record: record it with 'codeflash-lab record --commit {sha} ...' "
+                    "and its numbers, or revert it"
+                )
+    return lines

@@ -9,13 +9,12 @@ import pytest
 from conftest import git
 
 from codeflash_lab.bench import BenchConfig, compare, compare_revisions
-from codeflash_lab.errors import TargetError
+from codeflash_lab.errors import MeasurementError, TargetError
 
 QUICK = BenchConfig(concurrency=2, min_run_s=0.15, warmup_s=0.02)
 
 
-# A tenfold difference: the throughput criterion separates the arms even when a busy
-# machine makes per-run latency noisy (the noise gate then accepts a full separation).
+# Sleep-dominated targets with effects of 3x or more: the verdicts hold on a busy machine.
 async def slow_op() -> None:
     await asyncio.sleep(0.02)
 
@@ -24,44 +23,74 @@ async def fast_op() -> None:
     await asyncio.sleep(0.002)
 
 
+FAILS = {"n": 0}
+
+
+async def failing_fast_op() -> None:
+    FAILS["n"] += 1
+    await asyncio.sleep(0.002)
+    if FAILS["n"] % 2:
+        raise RuntimeError("half of the calls fail")
+
+
 @pytest.mark.slow
-def test_real_improvement_is_kept_with_interleaved_rounds() -> None:
+def test_real_improvement_is_kept_under_the_threshold_rule() -> None:
     result = compare(slow_op, fast_op, config=QUICK, progress=False)
-    assert result.verdict == "KEEP", result.reason
+    assert (result.verdict, result.rule) == ("KEEP", "threshold"), result.reason
     assert result.confirmed is True
-    assert result.order[:2] == ("A", "B")
-    assert result.order[2:8] == ("B", "A", "A", "B", "B", "A")
+    assert result.order[:8] == ("A", "B", "B", "A", "A", "B", "B", "A")[: len(result.order)]
     doc = result.to_dict()
-    assert doc["criteria"]["p50"]["change_pct"] < -20
+    assert doc["ruling"]["verdict"] == "KEEP"
+    assert doc["ruling"]["rule"] == "threshold"
+    assert doc["ruling"]["evidence"]["facts"]["budget_s"] == 60.0
+    assert doc["criteria"]["p50"]["gain_ci"]["low_pct"] >= 10
     assert doc["criteria"]["throughput"]["change_pct"] > 20
-    for key in ("ratio", "min_ratio", "max_ratio", "mwu_p", "mwu_p_min", "ci", "better"):
-        assert key in doc["criteria"]["p50"]
     assert doc["a"]["label"] == "A"
     assert isinstance(doc["warnings"], list)
-    assert len(doc["a"]["runs"]) == 4
-    assert "KEEP" in result.format_text()
+    assert len(doc["a"]["runs"]) == len(doc["b"]["runs"]) >= 3
+    text = result.format_text()
+    assert text.startswith("KEEP [threshold]:")
+    assert "per-round B/A ratio min-max" in text
     assert "<table>" in result._repr_html_()
     assert list(result.to_frame()["criterion"]) == ["p50", "p99", "throughput"]
 
 
-def test_same_code_is_screened_out_or_discarded() -> None:
-    result = compare(slow_op, slow_op, config=QUICK, progress=False)
+def test_same_code_is_never_kept_nor_called_a_regression() -> None:
+    result = compare(slow_op, slow_op, config=QUICK, progress=False, budget_s=8)
     assert result.verdict in ("DISCARD", "INCONCLUSIVE"), result.reason
-    assert result.verdict != "KEEP"
-    assert result.confirmed is not True
+    assert result.rule in ("noise", "unproven")
+    assert not result.regression
+    if result.rule == "unproven":
+        assert "could not separate it from noise in 8 s" in result.reason
 
 
 @pytest.mark.slow
 def test_regression_is_flagged() -> None:
     result = compare(fast_op, slow_op, config=QUICK, progress=False)
+    assert (result.verdict, result.rule) == ("DISCARD", "regression"), result.reason
     assert result.regression
-    assert result.verdict == "DISCARD"
     assert result.confirmed is False
+
+
+@pytest.mark.slow
+def test_more_failures_beat_a_faster_candidate() -> None:
+    result = compare(slow_op, failing_fast_op, config=QUICK, progress=False)
+    assert (result.verdict, result.rule) == ("DISCARD", "errors"), result.reason
+    assert "failed ops" in result.format_text()
+
+
+def test_a_budget_too_small_for_the_first_look_is_refused_by_name() -> None:
+    with pytest.raises(MeasurementError, match="cannot hold the 3 rounds"):
+        compare(slow_op, fast_op, config=QUICK, progress=False, budget_s=0.5)
 
 
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="runs"):
         compare(slow_op, fast_op, runs=1)
+    with pytest.raises(ValueError, match="budget_s"):
+        compare(slow_op, fast_op, budget_s=0)
+    with pytest.raises(ValueError, match="preset"):
+        compare(slow_op, fast_op, preset="tiny")
     with pytest.raises(TargetError, match="--base/--head needs a callable"):
         compare_revisions("http://127.0.0.1:9/", base="HEAD", head="HEAD")
 

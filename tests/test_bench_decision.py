@@ -1,20 +1,28 @@
-"""The A/B verdict over per-run metrics: screen, noise gate, keep/tradeoff/discard."""
+"""The A/B verdict: zones on the gain's interval, rule precedence, and the adaptive loop
+driven by scripted runs through the real round logic."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 import pytest
 
-from codeflash_lab.bench.decision import (
-    decide,
-    evaluate_criterion,
-    runs_needed,
-    screen,
-)
-from codeflash_lab.bench.model import Run
+from codeflash_lab.bench.decision import decide
+from codeflash_lab.bench.model import BenchConfig, Run
+from codeflash_lab.bench.rounds import run_rounds
+from codeflash_lab.bench.sequential import Design
+from codeflash_lab.verdicts import Rule, Verdict
 
 
 def run(
-    p50: float, throughput: float, *, p99: float | None = None, ops: int = 5000, errors: int = 0
+    p50: float,
+    throughput: float,
+    *,
+    p99: float | None = None,
+    ops: int = 5000,
+    errors: int = 0,
+    arm: str | None = None,
 ) -> Run:
     p99 = p99 if p99 is not None else p50 * 1.5
     return Run(
@@ -37,129 +45,157 @@ def run(
             "mean": p50,
             "std": 0.1,
         },
+        arm=arm,
     )
 
 
-def arm(p50s: list[float], xs: list[float], p99s: list[float] | None = None) -> list[Run]:
-    p99s = p99s or [p * 1.5 for p in p50s]
-    return [run(p, x, p99=q) for p, x, q in zip(p50s, xs, p99s, strict=True)]
+# Per-round wiggle of about 1 %, the same for every scripted arm.
+WIGGLE = [1.0, 1.012, 0.991, 1.006, 0.995, 1.009, 0.988, 1.003, 0.997, 1.011, 0.993, 1.002]
 
 
-QUIET_A = arm([10.0, 10.1, 9.95, 10.05], [100.0, 99.0, 100.5, 99.5])
+def arm(p50: float, rounds: int, *, p99_factor: float = 1.5, shift: int = 0) -> list[Run]:
+    out = []
+    for i in range(rounds):
+        w = WIGGLE[(i + shift) % len(WIGGLE)]
+        out.append(run(p50 * w, 1000.0 / (p50 * w), p99=p50 * w * p99_factor))
+    return out
 
 
-def test_runs_needed_follows_the_noise_gate() -> None:
-    assert runs_needed(0.02) == 4
-    assert runs_needed(0.05) == 8
-    assert runs_needed(0.08) is None
-    assert runs_needed(None) == 4
-
-
-def test_clear_quiet_improvement_is_kept() -> None:
-    b = arm([8.0, 8.05, 7.95, 8.02], [125.0, 124.0, 126.0, 125.5])
-    d = decide(QUIET_A, b)
-    assert d.verdict == "KEEP", d.reason
-    assert d.criteria["p50"].better
-    assert d.criteria["p50"].change_pct == pytest.approx(-20.0, abs=1.0)
-    assert d.criteria["throughput"].change_pct > 0
-    assert d.criteria["p50"].mwu_p_min == pytest.approx(2 / 70)
-    assert d.criteria["p50"].ci is None  # fewer than 5 runs per arm
+def test_a_clear_gain_is_kept_under_the_threshold_rule() -> None:
+    d = decide(arm(10.0, 3), arm(7.0, 3, shift=5))
+    assert (d.verdict, d.rule) == ("KEEP", Rule.THRESHOLD), d.reason
+    assert d.settled
+    assert d.criteria["p50"].interval is not None
+    assert d.criteria["p50"].interval.low >= 0.10
     assert not d.regression
 
 
-def test_identical_arms_are_discarded_as_noise() -> None:
-    b = arm([10.02, 9.97, 10.08, 10.0], [99.8, 100.2, 99.4, 100.1])
-    d = decide(QUIET_A, b)
-    assert d.verdict == "DISCARD"
-    assert d.small_change == "noise"
-    assert "no meaningful change" in d.reason
-
-
-def test_consistent_small_gain_is_confirmed_below_threshold() -> None:
-    b = arm([9.5, 9.55, 9.45, 9.5], [105.0, 104.5, 105.5, 105.2])
-    d = decide(QUIET_A, b)
-    assert d.verdict == "DISCARD"
+def test_a_small_gain_the_rounds_support_is_kept_as_confirmed() -> None:
+    d = decide(arm(10.0, 8), arm(9.4, 8, shift=1))
+    assert (d.verdict, d.rule) == ("KEEP", Rule.CONFIRMED), d.reason
+    assert "not shown to reach 10 %" in d.reason
     assert d.small_change == "confirmed"
-    assert "below threshold" in d.reason
 
 
-def test_p50_gain_with_p99_regression_is_a_tradeoff() -> None:
-    b = arm([8.0, 8.05, 7.95, 8.02], [125.0, 124.0, 126.0, 125.5], [20.0, 21.0, 20.5, 20.8])
-    d = decide(QUIET_A, b)
-    assert d.verdict == "TRADEOFF"
-    assert d.regression
+def test_identical_arms_are_noise_only_when_the_interval_rules_out_the_floor() -> None:
+    d = decide(arm(10.0, 4), arm(10.0, 4, shift=2))
+    assert (d.verdict, d.rule) == ("DISCARD", Rule.NOISE), d.reason
+    assert "rule out a gain of 3 %" in d.reason
+
+
+def test_opposite_moves_are_a_tradeoff() -> None:
+    d = decide(arm(10.0, 4), arm(8.0, 4, p99_factor=2.4, shift=1))
+    assert (d.verdict, d.rule) == ("TRADEOFF", Rule.TRADEOFF), d.reason
     assert d.criteria["p99"].worse
-
-
-def test_regression_is_discarded_and_flagged() -> None:
-    b = arm([12.5, 12.6, 12.4, 12.55], [80.0, 79.0, 81.0, 80.5])
-    d = decide(QUIET_A, b)
-    assert d.verdict == "DISCARD"
+    assert d.criteria["p50"].better
     assert d.regression
-    assert "regression" in d.reason
 
 
-def test_noisy_runs_are_inconclusive_with_the_measured_cv() -> None:
-    a = arm([10.0, 12.0, 8.5, 11.0], [100.0, 85.0, 118.0, 92.0])
-    b = arm([8.8, 10.5, 7.6, 9.9], [112.0, 95.0, 130.0, 102.0])
+def test_a_small_noise_checked_regression_is_discarded() -> None:
+    d = decide(arm(10.0, 5), arm(10.6, 5, shift=4))
+    assert (d.verdict, d.rule) == ("DISCARD", Rule.REGRESSION), d.reason
+    assert d.regression
+
+
+def test_more_errors_beat_any_latency_verdict() -> None:
+    a = arm(10.0, 3)
+    b = [r.with_changes(errors=400) for r in arm(5.0, 3)]
     d = decide(a, b)
+    assert (d.verdict, d.rule) == ("DISCARD", Rule.ERRORS), d.reason
+    assert "a faster failure is not a gain" in d.reason
+
+
+def test_before_the_first_look_nothing_is_settled() -> None:
+    d = decide(arm(10.0, 2), arm(5.0, 2))
     assert d.verdict == "INCONCLUSIVE"
-    assert "too noisy" in d.reason
-    assert "CV" in d.reason
+    assert d.rule == Rule.UNPROVEN
+    assert not d.settled
 
 
-def test_moderate_noise_asks_for_more_runs() -> None:
-    # CV about 5%: separated, but a 15% gain is under 4x the CV, so 8 runs are needed
-    a = arm([10.0, 10.6, 9.5, 10.4], [100.0, 94.0, 106.0, 96.0])
-    b = arm([8.6, 9.0, 8.2, 8.8], [116.0, 111.0, 122.0, 114.0])
-    d = decide(a, b, max_runs=8)
-    assert d.verdict == "INCONCLUSIVE"
-    assert d.needs_runs == 8
-
-
-def test_large_separated_change_passes_even_when_noisy() -> None:
-    a = arm([10.0, 11.0, 9.0, 10.5], [100.0, 91.0, 111.0, 95.0])
-    b = arm([5.0, 5.4, 4.6, 5.2], [200.0, 185.0, 215.0, 192.0])
-    d = decide(a, b)
-    assert d.verdict == "KEEP", d.reason
-
-
-def test_screen_stops_when_nothing_moved() -> None:
-    d = screen([run(10.0, 100.0)], [run(10.1, 99.5)])
-    assert d is not None
-    assert d.verdict == "DISCARD"
-    assert screen([run(10.0, 100.0)], [run(9.0, 111.0)]) is None
-
-
-def test_p99_from_few_ops_is_reported_but_not_decisive() -> None:
-    a = [run(10.0, 100.0, ops=500) for _ in range(4)]
-    b = [run(10.0, 100.0, p99=30.0, ops=500) for _ in range(4)]
+def test_p99_from_few_ops_is_shown_but_never_decides() -> None:
+    a = [r.with_changes(ok_ops=500) for r in arm(10.0, 4)]
+    b = [r.with_changes(ok_ops=500) for r in arm(10.0, 4, p99_factor=4.0, shift=2)]
     d = decide(a, b)
     assert d.criteria["p99"].low_confidence
-    assert not d.regression
+    assert (d.verdict, d.rule) == ("DISCARD", Rule.NOISE)
 
 
-def test_bootstrap_ci_appears_at_five_runs() -> None:
-    crit = evaluate_criterion("p50", [10.0, 10.1, 9.9, 10.0, 10.05], [8.0, 8.1, 7.9, 8.0, 8.05])
-    assert crit.ci is not None
-    assert crit.ci[1] < 1.0
-    with pytest.raises(ValueError, match="name"):
-        evaluate_criterion("p75", [1.0], [1.0])
+def test_a_ruling_names_its_rule_and_evidence() -> None:
+    d = decide(arm(10.0, 3), arm(7.0, 3, shift=5))
+    ruling = d.ruling(ref="runs/compare-x.json", facts={"budget_s": 25})
+    assert ruling.verdict is Verdict.KEEP
+    assert ruling.rule is Rule.THRESHOLD
+    assert ruling.evidence.ref == "runs/compare-x.json"
+    assert ruling.evidence.facts["budget_s"] == 25
+    assert ruling.evidence.facts["rounds"] == 3
+    assert "after 3 rounds" in ruling.line()
 
 
-def test_faster_but_failing_candidate_is_a_regression() -> None:
-    b = [
-        run(p, x, errors=500) for p, x in ((8.0, 125.0), (8.05, 124.0), (7.95, 126.0), (8.0, 125.0))
-    ]
-    d = decide(QUIET_A, b)
-    assert d.verdict == "DISCARD"
-    assert d.regression
-    assert "fails more operations" in d.reason
+class Script:
+    """Scripted rounds: per-round p50 of A and B, and a clock that advances per run."""
+
+    def __init__(self, a: Sequence[float], b: Sequence[float], *, run_s: float = 2.0) -> None:
+        self.a, self.b = iter(a), iter(b)
+        self.now = 0.0
+        self.run_s = run_s
+        self.configs: list[BenchConfig] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def take(self, order: Sequence[str], config: BenchConfig) -> tuple[list[Run], bool]:
+        self.configs.append(config)
+        out = []
+        for label in order:
+            p50 = next(self.a if label == "A" else self.b)
+            out.append(run(p50, 1000.0 / p50, arm=label, ops=int(200 * config.run_seconds)))
+            self.now += self.run_s
+        return out, False
 
 
-def test_too_few_runs_say_so_instead_of_blaming_noise() -> None:
-    a = arm([10.0, 10.1], [100.0, 99.0])
-    b = arm([8.0, 8.05], [125.0, 124.0])
-    d = decide(a, b, max_runs=3)
-    assert d.verdict == "INCONCLUSIVE"
-    assert "2 runs per arm" in d.reason
+def test_the_loop_adds_rounds_until_a_look_settles() -> None:
+    s = Script(itertools.cycle([10.0, 10.3, 9.8, 10.1]), itertools.cycle([9.5, 9.7, 9.4, 9.6]))
+    out = run_rounds(s.take, config=BenchConfig(), design=Design(), budget_s=120, clock=s.clock)
+    assert out.decision is not None
+    assert out.decision.rule == Rule.CONFIRMED, out.decision.reason
+    assert out.decision.rounds in Design().looks
+    assert len(out.a_runs) == len(out.b_runs) == out.decision.rounds
+    assert [r.arm for r in out.runs[:6]] == ["A", "B", "B", "A", "A", "B"]
+
+
+def test_a_spent_budget_is_unproven_never_noise() -> None:
+    wild = itertools.cycle([10.0, 13.0, 8.0, 11.5, 9.0])
+    s = Script(wild, itertools.cycle([9.0, 12.5, 7.5, 10.0, 8.8]))
+    out = run_rounds(s.take, config=BenchConfig(), design=Design(), budget_s=20, clock=s.clock)
+    assert out.decision is not None
+    assert out.decision.verdict == "INCONCLUSIVE"
+    assert out.decision.rule == Rule.UNPROVEN
+    assert "could not separate it from noise in 20 s" in out.decision.reason
+    assert "--budget 60" in out.decision.reason
+    assert "noise" not in str(out.decision.rule)
+    assert s.now <= 20
+
+
+def test_runs_are_lengthened_in_both_arms_at_a_round_boundary() -> None:
+    wild = itertools.cycle([10.0, 11.0, 9.0, 10.5])
+    s = Script(wild, itertools.cycle([9.8, 10.9, 9.1, 10.2]), run_s=0.5)
+    out = run_rounds(
+        s.take, config=BenchConfig(min_run_s=0.5), design=Design(), budget_s=60, clock=s.clock
+    )
+    assert max(out.lengths) > min(out.lengths) == 0.5
+    assert max(out.lengths) <= 2.0
+    assert out.lengths == tuple(sorted(out.lengths))
+    assert len({c.run_seconds for c in s.configs[:3]}) == 1
+
+
+def test_a_budget_too_small_for_the_first_look_takes_no_round() -> None:
+    s = Script(itertools.repeat(10.0), itertools.repeat(5.0))
+    out = run_rounds(s.take, config=BenchConfig(), design=Design(), budget_s=5, clock=s.clock)
+    assert out.decision is None
+    assert out.runs == ()
+
+
+@pytest.mark.parametrize("looks", [(2, 3), (3, 3), (4, 3)])
+def test_designs_need_ascending_looks_from_three(looks: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match="looks"):
+        Design(looks=looks)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -48,3 +50,28 @@ def test_git_state(git_repo: Path, tmp_path: Path) -> None:
     outside = tmp_path / "plain"
     outside.mkdir()
     assert git_state(outside) == {"sha": None, "dirty": None}
+
+
+def test_our_processes_are_the_tool_and_what_it_started_never_other_load() -> None:
+    import subprocess
+    import sys
+
+    from codeflash_lab.bench.system import our_cpu_seconds
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    out = subprocess.run(
+        ["setsid", "sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stranger = int(out.stdout.strip())
+    try:
+        ours = our_cpu_seconds()
+        assert ours is not None
+        assert child.pid in ours
+        assert stranger not in ours
+    finally:
+        child.kill()
+        child.wait()
+        os.kill(stranger, signal.SIGTERM)

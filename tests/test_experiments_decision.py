@@ -1,4 +1,5 @@
-"""The keep/discard tree: every branch, and the 10% boundary on each metric."""
+"""The keep/discard tree: every branch, the 10% boundary on each metric, the shared
+vocabulary's rules and evidence."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from codeflash_lab.experiments.decision import (
     TRADEOFF,
     decide,
 )
+from codeflash_lab.verdicts import Evidence, Rule, Ruling, Source, Verdict
 
 
 def test_failing_tests_discard_whatever_the_numbers() -> None:
@@ -52,7 +54,7 @@ def test_blocking_call_removed_is_kept_even_without_a_gain() -> None:
     d = decide(latency_change=3.0, throughput_change=-1.0, blocking_removed=True)
     assert d.verdict == KEEP
     assert d.rule == "blocking-removed"
-    assert "correctness" in d.reason
+    assert "no longer does" in d.reason
 
 
 def test_opposite_moves_are_a_tradeoff() -> None:
@@ -71,7 +73,9 @@ def test_nothing_improved_is_a_discard() -> None:
     d = decide(latency_change=4.0, throughput_change=-2.0)
     assert d.verdict == DISCARD
     assert d.reason == "neither latency nor throughput improved"
-    assert decide(latency_change=0.0, throughput_change=0.0).verdict == DISCARD
+    assert d.rule == "regression"
+    flat = decide(latency_change=0.0, throughput_change=0.0)
+    assert (flat.verdict, flat.rule) == (DISCARD, "noise")
 
 
 def test_bad_arguments_name_the_parameter() -> None:
@@ -86,6 +90,8 @@ def test_bad_arguments_name_the_parameter() -> None:
 def test_decision_renders() -> None:
     d = decide(throughput_change=172.0)
     assert str(d) == "KEEP: throughput 172% higher (at least 10%)"
+    assert d.line().startswith("KEEP [threshold]: throughput 172% higher")
+    assert d.line().endswith("evidence: typed, not measured")
     assert d.to_dict()["status"] == "KEEP"
     assert "<b>KEEP</b>" in d._repr_html_()
 
@@ -100,14 +106,15 @@ def test_tradeoff_names_what_won_and_what_lost() -> None:
     assert "p50 latency 25% lower but throughput 12% lower" in d.reason
 
 
-def test_a_clear_win_the_benchmark_calls_inconclusive_needs_confirmation() -> None:
+def test_a_win_the_compare_could_not_prove_is_unproven_and_logged_as_discard() -> None:
     d = decide(latency_change=-30.0, throughput_change=25.0, measured_verdict="INCONCLUSIVE")
-    assert d.verdict == "NEEDS_CONFIRMATION"
-    assert "noise" in d.reason
-    assert d.status is None
+    assert (d.verdict, d.rule, d.status) == ("INCONCLUSIVE", "unproven", "DISCARD")
+    assert "could not separate it from noise" in d.reason
+    assert "is noise" not in d.reason
+    assert d.ruling.verdict is Verdict.INCONCLUSIVE
     # repeated runs settle it, as for a small change
     again = decide(latency_change=-30.0, measured_verdict="INCONCLUSIVE", confirmed=True)
-    assert again.verdict == "KEEP"
+    assert (again.verdict, again.rule) == ("KEEP", "confirmed")
     noise = decide(latency_change=-30.0, measured_verdict="INCONCLUSIVE", confirmed=False)
     assert (noise.verdict, noise.rule) == ("DISCARD", "noise")
 
@@ -125,3 +132,36 @@ def test_the_benchmark_keep_or_no_benchmark_leaves_the_tree_alone() -> None:
         decide(latency_change=-30.0, measured_verdict="INCONCLUSIVE", blocking_removed=True).verdict
         == "KEEP"
     )
+
+
+def _compare_ruling(verdict: Verdict, rule: Rule, reason: str) -> Ruling:
+    return Ruling(verdict, rule, reason, Evidence(Source.MEASURED, ref="runs/compare-1.json"))
+
+
+def test_a_compare_ruling_is_taken_as_it_is() -> None:
+    ruling = _compare_ruling(Verdict.KEEP, Rule.CONFIRMED, "p50 better by at least 3 %")
+    d = decide(latency_change=-5.0, measured=ruling)
+    assert (d.verdict, d.rule, d.status) == ("KEEP", "confirmed", "KEEP")
+    assert d.ruling.evidence.ref == "runs/compare-1.json"
+    assert decide(measured=ruling.to_dict()).ruling == ruling
+
+
+def test_tests_and_errors_outrank_a_removed_blocking_call_and_the_compare() -> None:
+    errors = _compare_ruling(Verdict.DISCARD, Rule.ERRORS, "B fails more operations")
+    d = decide(latency_change=-40.0, measured=errors, blocking_removed=True)
+    assert (d.verdict, d.rule) == ("DISCARD", "errors")
+    keep = _compare_ruling(Verdict.KEEP, Rule.THRESHOLD, "p50 better")
+    assert decide(tests_failed=1, measured=keep, blocking_removed=True).rule == "tests-failed"
+    unproven = _compare_ruling(Verdict.INCONCLUSIVE, Rule.UNPROVEN, "budget spent")
+    assert decide(measured=unproven, blocking_removed=True).rule == "blocking-removed"
+
+
+def test_typed_numbers_are_marked_typed_and_answers_asserted() -> None:
+    typed = decide(latency_change=-12.0)
+    assert typed.ruling.evidence.source is Source.TYPED
+    assert "typed, not measured" in typed.line()
+    asserted = decide(latency_change=-5.0, confirmed=True)
+    assert asserted.ruling.evidence.source is Source.ASSERTED
+    pending = decide(latency_change=-5.0)
+    assert pending.verdict == NEEDS_CONFIRMATION
+    assert pending.ruling.rule is Rule.UNPROVEN

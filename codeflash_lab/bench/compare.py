@@ -1,4 +1,5 @@
-"""A/B comparison: screen with one A,B round, confirm with interleaved rounds, verdict.
+"""A/B comparison: interleaved rounds until the gain's interval reaches a zone or the budget
+is spent (see :mod:`codeflash_lab.bench.sequential` for the method).
 
 ``compare(a, b)`` compares two targets; ``compare_revisions(target, base, head)``
 measures one target at two git revisions, each in its own temporary worktree.
@@ -6,18 +7,24 @@ measures one target at two git revisions, each in its own temporary worktree.
 
 from __future__ import annotations
 
-import html
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codeflash_lab.bench.decision import CRITERIA, Criterion, Decision, decide, screen
+from codeflash_lab.bench.compare_text import format_compare_html, format_compare_text
+from codeflash_lab.bench.decision import Criterion, Decision
 from codeflash_lab.bench.model import BenchConfig, Run, aggregate_latency
+from codeflash_lab.bench.presets import Preset, get_preset
 from codeflash_lab.bench.revisions import revision_worktrees
+from codeflash_lab.bench.rounds import run_rounds
 from codeflash_lab.bench.runner import Measurable
+from codeflash_lab.bench.sequential import Design
 from codeflash_lab.bench.session import (
+    _bar,
+    _want_progress,
     check_lock,
     default_isolation,
     run_plan,
@@ -26,6 +33,7 @@ from codeflash_lab.bench.session import (
 from codeflash_lab.bench.stats import median
 from codeflash_lab.bench.system import capture_environment, git_state
 from codeflash_lab.errors import MeasurementError, TargetError
+from codeflash_lab.verdicts import Ruling
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,10 +42,14 @@ __all__ = ["CompareResult", "compare", "compare_revisions"]
 
 TargetLike = str | Callable[..., Awaitable[Any]] | Measurable
 
+#: Seconds a fresh process or loop adds to a run before its first round time is known.
+_START_COST_S = {"process": 0.6, "loop": 0.1}
 
-def _arm(label: str, runs: tuple[Run, ...]) -> dict[str, Any]:
+
+def _arm(label: str, spec: str, runs: tuple[Run, ...]) -> dict[str, Any]:
     return {
         "label": label,
+        "spec": spec,
         "latency_ms": aggregate_latency(runs),
         "throughput_ops_s": median([r.throughput_ops_s for r in runs]) if runs else 0.0,
         "errors": sum(r.errors for r in runs),
@@ -52,17 +64,21 @@ class CompareResult:
     Attributes:
         target: what was compared (``"A vs B"`` or the target measured at two revisions).
         labels: names of the arms.
-        config: settings of every run.
+        config: settings of the first round (runs may have been lengthened since).
         a_runs: A's runs, in order taken.
         b_runs: B's runs, in order taken.
-        decision: verdict, reason and per-criterion evidence.
+        decision: verdict, rule, reason and per-criterion evidence.
         order: arm of each run in the order taken (``A B B A A B ...``).
-        screened_only: the screen round already decided (no confirmation rounds).
         interrupted: Ctrl-C cut the rounds short.
         environment: machine and software facts.
         git: ``{"sha", "dirty"}`` of the project (or ``{"base", "head"}`` SHAs).
-        methodology_id: id of the settings.
+        methodology_id: id of the settings (the budget is not part of it).
         saved_to: the ``.codeflash/runs/`` file, when saved.
+        specs: what each arm measured, as the user named it.
+        budget_s: the compare's time budget.
+        elapsed_s: wall time the compare took.
+        run_seconds: measured seconds per run of each round (lengthened runs show here).
+        preset: the preset's name.
     """
 
     target: str
@@ -72,12 +88,16 @@ class CompareResult:
     b_runs: tuple[Run, ...]
     decision: Decision
     order: tuple[str, ...] = ()
-    screened_only: bool = False
     interrupted: bool = False
     environment: dict[str, Any] = field(default_factory=dict)
     git: dict[str, Any] = field(default_factory=dict)
     methodology_id: str | None = None
     saved_to: str | None = None
+    specs: tuple[str, str] = ("A", "B")
+    budget_s: float | None = None
+    elapsed_s: float | None = None
+    run_seconds: tuple[float, ...] = ()
+    preset: str = "full"
 
     @property
     def verdict(self) -> str:
@@ -86,24 +106,41 @@ class CompareResult:
 
     @property
     def reason(self) -> str:
-        """Why, in words, with the per-criterion changes."""
+        """Why, in words."""
         return self.decision.reason
 
     @property
-    def confirmed(self) -> bool | None:
-        """The answer to the ledger's "is this gain real?" question.
+    def rule(self) -> str:
+        """The rule that decided (``threshold``, ``confirmed``, ``noise``, ``unproven`` ...)."""
+        return str(self.decision.rule)
 
-        ``True`` for a KEEP and for a consistent gain under the threshold
-        (``small_change == "confirmed"``), ``False`` for any other DISCARD, ``None``
-        when the comparison was INCONCLUSIVE or a TRADEOFF.
+    @property
+    def screened_only(self) -> bool:
+        """Always ``False``: no verdict is given before the first look."""
+        return False
+
+    @property
+    def ruling(self) -> Ruling:
+        """The verdict in the shared vocabulary, resting on the saved file (when saved)."""
+        facts = {
+            "budget_s": self.budget_s,
+            "elapsed_s": None if self.elapsed_s is None else round(self.elapsed_s, 2),
+            "runs_per_arm": [len(self.a_runs), len(self.b_runs)],
+        }
+        return self.decision.ruling(ref=self.saved_to, facts=facts)
+
+    @property
+    def confirmed(self) -> bool | None:
+        """The answer to the ledger's "did repeated runs confirm a gain?" question.
+
+        ``True`` for a KEEP, ``False`` for a DISCARD (noise, regression, errors), ``None``
+        when the compare was INCONCLUSIVE or a TRADEOFF.
         """
-        if self.verdict == "KEEP" or self.decision.small_change == "confirmed":
-            return True
-        return False if self.verdict == "DISCARD" else None
+        return {"KEEP": True, "DISCARD": False}.get(self.verdict)
 
     @property
     def regression(self) -> bool:
-        """Some criterion got worse by the threshold (``--fail-on regression``)."""
+        """Some criterion got worse, noise-checked (``--fail-on regression``)."""
         return self.decision.regression
 
     @property
@@ -120,15 +157,27 @@ class CompareResult:
             "concurrency": self.config.concurrency,
             "methodology_id": self.methodology_id,
             "verdict": self.verdict,
+            "rule": self.rule,
             "reason": self.reason,
+            "ruling": self.ruling.to_dict(),
             "regression": self.regression,
             "small_change": self.decision.small_change,
-            "a": _arm(self.labels[0], self.a_runs),
-            "b": _arm(self.labels[1], self.b_runs),
+            "a": _arm(self.labels[0], self.specs[0], self.a_runs),
+            "b": _arm(self.labels[1], self.specs[1], self.b_runs),
             "criteria": {k: c.to_dict() for k, c in crit.items()},
             "noise": {
                 "cv_pct": {k: (c.cv * 100 if c.cv is not None else None) for k, c in crit.items()},
                 "runs_per_arm": [len(self.a_runs), len(self.b_runs)],
+            },
+            "sequential": {
+                **self.decision.design.to_dict(),
+                "rounds": self.decision.rounds,
+                "look": self.decision.look,
+                "settled": self.decision.settled,
+                "preset": self.preset,
+                "budget_s": self.budget_s,
+                "elapsed_s": self.elapsed_s,
+                "run_seconds": list(self.run_seconds),
             },
             "warnings": [
                 {**w.to_dict(), "arm": r.arm}
@@ -136,7 +185,7 @@ class CompareResult:
                 for w in r.warnings
             ],
             "order": list(self.order),
-            "screened_only": self.screened_only,
+            "screened_only": False,
             "interrupted": self.interrupted,
             "config": self.config.to_dict(),
             "environment": self.environment,
@@ -144,59 +193,43 @@ class CompareResult:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per criterion: ratio, change, per-round range, MWU p and its minimum, CI."""
+        """One row per criterion: gain, its interval, per-round ratio range, zone."""
         import pandas as pd
 
         rows = []
         for name, c in self.decision.criteria.items():
             row = {"criterion": name, **c.to_dict()}
-            row["ci"] = None if c.ci is None else f"{c.ci[0]:.3f}-{c.ci[1]:.3f}"
+            row.pop("gain_ci")
+            iv = c.interval
+            row["gain_ci"] = None if iv is None else f"{iv.low:+.1%} to {iv.high:+.1%}"
             rows.append(row)
         return pd.DataFrame(rows)
 
     def format_text(self) -> str:
-        """The verdict line, then one line per criterion."""
-        a, b = self.labels
-        lines = [
-            f"{self.verdict}: {self.reason}",
-            f"  {a} vs {b}: {len(self.a_runs)} + {len(self.b_runs)} runs, "
-            f"concurrency {self.config.concurrency}, {self.config.mode} loop, "
-            f"loop {self.config.loop}",
-        ]
-        for name in CRITERIA:
-            c = self.decision.criteria.get(name)
-            if c is None:
-                continue
-            ci = f"  CI {c.ci[0]:.3f}-{c.ci[1]:.3f}" if c.ci else ""
-            cv = f"  CV {c.cv:.1%}" if c.cv is not None else ""
-            note = "  (low confidence)" if c.low_confidence else ""
-            lines.append(
-                f"  {name:<10} {c.change_pct:+6.1f}%  ratio {c.ratio:.3f} "
-                f"[{c.min_ratio:.3f}-{c.max_ratio:.3f}]  MWU p {c.mwu_p:.3f} "
-                f"(min {c.mwu_p_min:.3f}){ci}{cv}{note}"
-            )
-        return "\n".join(lines)
+        """The verdict line, each arm's numbers, each criterion's interval, warnings."""
+        return format_compare_text(self)
 
     def __str__(self) -> str:
         return self.format_text()
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(name)}</td><td>{c.change_pct:+.1f}%</td>"
-            f"<td>{c.min_ratio:.3f}-{c.max_ratio:.3f}</td><td>{c.mwu_p:.3f} "
-            f"(min {c.mwu_p_min:.3f})</td><td>{'yes' if c.better else ''}</td></tr>"
-            for name, c in self.decision.criteria.items()
-        )
-        return (
-            f"<div><b>{html.escape(self.verdict)}</b>: {html.escape(self.reason)}"
-            "<table><tr><th>criterion</th><th>change</th><th>per-round ratios</th>"
-            f"<th>MWU p</th><th>better</th></tr>{rows}</table></div>"
-        )
+        return format_compare_html(self)
 
 
-def _rounds(total_per_arm: int, start: int) -> list[tuple[str, str]]:
-    """Confirmation round orders after the A,B screen: B A, A B, B A, ..."""
-    return [("B", "A") if (start + i) % 2 == 0 else ("A", "B") for i in range(total_per_arm)]
+@contextmanager
+def _round_bar(rounds: int, name: str, progress: bool | None, budget: float) -> Iterator[Any]:
+    with _bar(rounds, f"compare {name}", _want_progress(progress, budget)) as bar:
+        yield bar
+
+
+def _counting(take: Callable[..., Any], bar: Any) -> Callable[..., Any]:
+    def counted(order: Sequence[str], cfg: BenchConfig) -> Any:
+        out = take(order, cfg)
+        if bar is not None:
+            bar.update(1)
+        return out
+
+    return counted
 
 
 def compare(
@@ -204,9 +237,11 @@ def compare(
     b: TargetLike,
     *,
     config: BenchConfig | None = None,
-    runs: int = 4,
-    max_runs: int = 8,
-    threshold: float = 0.10,
+    preset: str | Preset | None = None,
+    budget_s: float | None = None,
+    design: Design | None = None,
+    threshold: float | None = None,
+    lengthen: bool = True,
     labels: tuple[str, str] = ("A", "B"),
     isolation: str | None = None,
     project: str | os.PathLike[str] | None = None,
@@ -216,16 +251,28 @@ def compare(
     progress: bool | None = None,
     target_name: str | None = None,
     git: dict[str, Any] | None = None,
+    runs: int | None = None,
+    max_runs: int | None = None,
 ) -> CompareResult:
-    """Compare A and B: one A,B screen round, then interleaved rounds and a verdict.
+    """Compare A and B in interleaved rounds until a verdict or the budget is spent.
+
+    After each round that is a look of the design, the gain's interval of every criterion
+    is checked against the zones (:mod:`codeflash_lab.bench.decision`); while none is
+    reached another round is taken, as long as the rounds up to the next look fit in what
+    is left of the budget. Runs are lengthened (both arms, at a round boundary, up to 4x)
+    when their op count limits them. The methodology lock is checked with the starting
+    (shortest) run length; the budget is not part of it.
 
     Args:
         a: baseline target (spec, async callable or :class:`Measurable`).
         b: candidate target.
         config: settings of every run (same loop, concurrency, client for both arms).
-        runs: runs per arm after confirmation (4 by default; at least 2).
-        max_runs: the most runs per arm when the noise gate asks for more.
-        threshold: smallest gain that counts (0.10 = 10%).
+        preset: ``"full"`` (default: 60 s budget) or ``"quick"`` (25 s), or a
+            :class:`~codeflash_lab.bench.presets.Preset`.
+        budget_s: hard cap in seconds on the whole compare (default: the preset's).
+        design: look schedule and error rate (default: the preset's).
+        threshold: smallest gain that is a KEEP without more (default 0.10).
+        lengthen: allow longer runs when the op count per run is the limit.
         labels: names of the two arms.
         isolation: ``"process"`` (default for specs) or ``"loop"``.
         project: with a ``.codeflash/`` the lock is checked and the result saved.
@@ -235,18 +282,28 @@ def compare(
         progress: progress bar (``None``: when longer than a second).
         target_name: name stored as ``target`` (default ``"A vs B"`` from the specs).
         git: git facts to store (default: the project's SHA and dirty flag).
+        runs: older callers' runs per arm: at least the method's first look is taken anyway.
+        max_runs: older callers' cap: the most rounds to take (not below the first look).
 
     Returns:
-        The comparison; after Ctrl-C, what the finished rounds support.
+        The comparison; after Ctrl-C, what the finished looks support.
 
     Raises:
+        ValueError: a non-positive budget or threshold.
         TargetError: a target cannot be resolved or reached.
         MeasurementError: not a single run of each arm finished.
     """
-    if runs < 2:
+    chosen = get_preset(preset)
+    design = design or chosen.design
+    if threshold is not None:
+        if not design.floor < threshold:
+            raise ValueError(f"threshold: must be above the {design.floor:.0%} floor")
+        design = replace(design, threshold=threshold)
+    if runs is not None and runs < 2:
         raise ValueError(f"runs: must be at least 2, got {runs}")
-    if max_runs < runs:
-        raise ValueError(f"max_runs: must be at least runs ({runs}), got {max_runs}")
+    budget = chosen.budget_s if budget_s is None else float(budget_s)
+    if budget <= 0:
+        raise ValueError(f"budget_s: must be positive, got {budget_s}")
     config = config or BenchConfig()
     where = cwd if cwd is not None else project
     arms = {
@@ -256,53 +313,37 @@ def compare(
     iso = default_isolation(list(arms.values()), isolation)
     name = target_name or f"{arms['A'].label} vs {arms['B'].label}"
     method_id = check_lock(project, arms["A"].label, config) if arms["A"].spec else None
-    taken: list[Run] = []
-    desc = f"compare {labels[0]}/{labels[1]}"
+    done = {"rounds": 0}
 
-    def take(order: list[str]) -> bool:
+    def take_round(order: Sequence[str], cfg: BenchConfig) -> tuple[list[Run], bool]:
+        done["rounds"] += 1
         plan = [(arm, arms[arm]) for arm in order]
-        got, stopped = run_plan(plan, config, isolation=iso, desc=desc, progress=progress)
-        offset = len(taken)
-        taken.extend(r.with_changes(index=offset + i) for i, r in enumerate(got))
-        return stopped
-
-    def split() -> tuple[tuple[Run, ...], tuple[Run, ...]]:
-        return (
-            tuple(r for r in taken if r.arm == "A"),
-            tuple(r for r in taken if r.arm == "B"),
+        return run_plan(
+            plan, cfg, isolation=iso, desc=f"compare round {done['rounds']}", progress=False
         )
 
-    interrupted = False
-    screened_only = False
-    decision: Decision | None = None
-    try:
-        interrupted = take(["A", "B"])
-        a_runs, b_runs = split()
-        if not interrupted and a_runs and b_runs:
-            decision = screen(a_runs, b_runs, threshold=threshold)
-            screened_only = decision is not None
-        if decision is None and not interrupted:
-            order = [arm for pair in _rounds(runs - 1, 0) for arm in pair]
-            interrupted = take(order)
-            a_runs, b_runs = split()
-            decision = decide(a_runs, b_runs, threshold=threshold, max_runs=max_runs)
-            while decision.needs_runs and not interrupted and len(a_runs) < decision.needs_runs:
-                extra = decision.needs_runs - len(a_runs)
-                order = [arm for pair in _rounds(extra, len(a_runs) + 1) for arm in pair]
-                interrupted = take(order)
-                a_runs, b_runs = split()
-                decision = decide(a_runs, b_runs, threshold=threshold, max_runs=len(a_runs))
-    except KeyboardInterrupt:
-        interrupted = True
-    a_runs, b_runs = split()
-    if not a_runs or not b_runs:
-        if interrupted:
+    with _round_bar(design.max_rounds, name, progress, budget) as bar:
+        taken = run_rounds(
+            _counting(take_round, bar),
+            config=config,
+            design=design,
+            budget_s=budget,
+            max_rounds=max_runs,
+            lengthen=lengthen,
+            start_cost_s=_START_COST_S.get(iso, 0.5),
+        )
+    a_runs, b_runs = taken.a_runs, taken.b_runs
+    if taken.decision is None or not a_runs:
+        if taken.interrupted:
             raise KeyboardInterrupt
+        if not taken.runs:
+            raise MeasurementError(
+                f"{name}: a {budget:g} s budget cannot hold the {design.min_rounds} rounds the "
+                "method needs before its first look; raise --budget (budget_s)"
+            )
         raise MeasurementError(f"{name}: no complete A,B round")
-    if interrupted or decision is None:
-        decision = decide(a_runs, b_runs, threshold=threshold, max_runs=len(a_runs))
-    if interrupted:
-        decision = replace(decision, reason=decision.reason + " — interrupted, partial rounds")
+    decision = taken.decision
+    interrupted = taken.interrupted
     result = CompareResult(
         target=name,
         labels=labels,
@@ -310,12 +351,16 @@ def compare(
         a_runs=a_runs,
         b_runs=b_runs,
         decision=decision,
-        order=tuple(r.arm or "" for r in taken),
-        screened_only=screened_only,
+        order=tuple(r.arm or "" for r in taken.runs),
         interrupted=interrupted,
         environment={**capture_environment(loop=config.loop), "isolation": iso},
         git=git if git is not None else git_state(Path(where) if where else Path.cwd()),
         methodology_id=method_id,
+        specs=(arms["A"].label, arms["B"].label),
+        budget_s=budget,
+        elapsed_s=taken.elapsed_s,
+        run_seconds=taken.lengths,
+        preset=chosen.name,
     )
     if save:
         saved = save_result(project, "compare", result.to_dict())

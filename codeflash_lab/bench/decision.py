@@ -1,34 +1,34 @@
-"""The A/B verdict over per-run metrics (pure): screen, noise gate, robust keep rule.
+"""The A/B verdict over per-round metrics (pure): zones on the CI of the gain.
 
-Rules (from Monte-Carlo checks of decision rules on this class of machine):
+At each look of the :class:`~codeflash_lab.bench.sequential.Design` (see that module for
+the method and why it holds its error rate) every criterion (p50, throughput, and p99 when
+the runs have enough ops for it) gets an interval of B's gain over A. The verdict, in the
+order of :class:`~codeflash_lab.verdicts.Rule`:
 
-- *Screen* after one A,B round: nothing moved by half the threshold in the good
-  direction and nothing regressed by the threshold → DISCARD, stop.
-- *Noise gate* per criterion, from the larger across-run CV of the two arms:
-  CV ≤ 3% decides with 4 runs per arm, CV ≤ 6% needs 8, above that the criterion
-  is too noisy — unless B separates completely from A by at least 4x the CV, with
-  at least 3 runs per arm.
-- *Better*: ratio of medians at least ``threshold`` in the good direction **and**
-  median(B) better than the best A run. *Worse*: the mirror image.
-- KEEP: some criterion better and none worse; TRADEOFF: both; INCONCLUSIVE: the
-  only candidates failed the noise gate; DISCARD otherwise, and always when B fails
-  a larger share of its operations than A (a faster failure is not a gain).
+- ``errors``: B fails a larger share of its operations than A → DISCARD, whatever the
+  latency says (a faster failure is not a gain);
+- ``tradeoff``: one criterion's interval lies above the floor and another's below minus the
+  floor → TRADEOFF for a person;
+- ``threshold``: some interval's lower bound ≥ 10 % and none shows a loss → KEEP;
+- ``confirmed``: some lower bound ≥ the 3 % floor and none shows a loss → KEEP;
+- ``regression``: some upper bound ≤ minus the floor and none shows a gain → DISCARD
+  (noise-checked like gains: A against A says "regression" at most alpha of the time);
+- ``noise``: the upper bounds of p50 and throughput are below the floor → DISCARD;
+- otherwise nothing is settled yet: the compare adds a round, and when its budget is spent
+  the verdict is INCONCLUSIVE under ``unproven`` — never "noise".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from codeflash_lab.bench.checks import MIN_OPS_FOR_P99
 from codeflash_lab.bench.model import Run
-from codeflash_lab.bench.stats import (
-    bootstrap_ratio_ci,
-    coefficient_of_variation,
-    mann_whitney_u,
-    median,
-)
+from codeflash_lab.bench.sequential import Design, GainInterval, gain_interval, zone
+from codeflash_lab.bench.stats import coefficient_of_variation, median
+from codeflash_lab.verdicts import Evidence, Rule, Ruling, Source, Verdict
 
 __all__ = [
     "CRITERIA",
@@ -38,20 +38,16 @@ __all__ = [
     "error_rate",
     "evaluate_criterion",
     "metric_values",
-    "runs_needed",
-    "screen",
 ]
 
 CRITERIA = ("p50", "p99", "throughput")
 _LOWER_IS_BETTER = {"p50": True, "p99": True, "throughput": False}
-QUIET_CV = 0.03
-NOISY_CV = 0.06
-SEPARATION_FACTOR = 4.0
-#: Runs per arm below which even a complete separation is not trusted (3 vs 3 separates
-#: by chance once in 20 tries in each direction).
-MIN_SEPARATED_RUNS = 3
-#: B may fail this much more often than A (as a share of ops) before it is a regression.
+#: B may fail this much more often than A (as a share of ops) before it is the errors rule.
 ERROR_RATE_MARGIN = 0.001
+#: ... and it must have failed at least this many ops (one stray timeout is not a pattern).
+MIN_ERRORS = 3
+_GOOD = ("better", "better-small")
+_BAD = ("worse", "worse-small")
 
 
 def error_rate(runs: Sequence[Run]) -> float:
@@ -61,19 +57,11 @@ def error_rate(runs: Sequence[Run]) -> float:
 
 
 def metric_values(runs: Sequence[Run], name: str) -> list[float]:
-    """Per-run values of a criterion (runs without successful ops are skipped)."""
+    """Per-run values of a criterion (a run without successful ops gives 0 latency: skipped
+    by the paired ratios)."""
     if name == "throughput":
         return [r.throughput_ops_s for r in runs]
-    return [r.latency_ms[name] for r in runs if r.ok_ops]
-
-
-def runs_needed(cv: float | None) -> int | None:
-    """Runs per arm the noise gate asks for at this CV (``None``: too noisy to decide)."""
-    if cv is None or cv <= QUIET_CV:
-        return 4
-    if cv <= NOISY_CV:
-        return 8
-    return None
+    return [r.latency_ms[name] if r.ok_ops else 0.0 for r in runs]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +70,15 @@ class Criterion:
 
     Attributes:
         name: ``p50``, ``p99`` or ``throughput``.
-        ratio: median(B) / median(A).
+        ratio: median(B) / median(A) over all runs.
         change_pct: ``(ratio - 1) * 100`` (negative = B lower).
         gain: improvement as a fraction (positive = B better, for either direction).
         min_ratio: smallest per-round B/A ratio.
         max_ratio: largest per-round B/A ratio.
-        mwu_p: exact two-sided Mann-Whitney p over runs.
-        mwu_p_min: the smallest p these run counts can give.
-        ci: bootstrap 95% CI of the ratio (``None`` below 5 runs per arm).
+        interval: the gain's interval at the look that decided (``None`` before one).
+        zone: where that interval lies (see :func:`~codeflash_lab.bench.sequential.zone`).
         cv: the larger across-run CV of the two arms.
-        better: passes the keep rule and the noise gate.
-        worse: regressed by the threshold under the robust rule.
-        decidable: the noise gate lets this criterion decide at these run counts.
-        needs_runs: runs per arm the gate asks for (``None``: too noisy).
-        low_confidence: p99 from fewer than 2000 ops per run (not used to decide).
+        low_confidence: p99 from fewer than 2000 ops per run (shown, never decides).
     """
 
     name: str
@@ -104,30 +87,45 @@ class Criterion:
     gain: float
     min_ratio: float
     max_ratio: float
-    mwu_p: float
-    mwu_p_min: float
-    ci: tuple[float, float] | None
+    interval: GainInterval | None
+    zone: str
     cv: float | None
-    better: bool
-    worse: bool
-    decidable: bool
-    needs_runs: int | None
     low_confidence: bool = False
 
+    @property
+    def better(self) -> bool:
+        """The interval lies above the floor."""
+        return self.zone in _GOOD and not self.low_confidence
+
+    @property
+    def worse(self) -> bool:
+        """The interval lies below minus the floor."""
+        return self.zone in _BAD and not self.low_confidence
+
+    @property
+    def ci(self) -> tuple[float, float] | None:
+        """The interval as a B/A ratio (``None`` before the first look)."""
+        if self.interval is None:
+            return None
+        lo, hi = self.interval.low, self.interval.high
+        if _LOWER_IS_BETTER[self.name]:
+            return (1 - hi, 1 - lo)
+        return (1 + lo, 1 + hi)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (``ci`` as a list or ``None``)."""
+        """JSON form."""
         return {
             "ratio": self.ratio,
             "change_pct": self.change_pct,
+            "gain_pct": self.gain * 100,
             "min_ratio": self.min_ratio,
             "max_ratio": self.max_ratio,
-            "mwu_p": self.mwu_p,
-            "mwu_p_min": self.mwu_p_min,
             "ci": list(self.ci) if self.ci is not None else None,
+            "gain_ci": self.interval.to_dict() if self.interval is not None else None,
+            "zone": self.zone,
             "cv_pct": None if self.cv is None else self.cv * 100,
             "better": self.better,
             "worse": self.worse,
-            "decidable": self.decidable,
             "low_confidence": self.low_confidence,
         }
 
@@ -137,17 +135,11 @@ def evaluate_criterion(
     a: Sequence[float],
     b: Sequence[float],
     *,
-    threshold: float = 0.10,
+    design: Design,
+    rounds: int | None = None,
     low_confidence: bool = False,
 ) -> Criterion:
-    """Compare one criterion's per-run values.
-
-    Args:
-        name: ``p50``, ``p99`` or ``throughput``.
-        a: per-run values of A, in the order taken.
-        b: per-run values of B, in the order taken (paired with ``a`` by position).
-        threshold: smallest gain that counts (0.10 = 10%).
-        low_confidence: never mark better/worse (reported only).
+    """One criterion's statistics; its interval is read at ``rounds`` (a look) when given.
 
     Raises:
         ValueError: unknown ``name`` or an empty arm.
@@ -159,203 +151,219 @@ def evaluate_criterion(
     lower = _LOWER_IS_BETTER[name]
     ma, mb = median(a), median(b)
     ratio = mb / ma if ma else float("inf")
-    gain = (1.0 - ratio) if lower else (ratio - 1.0)
     pairs = [y / x for x, y in zip(a, b, strict=False) if x]
-    best_a = min(a) if lower else max(a)
-    worst_a = max(a) if lower else min(a)
-    beats_best = mb < best_a if lower else mb > best_a
-    below_worst = mb > worst_a if lower else mb < worst_a
+    interval = (
+        gain_interval(a, b, lower_is_better=lower, design=design, rounds=rounds)
+        if rounds is not None
+        else None
+    )
     cvs = [c for c in (coefficient_of_variation(a), coefficient_of_variation(b)) if c is not None]
-    cv = max(cvs) if cvs else None
-    needed = runs_needed(cv)
-    n = min(len(a), len(b))
-    separated = (max(b) < min(a)) if lower else (min(b) > max(a))
-    big_and_separated = (
-        separated and cv is not None and n >= MIN_SEPARATED_RUNS
-        and abs(gain) >= SEPARATION_FACTOR * cv
-    )  # fmt: skip
-    decidable = (needed is not None and n >= needed) or big_and_separated
-    mwu = mann_whitney_u(a, b)
-    better = not low_confidence and decidable and gain >= threshold and beats_best
-    worse = not low_confidence and gain <= -threshold and below_worst
     return Criterion(
         name=name,
         ratio=ratio,
         change_pct=(ratio - 1.0) * 100.0,
-        gain=gain,
+        gain=(1.0 - ratio) if lower else (ratio - 1.0),
         min_ratio=min(pairs) if pairs else ratio,
         max_ratio=max(pairs) if pairs else ratio,
-        mwu_p=mwu.p,
-        mwu_p_min=mwu.p_min,
-        ci=bootstrap_ratio_ci(a, b),
-        cv=cv,
-        better=better,
-        worse=worse,
-        decidable=decidable,
-        needs_runs=needed,
+        interval=interval,
+        zone=zone(interval, design) if interval is not None else "open",
+        cv=max(cvs) if cvs else None,
         low_confidence=low_confidence,
     )
 
 
-def _criteria(a: Sequence[Run], b: Sequence[Run], threshold: float) -> dict[str, Criterion]:
-    few_ops = min(r.ok_ops for r in (*a, *b)) < MIN_OPS_FOR_P99
-    out = {}
-    for name in CRITERIA:
-        av, bv = metric_values(a, name), metric_values(b, name)
-        if av and bv:
-            out[name] = evaluate_criterion(
-                name, av, bv, threshold=threshold, low_confidence=name == "p99" and few_ops
-            )
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """A verdict with its reason and evidence.
+    """A verdict, the rule that decided it, and the per-criterion evidence.
 
     Attributes:
-        verdict: ``KEEP``, ``DISCARD``, ``INCONCLUSIVE`` or ``TRADEOFF``.
+        verdict: ``KEEP``, ``DISCARD``, ``TRADEOFF`` or ``INCONCLUSIVE``.
         reason: why, in words.
+        rule: the rule of :class:`~codeflash_lab.verdicts.Rule` that decided.
         criteria: per-criterion evidence.
-        regression: some criterion is worse by the threshold (for ``--fail-on regression``).
-        small_change: for changes under the threshold: ``"confirmed"`` (a 3% or larger gain
-            that every round shows, with the arms fully separated and the noise gate passed)
-            or ``"noise"``; ``None`` when a criterion reached the threshold.
-        needs_runs: more runs per arm would let the noise gate decide (``None``: no).
+        settled: a zone was reached (``False``: more rounds could still decide).
+        rounds: complete A,B rounds so far.
+        look: the look the intervals are read at (``None`` before the first one).
+        regression: a criterion got worse, noise-checked (``--fail-on regression``).
+        design: the look schedule and error rate.
     """
 
     verdict: str
     reason: str
+    rule: Rule = Rule.UNPROVEN
     criteria: dict[str, Criterion] = field(default_factory=dict)
+    settled: bool = True
+    rounds: int = 0
+    look: int | None = None
     regression: bool = False
-    small_change: str | None = None
-    needs_runs: int | None = None
+    design: Design = field(default_factory=Design)
+
+    @property
+    def small_change(self) -> str | None:
+        """``"confirmed"`` or ``"noise"`` for those rules (older readers ask for it)."""
+        return {Rule.CONFIRMED: "confirmed", Rule.NOISE: "noise"}.get(self.rule)
+
+    def with_reason(self, reason: str) -> Decision:
+        """The same decision, reworded."""
+        return replace(self, reason=reason)
+
+    def evidence_summary(self) -> str:
+        """``p50 gain +18.2 % (CI +6.1 to +29.0 %) after 6 rounds``."""
+        best = self.deciding_criterion()
+        if best is None or best.interval is None:
+            return f"{self.rounds} round(s), no look reached"
+        return f"{best.name} {best.interval.text()} after {self.look} rounds"
+
+    def deciding_criterion(self) -> Criterion | None:
+        """The criterion the verdict rests on most (p50 unless another decided)."""
+        crit = [c for c in self.criteria.values() if c.interval is not None]
+        if not crit:
+            return None
+        for c in crit:
+            if (c.better and self.verdict == "KEEP") or (c.worse and self.rule == Rule.REGRESSION):
+                return c
+        return self.criteria.get("p50") or crit[0]
+
+    def ruling(self, *, ref: str | None = None, facts: Mapping[str, Any] | None = None) -> Ruling:
+        """This decision in the shared vocabulary, resting on the saved compare ``ref``."""
+        base = {
+            "rounds": self.rounds,
+            "look": self.look,
+            "criteria": {
+                k: c.interval.to_dict() for k, c in self.criteria.items() if c.interval is not None
+            },
+        }
+        evidence = Evidence(
+            source=Source.MEASURED,
+            ref=ref,
+            summary=self.evidence_summary(),
+            facts={**base, **dict(facts or {})},
+        )
+        return Ruling(Verdict(self.verdict), self.rule, self.reason, evidence)
 
 
-def screen(a: Sequence[Run], b: Sequence[Run], *, threshold: float = 0.10) -> Decision | None:
-    """After one A,B round: a DISCARD when nothing moved, else ``None`` (go on and confirm)."""
-    crit = _criteria(a, b, threshold)
-    moved = [c for c in crit.values() if not c.low_confidence and c.gain >= threshold / 2]
-    regressed = [c for c in crit.values() if not c.low_confidence and c.gain <= -threshold]
-    if moved or regressed or not crit:
-        return None
-    return Decision(
-        "DISCARD",
-        f"screen: no criterion moved by {threshold / 2:.0%} or more " + _changes(crit.values()),
-        crit,
-        small_change="noise",
-    )
+def _criteria(
+    a: Sequence[Run], b: Sequence[Run], design: Design, look: int | None
+) -> dict[str, Criterion]:
+    runs = (*a, *b)
+    if not runs or not any(r.ok_ops for r in a) or not any(r.ok_ops for r in b):
+        return {}
+    few_ops = min(r.ok_ops for r in runs) < MIN_OPS_FOR_P99
+    return {
+        name: evaluate_criterion(
+            name,
+            metric_values(a, name),
+            metric_values(b, name),
+            design=design,
+            rounds=look,
+            low_confidence=name == "p99" and few_ops,
+        )
+        for name in CRITERIA
+    }
 
 
-def _changes(crit: Any) -> str:
-    return "(" + ", ".join(f"{c.name} {c.change_pct:+.1f}%" for c in crit) + ")"
+def _changes(crit: Iterable[Criterion]) -> str:
+    return "(" + ", ".join(f"{c.name} {c.gain * 100:+.1f} % gain" for c in crit) + ")"
 
 
-def _small_change(crit: dict[str, Criterion], threshold: float) -> str:
-    for c in crit.values():
-        if c.low_confidence or not 0.03 <= c.gain < threshold:
-            continue
-        lower = _LOWER_IS_BETTER[c.name]
-        every_round = c.max_ratio < 1.0 if lower else c.min_ratio > 1.0
-        separated = c.mwu_p <= c.mwu_p_min * (1 + 1e-9)  # no A run beats any B run
-        if every_round and separated and c.decidable:
-            return "confirmed"
-    return "noise"
+def _names(crit: Iterable[Criterion]) -> str:
+    return ", ".join(c.name for c in crit)
 
 
-def decide(
-    a: Sequence[Run], b: Sequence[Run], *, threshold: float = 0.10, max_runs: int = 8
-) -> Decision:
-    """The verdict over the runs taken so far.
+def _ci_text(crit: Iterable[Criterion]) -> str:
+    return "; ".join(f"{c.name} {c.interval.text()}" for c in crit if c.interval is not None)
+
+
+def decide(a: Sequence[Run], b: Sequence[Run], *, design: Design | None = None) -> Decision:
+    """The verdict over the rounds taken so far (read at the last look reached).
 
     Args:
-        a: A's runs, in order.
-        b: B's runs, in order.
-        threshold: smallest gain that counts.
-        max_runs: runs per arm the caller is willing to take; when the noise gate asks
-            for more (and no more than this) ``needs_runs`` says how many.
+        a: A's runs, in round order.
+        b: B's runs, paired with ``a`` by position.
+        design: look schedule and error rate (default: :class:`Design`).
 
     Returns:
-        The decision.
+        The decision; ``settled`` is ``False`` while more rounds could still decide.
     """
-    crit = _criteria(a, b, threshold)
+    design = design or Design()
+    rounds = min(len(a), len(b))
+    look = design.look_at(rounds)
+    crit = _criteria(a, b, design, look)
+    common = {"rounds": rounds, "look": look, "design": design, "criteria": crit}
     if not crit:
-        return Decision("INCONCLUSIVE", "no successful ops in one of the arms", crit)
+        return Decision(
+            "INCONCLUSIVE", "no successful ops in one of the arms", Rule.UNPROVEN, **common
+        )
     rate_a, rate_b = error_rate(a), error_rate(b)
-    if rate_b > rate_a + ERROR_RATE_MARGIN:
+    if rate_b > rate_a + ERROR_RATE_MARGIN and sum(r.errors for r in b) >= MIN_ERRORS:
         return Decision(
             "DISCARD",
-            f"B fails more operations: {rate_b:.1%} of ops vs {rate_a:.1%} for A "
-            f"{_changes(crit.values())}",
-            crit,
+            f"B fails more operations: {rate_b:.1%} of its ops against {rate_a:.1%} for A; "
+            "a faster failure is not a gain",
+            Rule.ERRORS,
             regression=True,
+            **common,
         )
-    n = min(len(a), len(b))
-    better = [c for c in crit.values() if c.better]
-    worse = [c for c in crit.values() if c.worse]
-    changes = _changes(crit.values())
+    if look is None:
+        return Decision(
+            "INCONCLUSIVE",
+            f"{rounds} round(s): the method needs {design.min_rounds} before its first look",
+            Rule.UNPROVEN,
+            settled=False,
+            **common,
+        )
+    deciding = [c for c in crit.values() if not c.low_confidence and c.interval is not None]
+    better = [c for c in deciding if c.better]
+    worse = [c for c in deciding if c.worse]
+    floor, threshold = design.floor * 100, design.threshold * 100
     if better and worse:
         return Decision(
             "TRADEOFF",
-            f"{', '.join(c.name for c in better)} better but {', '.join(c.name for c in worse)} "
-            f"worse by {threshold:.0%} or more {changes}",
-            crit,
+            f"{_names(better)} better but {_names(worse)} worse, each beyond the {floor:g} % "
+            f"floor: a person decides ({_ci_text([*better, *worse])})",
+            Rule.TRADEOFF,
             regression=True,
+            **common,
+        )
+    clear = [c for c in better if c.zone == "better"]
+    if clear:
+        return Decision(
+            "KEEP",
+            f"{_names(clear)} better by at least {threshold:g} %, nothing worse "
+            f"({_ci_text(clear)})",
+            Rule.THRESHOLD,
+            **common,
         )
     if better:
         return Decision(
             "KEEP",
-            f"{', '.join(c.name for c in better)} better by {threshold:.0%} or more, "
-            f"median(B) beats the best A run, nothing worse {changes}",
-            crit,
-        )
-    candidates = [
-        c for c in crit.values() if not c.low_confidence and c.gain >= threshold and not c.decidable
-    ]
-    if candidates and not worse:
-        wanted = [c.needs_runs for c in candidates if c.needs_runs is not None]
-        if wanted and n < max(wanted) <= max_runs:
-            return Decision(
-                "INCONCLUSIVE",
-                f"run spread needs {max(wanted)} runs per arm to decide {changes}",
-                crit,
-                needs_runs=max(wanted),
-            )
-        noisiest = max(candidates, key=lambda c: c.cv or 0.0)
-        cv_text = f"{noisiest.cv:.1%}" if noisiest.cv is not None else "unknown"
-        if wanted and n < max(wanted):
-            return Decision(
-                "INCONCLUSIVE",
-                f"{n} runs per arm; at {noisiest.name} CV {cv_text} the noise gate needs "
-                f"{max(wanted)} (raise --runs / --max-runs) {changes}",
-                crit,
-            )
-        return Decision(
-            "INCONCLUSIVE",
-            f"too noisy: {noisiest.name} CV {cv_text} across runs against a "
-            f"{noisiest.gain:.0%} change; use longer runs (--duration), a quieter machine, "
-            f"or more runs {changes}",
-            crit,
+            f"{_names(better)} better by at least the {floor:g} % floor, confirmed by "
+            f"{look} interleaved rounds; not shown to reach {threshold:g} % "
+            f"({_ci_text(better)})",
+            Rule.CONFIRMED,
+            **common,
         )
     if worse:
         return Decision(
             "DISCARD",
-            f"regression: {', '.join(c.name for c in worse)} worse by {threshold:.0%} or more "
-            f"{changes}",
-            crit,
+            f"regression: {_names(worse)} worse by more than the {floor:g} % floor "
+            f"({_ci_text(worse)})",
+            Rule.REGRESSION,
             regression=True,
+            **common,
         )
-    unsteady = [
-        c for c in crit.values() if not c.low_confidence and c.gain >= threshold and c.decidable
-    ]
-    if unsteady:
+    main = [c for c in deciding if c.name in ("p50", "throughput")]
+    if main and all(c.zone in ("flat", *_BAD) for c in main):
         return Decision(
             "DISCARD",
-            f"{', '.join(c.name for c in unsteady)} moved by {threshold:.0%} or more but "
-            f"median(B) does not beat the best A run: not consistent {changes}",
-            crit,
-            small_change="noise",
+            f"{look} interleaved rounds rule out a gain of {floor:g} % or more ({_ci_text(main)})",
+            Rule.NOISE,
+            **common,
         )
-    small = _small_change(crit, threshold)
-    words = "real but below threshold" if small == "confirmed" else "no meaningful change"
-    return Decision("DISCARD", f"{words} {changes}", crit, small_change=small)
+    return Decision(
+        "INCONCLUSIVE",
+        f"not separated from noise after {rounds} rounds ({_ci_text(deciding)})",
+        Rule.UNPROVEN,
+        settled=False,
+        **common,
+    )

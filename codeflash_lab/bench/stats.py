@@ -6,6 +6,7 @@ to per-run metrics (one p50, p99 or throughput per run), never to single ops.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import statistics
@@ -23,6 +24,8 @@ __all__ = [
     "percentiles",
     "quantile_ci",
     "ratio_of_medians",
+    "student_t_cdf",
+    "student_t_ppf",
     "summarize_latencies",
 ]
 
@@ -299,3 +302,76 @@ def bootstrap_ratio_ci(
     ratios.sort()
     tail = (1.0 - confidence) / 2 * 100
     return percentile(ratios, tail), percentile(ratios, 100 - tail)
+
+
+def _beta_continued_fraction(a: float, b: float, x: float) -> float:
+    # Lentz's method for the continued fraction of the incomplete beta function.
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        for num in (
+            m * (b - m) * x / ((a - 1.0 + m2) * (a + m2)),
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2)),
+        ):
+            d = 1.0 + num * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + num / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 3e-14:
+            break
+    return h
+
+
+def _regularized_beta(a: float, b: float, x: float) -> float:
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    front = math.exp(log_front)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _beta_continued_fraction(a, b, x) / a
+    return 1.0 - front * _beta_continued_fraction(b, a, 1.0 - x) / b
+
+
+def student_t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with ``df`` degrees of freedom (regularized incomplete beta).
+
+    Raises:
+        ValueError: ``df`` is not positive.
+    """
+    if df <= 0:
+        raise ValueError(f"df: must be positive, got {df}")
+    tail = 0.5 * _regularized_beta(df / 2.0, 0.5, df / (df + t * t))
+    return 1.0 - tail if t > 0 else tail
+
+
+@functools.lru_cache(maxsize=1024)
+def student_t_ppf(p: float, df: float) -> float:
+    """The ``p``-quantile of Student's t with ``df`` degrees of freedom (bisection on the CDF).
+
+    Raises:
+        ValueError: ``p`` outside ``(0, 1)`` or ``df`` not positive.
+    """
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p: must be within (0, 1), got {p}")
+    if p < 0.5:
+        return -student_t_ppf(1.0 - p, df)
+    lo, hi = 0.0, 1.0
+    while student_t_cdf(hi, df) < p:
+        hi *= 2.0
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        if student_t_cdf(mid, df) < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-12 * max(1.0, hi):
+            break
+    return (lo + hi) / 2.0

@@ -20,7 +20,9 @@ __all__ = [
     "cpu_shares",
     "git_state",
     "loop_version",
+    "measurement_root",
     "nest_asyncio_applied",
+    "our_cpu_seconds",
     "take_cpu_sample",
 ]
 
@@ -34,12 +36,15 @@ class CpuSample:
         process_cpu_s: this process's user + system CPU seconds.
         machine_busy: busy jiffies of all CPUs (``None`` without /proc/stat).
         machine_total: all jiffies of all CPUs (``None`` without /proc/stat).
+        ours: ``{pid: cpu jiffies}`` of our own processes (the tool, its measuring
+            children, servers it started), ``None`` without /proc.
     """
 
     wall_s: float
     process_cpu_s: float
     machine_busy: int | None
     machine_total: int | None
+    ours: dict[int, int] | None = None
 
 
 def _read_proc_stat() -> tuple[int, int] | tuple[None, None]:
@@ -56,11 +61,76 @@ def _read_proc_stat() -> tuple[int, int] | tuple[None, None]:
     return total - idle, total
 
 
+def measurement_root() -> int:
+    """The process whose tree is "ours": the tool that started this measuring child, or
+    this process when it measures in-process.
+
+    ``CODEFLASH_LAB_ROOT_PID`` overrides it; a fresh measuring process
+    (``python -m codeflash_lab.bench._worker``) counts its parent, the tool, as the root.
+    """
+    env = os.environ.get("CODEFLASH_LAB_ROOT_PID", "")
+    if env.isdigit():
+        return int(env)
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    name = getattr(spec, "name", "") or ""
+    if name.startswith("codeflash_lab.") and name.endswith("_worker"):
+        return os.getppid()
+    return os.getpid()
+
+
+def _proc_table() -> dict[int, tuple[int, int]] | None:
+    """``{pid: (ppid, utime + stime jiffies)}`` of every readable process."""
+    table: dict[int, tuple[int, int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        rest = text.rsplit(")", 1)[-1].split()
+        if len(rest) < 13:
+            continue
+        table[int(entry)] = (int(rest[1]), int(rest[11]) + int(rest[12]))
+    return table
+
+
+def our_cpu_seconds(root: int | None = None) -> dict[int, int] | None:
+    """CPU jiffies of ``root`` (default :func:`measurement_root`) and all its descendants.
+
+    These are the tool, its measuring children and the servers it started: the server
+    under test and our own processes are never "other load".
+    """
+    table = _proc_table()
+    if table is None:
+        return None
+    root = measurement_root() if root is None else root
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _cpu) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    ours: dict[int, int] = {}
+    stack = [root, os.getpid()]
+    while stack:
+        pid = stack.pop()
+        if pid in ours or pid not in table:
+            continue
+        ours[pid] = table[pid][1]
+        stack.extend(children.get(pid, ()))
+    return ours
+
+
 def take_cpu_sample() -> CpuSample:
-    """Read wall time, this process's CPU time and the machine's jiffies (one syscall each)."""
+    """Read wall time, this process's CPU time, the machine's jiffies and our processes'."""
     busy, total = _read_proc_stat()
     times = os.times()
-    return CpuSample(time.perf_counter(), times.user + times.system, busy, total)
+    ours = our_cpu_seconds() if total is not None else None
+    return CpuSample(time.perf_counter(), times.user + times.system, busy, total, ours)
 
 
 def cpu_shares(before: CpuSample, after: CpuSample) -> tuple[float, float | None]:
@@ -69,7 +139,8 @@ def cpu_shares(before: CpuSample, after: CpuSample) -> tuple[float, float | None
     Returns:
         ``(client_cpu, background_busy)``: this process's CPU seconds per wall second
         (1.0 = one full core), and the share of the whole machine's CPU used by *other*
-        processes (0..1; ``None`` without /proc/stat).
+        processes (0..1; ``None`` without /proc/stat): the tool, its measuring children
+        and the servers it started (the server under test) are left out.
     """
     wall = max(after.wall_s - before.wall_s, 1e-9)
     own = max(after.process_cpu_s - before.process_cpu_s, 0.0)
@@ -84,7 +155,11 @@ def cpu_shares(before: CpuSample, after: CpuSample) -> tuple[float, float | None
     hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     busy_s = (after.machine_busy - before.machine_busy) / hz
     total_s = total / hz
-    background = (busy_s - own) / total_s
+    ours_s = own
+    if before.ours is not None and after.ours is not None:
+        jiffies = sum(max(cpu - before.ours.get(pid, 0), 0) for pid, cpu in after.ours.items())
+        ours_s = max(jiffies / hz, own)
+    background = (busy_s - ours_s) / total_s
     return client, min(max(background, 0.0), 1.0)
 
 

@@ -28,6 +28,10 @@ _RULES = {
     "confirmed": Rule.CONFIRMED,
     "noise": Rule.NOISE,
     "unconfirmed": Rule.UNPROVEN,
+    "threshold": Rule.THRESHOLD,
+    "regression": Rule.REGRESSION,
+    "errors": Rule.ERRORS,
+    "unproven": Rule.UNPROVEN,
 }
 
 

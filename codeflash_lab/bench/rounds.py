@@ -1,0 +1,185 @@
+"""The adaptive loop of a compare: interleaved rounds until a zone or the budget (pure).
+
+It knows nothing of targets or processes: ``take_round`` measures one round (the compare
+passes one that runs real targets; tests pass scripted runs), ``clock`` tells the time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from codeflash_lab.bench.decision import Decision, decide
+from codeflash_lab.bench.model import BenchConfig, Run
+from codeflash_lab.bench.sequential import Design
+from codeflash_lab.bench.stats import median
+
+__all__ = ["MAX_LENGTHEN", "MIN_OPS_PER_RUN", "Rounds", "orders", "run_rounds", "unproven"]
+
+#: A run with fewer successful ops than this pins its own p50 loosely: runs are lengthened.
+MIN_OPS_PER_RUN = 300
+#: Runs are lengthened at most to this multiple of the starting length.
+MAX_LENGTHEN = 4
+
+#: ``take_round(order, config) -> (runs, interrupted)``: the runs of one round, labelled
+#: with their arm, in the order given.
+TakeRound = Callable[[Sequence[str], BenchConfig], tuple[list[Run], bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rounds:
+    """What the loop took and decided.
+
+    Attributes:
+        runs: every finished run, in the order taken.
+        a_runs: A's runs of complete rounds.
+        b_runs: B's runs of complete rounds.
+        decision: the verdict at the last look (unsettled: worded as INCONCLUSIVE/unproven).
+        lengths: measured seconds (or ops) per run of each complete round.
+        elapsed_s: wall time of the loop.
+        interrupted: Ctrl-C or an interrupted round ended it.
+    """
+
+    runs: tuple[Run, ...]
+    a_runs: tuple[Run, ...]
+    b_runs: tuple[Run, ...]
+    decision: Decision | None
+    lengths: tuple[float, ...]
+    elapsed_s: float
+    interrupted: bool
+
+
+def orders(start: int, count: int) -> list[str]:
+    """Interleaved rounds: A B, B A, A B, ... from round ``start``."""
+    out: list[str] = []
+    for i in range(start, start + count):
+        out.extend(("A", "B") if i % 2 == 0 else ("B", "A"))
+    return out
+
+
+def _lengthened(config: BenchConfig, base: BenchConfig) -> BenchConfig | None:
+    """Twice as long a run (``None`` at the cap)."""
+    if config.ops and base.ops:
+        return None if config.ops >= base.ops * MAX_LENGTHEN else config.replace(ops=config.ops * 2)
+    if config.run_seconds >= base.run_seconds * MAX_LENGTHEN:
+        return None
+    return config.replace(duration_s=config.run_seconds * 2, min_run_s=config.run_seconds * 2)
+
+
+def _length(config: BenchConfig) -> float:
+    return float(config.ops) if config.ops else config.run_seconds
+
+
+def unproven(decision: Decision, budget: float, *, last_look: bool) -> Decision:
+    """An unsettled decision worded as such: never "noise", and how to get an answer."""
+    if last_look:
+        why = f"could not separate it from noise in the {decision.rounds} rounds this design takes"
+    else:
+        why = f"could not separate it from noise in {budget:.0f} s"
+    more = max(60.0, budget * 2)
+    cis = "; ".join(
+        f"{c.name} {c.interval.text()}"
+        for c in decision.criteria.values()
+        if c.interval is not None and not c.low_confidence
+    )
+    tail = f" after {decision.rounds} rounds ({cis})" if cis else f" ({decision.reason})"
+    return decision.with_reason(
+        f"{why}{tail}; run it again with --budget {more:.0f} (budget_s={more:.0f}), "
+        "longer runs or on a quieter machine"
+    )
+
+
+def run_rounds(
+    take_round: TakeRound,
+    *,
+    config: BenchConfig,
+    design: Design,
+    budget_s: float,
+    max_rounds: int | None = None,
+    lengthen: bool = True,
+    start_cost_s: float = 0.5,
+    clock: Callable[[], float] = time.monotonic,
+) -> Rounds:
+    """Take rounds until a look settles the verdict or the next look no longer fits.
+
+    Before each round the loop checks that the rounds up to the next look fit in what is
+    left of ``budget_s`` (estimated from the slowest of the last three rounds), so the
+    budget caps the whole loop, the round in flight included. After a look that settles
+    nothing, runs are doubled (both arms, up to :data:`MAX_LENGTHEN` times the start) when
+    a run had fewer than :data:`MIN_OPS_PER_RUN` successful ops.
+
+    Args:
+        take_round: measures one round.
+        config: settings of the first round.
+        design: look schedule and error rate.
+        budget_s: hard cap in seconds.
+        max_rounds: stop after this many rounds (default: the design's last look).
+        lengthen: allow longer runs.
+        start_cost_s: seconds a fresh process or loop adds to a run, before rounds are timed.
+        clock: monotonic seconds.
+    """
+    started = clock()
+    deadline = started + budget_s
+    cap = design.max_rounds if max_rounds is None else max(design.min_rounds, max_rounds)
+    taken: list[Run] = []
+    lengths: list[float] = []
+    round_s: list[float] = []
+    current = config
+    interrupted = False
+
+    def split() -> tuple[tuple[Run, ...], tuple[Run, ...]]:
+        a_runs = tuple(r for r in taken if r.arm == "A")
+        b_runs = tuple(r for r in taken if r.arm == "B")
+        n = min(len(a_runs), len(b_runs), len(lengths))
+        return a_runs[:n], b_runs[:n]
+
+    def estimate() -> float:
+        if round_s:
+            return max(round_s[-3:])
+        return 2 * (current.warmup_s + current.run_seconds + start_cost_s)
+
+    try:
+        while len(lengths) < cap:
+            done = len(lengths)
+            target = min(design.next_look(done) or done + 1, cap)
+            if clock() + (target - done) * estimate() > deadline:
+                break
+            t0 = clock()
+            got, interrupted = take_round(orders(done, 1), current)
+            taken.extend(r.with_changes(index=len(taken) + i) for i, r in enumerate(got))
+            if interrupted or len(got) < 2:
+                interrupted = True
+                break
+            lengths.append(_length(current))
+            round_s.append(clock() - t0)
+            if design.look_at(len(lengths)) != len(lengths):
+                continue
+            a_runs, b_runs = split()
+            if decide(a_runs, b_runs, design=design).settled:
+                break
+            few = median([r.ok_ops for r in (a_runs[-1], b_runs[-1])]) < MIN_OPS_PER_RUN
+            longer = _lengthened(current, config) if lengthen and few else None
+            if longer is not None:
+                scale = (longer.warmup_s + longer.run_seconds) / (
+                    current.warmup_s + current.run_seconds
+                )
+                round_s = [t * scale for t in round_s]
+                current = longer
+    except KeyboardInterrupt:
+        interrupted = True
+    a_runs, b_runs = split()
+    decision = decide(a_runs, b_runs, design=design) if a_runs else None
+    if decision is not None and not decision.settled and not interrupted:
+        decision = unproven(decision, budget_s, last_look=len(lengths) >= cap)
+    if decision is not None and interrupted:
+        decision = decision.with_reason(decision.reason + " — interrupted, partial rounds")
+    return Rounds(
+        runs=tuple(taken),
+        a_runs=a_runs,
+        b_runs=b_runs,
+        decision=decision,
+        lengths=tuple(lengths),
+        elapsed_s=clock() - started,
+        interrupted=interrupted,
+    )

@@ -1,0 +1,208 @@
+"""Confidence intervals of B's gain over A that stay valid when looked at after every round.
+
+Method: a **group-sequential design with a fixed schedule of looks and Bonferroni
+(union-bound) alpha spending**.
+
+- A round is one A run and one B run taken back to back (orders alternate A B, B A, ...
+  so a machine that drifts slower or faster moves both arms alike). Each round gives one
+  paired log-ratio ``d = log(metric_B / metric_A)``; the rounds are the unit of
+  replication.
+- The verdict may only be read at the looks of a schedule fixed before the compare starts
+  (e.g. after rounds 3, 4, 5, 6, 8, 10, 13, 16, 20). At look ``k`` the interval is the
+  Student-t interval of the mean of ``d`` at two-sided level ``alpha / K`` (``K`` looks in
+  the schedule), turned into a gain (``1 - exp(d)`` for latency, ``exp(d) - 1`` for
+  throughput).
+- Why it holds its error rate: each look's interval misses the true mean with probability at
+  most ``alpha / K``; by the union bound the chance that *any* look's interval misses is at
+  most ``K * alpha / K = alpha``, whatever the correlation between looks and whatever rule
+  decides when to stop. A verdict is given only when an interval lies wholly inside a zone,
+  so a wrong verdict needs a missed interval: P(wrong verdict) <= alpha per criterion.
+  Stopping early (budget spent, Ctrl-C) only leaves unspent alpha. The price of the union
+  bound is width: it is conservative, never optimistic.
+- Assumptions: the paired log-ratios of a compare are independent and roughly normal with
+  one mean (alternating orders keep a linear drift out of the mean). Runs lengthened at a
+  round boundary lower the spread of later rounds; the pooled standard deviation still
+  estimates the spread of the mean, a little conservatively.
+
+Pure functions over numbers: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from codeflash_lab.bench.stats import student_t_ppf
+from codeflash_lab.verdicts import FLOOR_PCT, THRESHOLD_PCT
+
+__all__ = [
+    "FULL_LOOKS",
+    "QUICK_LOOKS",
+    "Design",
+    "GainInterval",
+    "gain_interval",
+    "paired_log_ratios",
+    "zone",
+]
+
+#: Looks of the full compare: the budget (60 s by default) usually ends it before round 20.
+FULL_LOOKS: tuple[int, ...] = (3, 4, 5, 6, 8, 10, 13, 16, 20)
+#: Looks of the short preset: fewer looks, so each one spends more of the error rate.
+QUICK_LOOKS: tuple[int, ...] = (3, 4, 5, 6, 8, 10)
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """A fixed schedule of looks and the error rate spent over it.
+
+    Attributes:
+        looks: the rounds after which the interval is read, ascending; the first one is
+            the fewest rounds (runs per arm) the method needs.
+        alpha: two-sided error rate per criterion over all looks together.
+        threshold: a gain this large (fraction) is a KEEP.
+        floor: the smallest gain worth keeping when the runs confirm it (fraction).
+    """
+
+    looks: tuple[int, ...] = FULL_LOOKS
+    alpha: float = 0.05
+    threshold: float = THRESHOLD_PCT / 100
+    floor: float = FLOOR_PCT / 100
+
+    def __post_init__(self) -> None:
+        if not self.looks or self.looks[0] < 3 or list(self.looks) != sorted(set(self.looks)):
+            raise ValueError(f"looks: ascending rounds starting at 3 or more, got {self.looks}")
+        if not 0.0 < self.alpha < 1.0:
+            raise ValueError(f"alpha: must be within (0, 1), got {self.alpha}")
+        if not 0.0 < self.floor < self.threshold:
+            raise ValueError(
+                f"floor, threshold: need 0 < floor < threshold, got {self.floor}, {self.threshold}"
+            )
+
+    @property
+    def min_rounds(self) -> int:
+        """Rounds (runs per arm) before the first look."""
+        return self.looks[0]
+
+    @property
+    def max_rounds(self) -> int:
+        """Rounds at the last look."""
+        return self.looks[-1]
+
+    @property
+    def confidence(self) -> float:
+        """Two-sided confidence of the interval at each look (``1 - alpha / K``)."""
+        return 1.0 - self.alpha / len(self.looks)
+
+    def look_at(self, rounds: int) -> int | None:
+        """The last look at or before ``rounds`` (``None`` before the first)."""
+        done = [n for n in self.looks if n <= rounds]
+        return done[-1] if done else None
+
+    def next_look(self, rounds: int) -> int | None:
+        """The first look after ``rounds`` (``None`` after the last)."""
+        return next((n for n in self.looks if n > rounds), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "method": "group-sequential t, Bonferroni alpha spending over fixed looks",
+            "looks": list(self.looks),
+            "alpha": self.alpha,
+            "confidence_per_look": self.confidence,
+            "threshold": self.threshold,
+            "floor": self.floor,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GainInterval:
+    """B's gain over A on one criterion, with its interval at one look.
+
+    Attributes:
+        estimate: the gain (fraction; positive = B better, for either direction).
+        low: lower bound of the gain.
+        high: upper bound of the gain.
+        rounds: rounds the interval is computed from.
+        confidence: two-sided confidence of this look's interval.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    rounds: int
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (percent)."""
+        return {
+            "gain_pct": self.estimate * 100,
+            "low_pct": self.low * 100,
+            "high_pct": self.high * 100,
+            "rounds": self.rounds,
+            "confidence": self.confidence,
+        }
+
+    def text(self) -> str:
+        """``gain 18.2 % (CI 6.1 to 29.0 %)``."""
+        return (
+            f"gain {self.estimate * 100:+.1f} % "
+            f"(CI {self.low * 100:+.1f} to {self.high * 100:+.1f} %)"
+        )
+
+
+def paired_log_ratios(a: Sequence[float], b: Sequence[float]) -> list[float]:
+    """``log(b_i / a_i)`` of each round (pairs with a non-positive value are skipped)."""
+    return [math.log(y / x) for x, y in zip(a, b, strict=False) if x > 0 and y > 0]
+
+
+def gain_interval(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    lower_is_better: bool,
+    design: Design,
+    rounds: int | None = None,
+) -> GainInterval | None:
+    """The gain's interval from the first ``rounds`` paired values (``None``: under 2 pairs).
+
+    Args:
+        a: per-round values of A, in round order.
+        b: per-round values of B, paired with ``a`` by position.
+        lower_is_better: latency (``True``) or throughput (``False``).
+        design: the look schedule and error rate.
+        rounds: rounds to use (default: all complete pairs).
+    """
+    n = min(len(a), len(b)) if rounds is None else rounds
+    d = paired_log_ratios(a[:n], b[:n])
+    if len(d) < 2:
+        return None
+    mean = statistics.fmean(d)
+    half = student_t_ppf(0.5 + design.confidence / 2, len(d) - 1) * (
+        statistics.stdev(d) / math.sqrt(len(d))
+    )
+    lo_d, hi_d = mean - half, mean + half
+    if lower_is_better:
+        est, low, high = 1 - math.exp(mean), 1 - math.exp(hi_d), 1 - math.exp(lo_d)
+    else:
+        est, low, high = math.exp(mean) - 1, math.exp(lo_d) - 1, math.exp(hi_d) - 1
+    return GainInterval(est, low, high, len(d), design.confidence)
+
+
+def zone(interval: GainInterval, design: Design) -> str:
+    """Where the interval lies: ``better`` (low >= threshold), ``better-small`` (low >=
+    floor), ``worse`` (high <= -threshold), ``worse-small`` (high <= -floor), ``flat``
+    (high < floor: no gain worth keeping) or ``open`` (not yet decided)."""
+    if interval.low >= design.threshold:
+        return "better"
+    if interval.low >= design.floor:
+        return "better-small"
+    if interval.high <= -design.threshold:
+        return "worse"
+    if interval.high <= -design.floor:
+        return "worse-small"
+    if interval.high < design.floor:
+        return "flat"
+    return "open"

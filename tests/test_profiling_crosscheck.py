@@ -129,9 +129,17 @@ def test_the_fix_removes_the_blocking_call_and_debug_mode_confirms(
     fixed.write_text(AFTER, encoding="utf-8")
     report_after = debug_callable(_load(fixed).handler)
     line = _line(BEFORE, "MARK-blocking")
-    evidence = blocking_call_removed(report_before, report_after, path=str(path), line=line)
+    evidence = blocking_call_removed(
+        report_before, report_after, path=str(path), line=line, after_path=str(fixed)
+    )
     assert evidence.before == 1
-    # the fixed module lives in another file, so compare the whole-run counts
+    assert evidence.function == "handler"
+    # the hidden checksum stall in the same file is unrelated: it vetoes nothing
+    assert evidence.removed, evidence.evidence
+    assert evidence.after == 0
+    assert evidence.total_after_ms < evidence.total_before_ms
+    assert "debug mode confirms the blocking call is gone" in evidence.evidence
+    # without a finding, the whole-run counts and times decide
     overall = blocking_call_removed(report_before, report_after)
     assert overall.removed
     assert overall.before == 2
@@ -140,6 +148,28 @@ def test_the_fix_removes_the_blocking_call_and_debug_mode_confirms(
     same = blocking_call_removed(report_before, report_before, path=str(path), line=line)
     assert not same
     assert "1 before, 1 after" in same.evidence
+
+
+MOVED = BEFORE.replace("time.sleep(0.1)  # MARK-blocking", "pause()  # MARK-blocking").replace(
+    "async def handler():",
+    "def pause():\n    time.sleep(0.1)\n\n\nasync def handler():",
+)
+
+
+def test_moving_the_blocking_call_into_a_helper_is_not_a_removal(
+    before: tuple[Path, DebugReport], tmp_path: Path
+) -> None:
+    path, report_before = before
+    moved = tmp_path / "svc_moved.py"
+    moved.write_text(MOVED, encoding="utf-8")
+    report_after = debug_callable(_load(moved).handler)
+    line = _line(BEFORE, "MARK-blocking")
+    evidence = blocking_call_removed(
+        report_before, report_after, path=str(path), line=line, after_path=str(moved)
+    )
+    assert not evidence.removed
+    assert evidence.after >= 1
+    assert "still blocks the loop" in evidence.evidence
 
 
 def test_reports_that_cannot_be_compared_are_never_a_removal() -> None:

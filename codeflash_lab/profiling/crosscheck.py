@@ -223,16 +223,23 @@ class BlockingEvidence:
     """Whether debug mode shows a blocking call gone, and why (truthy when it does).
 
     Attributes:
-        removed: the KEEP branch "blocking call removed (debug mode confirms)" applies.
-        before: slow callbacks counted before the change (at ``path:line`` when given).
-        after: the same count after the change.
-        evidence: one sentence with the counts and threshold.
+        removed: the KEEP rule ``blocking-removed`` applies.
+        before: slow callbacks at the fixed call before the change (all of them without one).
+        after: slow callbacks with the fixed function on their stack after the change (all of
+            them without one).
+        evidence: one sentence with the counts, the slow-callback times and the threshold.
+        function: the fixed function, as debug mode saw it on the stack (``None`` unknown).
+        total_before_ms: the scenario's total slow-callback time before the change.
+        total_after_ms: the same after the change.
     """
 
     removed: bool
     before: int
     after: int
     evidence: str
+    function: str | None = None
+    total_before_ms: float = 0.0
+    total_after_ms: float = 0.0
 
     def __bool__(self) -> bool:
         return self.removed
@@ -244,7 +251,14 @@ class BlockingEvidence:
             "before": self.before,
             "after": self.after,
             "evidence": self.evidence,
+            "function": self.function,
+            "total_before_ms": self.total_before_ms,
+            "total_after_ms": self.total_after_ms,
         }
+
+
+def _total_ms(records: Iterable[DebugRecord]) -> float:
+    return sum(r.duration_ms or 0.0 for r in records)
 
 
 def blocking_call_removed(
@@ -253,19 +267,30 @@ def blocking_call_removed(
     *,
     path: str | None = None,
     line: int | None = None,
+    after_path: str | None = None,
 ) -> BlockingEvidence:
-    """Compare slow callbacks of the same target before and after a change.
+    """Did debug mode see the loop blocked at the fixed call, and no longer see it?
 
-    With ``path``/``line`` (the finding that was fixed) only slow callbacks whose location or
-    stack includes that line count; otherwise all slow callbacks do. The call counts as
-    removed when some were seen before and none after (at that line), or, without a line,
-    when fewer remain.
+    With ``path``/``line`` (the finding that was fixed, in the baseline) both must hold, in
+    the same scenario:
+
+    1. before, some slow callback had that line on its stack, inside a function ``f``; after,
+       no slow callback has ``f`` on its stack blocking in ``f`` itself or in something it
+       calls that was not a slow site of its own before (so a blocking call moved into a
+       helper that ``f`` calls still counts against it, while a separate slow function ``f``
+       also calls, seen before and after, does not);
+    2. the scenario's total slow-callback time went down by at least half of what was
+       blocked at that line (a call moved elsewhere keeps the total up).
+
+    Slow callbacks elsewhere, in the same file or not, veto nothing. Without ``path``/``line``
+    all slow callbacks count: fewer of them and less total time.
 
     Args:
         before: debug report of the baseline.
-        after: debug report of the changed code (same target, same threshold).
+        after: debug report of the changed code (same scenario, same threshold).
         path: file of the fixed blocking call.
         line: its line in the baseline.
+        after_path: where that file is after the change (default: ``path``).
 
     Returns:
         The :class:`BlockingEvidence`.
@@ -284,26 +309,53 @@ def blocking_call_removed(
             0,
             f"a run failed (exit codes {before.exit_code} and {after.exit_code}): not comparable",
         )
-    target = (_norm(path), int(line)) if path and line else None
-
-    def count(report: DebugReport) -> int:
-        slow = report.slow_callbacks
-        return len(slow) if target is None else sum(1 for r in slow if target in _places(r))
-
-    def count_file(report: DebugReport) -> int:
-        return sum(
-            1 for r in report.slow_callbacks if any(p == _norm(path) for p, _n in _places(r))
-        )
-
-    n_before, n_after = count(before), count(after)
-    where = f" at {path}:{line}" if target else ""
-    if target is not None:
-        # After the fix the line numbers may shift: nothing slow left in that file either.
-        removed = n_before > 0 and n_after == 0 and count_file(after) < count_file(before)
-    else:
-        removed = n_before > 0 and n_after < n_before
-    text = (
-        f"slow callbacks over {before.threshold_ms:g} ms{where}: {n_before} before, {n_after} after"
-        + ("; debug mode confirms the blocking call is gone" if removed else "")
+    slow_before, slow_after = before.slow_callbacks, after.slow_callbacks
+    total_b, total_a = _total_ms(slow_before), _total_ms(slow_after)
+    totals = f"total slow-callback time {total_b:.0f} -> {total_a:.0f} ms"
+    limit = f"slow callbacks over {before.threshold_ms:g} ms"
+    if not (path and line):
+        n_b, n_a = len(slow_before), len(slow_after)
+        removed = n_b > 0 and n_a < n_b and total_a < total_b
+        text = f"{limit}: {n_b} before, {n_a} after; {totals}"
+        if removed:
+            text += "; debug mode no longer sees that much blocking"
+        return BlockingEvidence(removed, n_b, n_a, text, None, total_b, total_a)
+    target = (_norm(path), int(line))
+    at_line = [r for r in slow_before if target in _places(r)]
+    function = next(
+        (name for r in at_line for p, n, name in r.stack if (_norm(p), int(n)) == target and name),
+        None,
     )
-    return BlockingEvidence(removed, n_before, n_after, text)
+    if function is None and at_line:
+        function = at_line[0].name
+    where = _norm(after_path or path)
+
+    def innermost(record: DebugRecord, file: str) -> str | None:
+        names = [name for p, _n, name in record.stack if _norm(p) == file]
+        return names[-1] if names else None
+
+    # Slow sites of the baseline that are not the fixed call (a checksum the same handler
+    # calls, say): still blocking after the fix, they are unrelated and veto nothing.
+    unrelated = {innermost(r, target[0]) for r in slow_before if r not in at_line} - {None}
+    still = [
+        r
+        for r in slow_after
+        if function is not None
+        and any(_norm(p) == where and name == function for p, _n, name in r.stack)
+        and (innermost(r, where) == function or innermost(r, where) not in unrelated)
+    ]
+    blocked_ms = _total_ms(at_line)
+    went_down = total_a <= total_b - blocked_ms / 2
+    removed = bool(at_line) and not still and went_down
+    fn = f" in {function}()" if function else ""
+    text = (
+        f"{limit} at {path}:{line}{fn}: {len(at_line)} before, {len(still)} after with "
+        f"{function or 'it'} on the stack; {totals}"
+    )
+    if removed:
+        text += "; debug mode confirms the blocking call is gone"
+    elif at_line and still:
+        text += "; the fixed function (or what it calls) still blocks the loop"
+    elif at_line and not went_down:
+        text += "; the blocking time did not go away (moved elsewhere?)"
+    return BlockingEvidence(removed, len(at_line), len(still), text, function, total_b, total_a)

@@ -77,7 +77,7 @@ def test_a_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     (proj / "calc.py").write_text("def add(a, b):\n    return (a +\n")
     before = run_guard(proj, files=[proj / "calc.py"])
     assert not before.ran
-    assert before.source.startswith(f"syntax error: {proj / 'calc.py'}:2")
+    assert before.source.startswith("syntax error: calc.py:2: ")
     during = run_guard(proj)  # no list of files: read from the collection error
     assert not during.ok
     assert "syntax error:" in during.source

@@ -39,6 +39,8 @@ __all__ = [
     "run_guard",
 ]
 
+#: At most this many failing tests are named in a guard run.
+MAX_FAILURES = 50
 _RUNNERS = {"uv", "poetry", "pdm", "hatch", "pipenv", "rye"}
 _PYTHON = re.compile(r"^(.*/)?python(\d+(\.\d+)?)?(\.exe)?$")
 
@@ -123,10 +125,10 @@ def _syntax_error_in(text: str) -> str | None:
 
 
 def read_junit_xml(path: str | os.PathLike[str]) -> tuple[int, int, int, list[str]]:
-    """``(passed, failed, skipped, first failures)`` from a junit XML file.
+    """``(passed, failed, skipped, failures)`` from a junit XML file.
 
     Failures and errors both count as failed; each entry of the list is
-    ``test id: message`` for up to five of them.
+    ``test id: message`` (``module::test``), for up to :data:`MAX_FAILURES` of them.
 
     Raises:
         ValueError: the file is not junit XML.
@@ -146,7 +148,7 @@ def read_junit_xml(path: str | os.PathLike[str]) -> tuple[int, int, int, list[st
         skipped += int(suite.get("skipped") or 0)
         for case in suite.iter("testcase"):
             for bad in (*case.findall("failure"), *case.findall("error")):
-                if len(first) < 5:
+                if len(first) < MAX_FAILURES:
                     name = "::".join(x for x in (case.get("classname"), case.get("name")) if x)
                     message = _syntax_error_in(bad.text or "") or (bad.get("message") or "")
                     first.append(f"{name}: {message.strip()[:200]}")
@@ -154,7 +156,7 @@ def read_junit_xml(path: str | os.PathLike[str]) -> tuple[int, int, int, list[st
 
 
 def read_report_log(path: str | os.PathLike[str]) -> tuple[int, int, int, list[str]]:
-    """``(passed, failed, skipped, first failures)`` from a pytest ``--report-log`` file.
+    """``(passed, failed, skipped, failures)`` from a pytest ``--report-log`` file.
 
     Raises:
         ValueError: the file cannot be read as a report log.
@@ -179,13 +181,13 @@ def read_report_log(path: str | os.PathLike[str]) -> tuple[int, int, int, list[s
             when = doc.get("when")
             if outcome == "failed":
                 failed += 1
-                if len(first) < 5:
+                if len(first) < MAX_FAILURES:
                     first.append(f"{doc.get('nodeid')}: failed in {when}")
             elif outcome == "skipped" and when == "setup":
                 skipped += 1
             elif outcome == "passed" and when == "call":
                 passed += 1
-    return passed, failed, skipped, first[:5]
+    return passed, failed, skipped, first[:MAX_FAILURES]
 
 
 def check_syntax(paths: Iterable[str | os.PathLike[str]]) -> str | None:
@@ -244,10 +246,13 @@ def run_guard(
         return GuardRun(
             command="", ran=False, source="no test_command in .codeflash/setup.md", python=python
         )
+    workdir = Path(cwd) if cwd is not None else ws.project
     syntax = check_syntax(files)
     if syntax is not None:
+        syntax = syntax.replace(f"{workdir.resolve()}{os.sep}", "").replace(
+            f"{workdir}{os.sep}", ""
+        )
         return GuardRun(command=command, ran=False, source=f"syntax error: {syntax}", python=python)
-    workdir = Path(cwd) if cwd is not None else ws.project
     with tempfile.TemporaryDirectory(prefix="cfl-guard-") as tmp:
         report = str(Path(tmp) / "junit.xml")
         argv, kind = guard_argv(command, python=python, report=report)
@@ -319,4 +324,5 @@ def run_guard(
         duration_s=elapsed,
         source=source,
         python=python,
+        failures=tuple(f.split(": ", 1)[0] for f in first),
     )

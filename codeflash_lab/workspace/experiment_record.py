@@ -80,6 +80,7 @@ class GuardRun:
         source: where the counts were read from (``junit-xml``, ``report-log``), or the
             reason there are none.
         python: the interpreter that ran it.
+        failures: ids of the failing tests (``module::test``), at most 50.
     """
 
     command: str
@@ -90,6 +91,7 @@ class GuardRun:
     duration_s: float = 0.0
     source: str = ""
     python: str | None = None
+    failures: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -118,6 +120,7 @@ class GuardRun:
             "duration_s": self.duration_s,
             "source": self.source,
             "python": self.python,
+            "failures": list(self.failures),
         }
 
     @classmethod
@@ -131,6 +134,7 @@ class GuardRun:
             duration_s=float(doc.get("duration_s") or 0.0),
             source=str(doc.get("source") or ""),
             python=doc.get("python"),
+            failures=tuple(str(f) for f in doc.get("failures") or ()),
         )
 
 

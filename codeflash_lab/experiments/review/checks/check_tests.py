@@ -315,5 +315,6 @@ def _note_guard(ctx: ReviewContext, command: str, python: str, junit: Path, took
         ctx.note(CHECK, "ran", f"{command!r} ran under coverage; no per-test report")
         return
     source = "junit-xml, under coverage" + (f"; first failure {first[0]}" if first else "")
-    run = GuardRun(command, True, passed, failed, skipped, took, source, python)
+    names = tuple(f.split(": ", 1)[0] for f in first)
+    run = GuardRun(command, True, passed, failed, skipped, took, source, python, names)
     ctx.note(CHECK, "ran", "the project's tests ran under coverage", guard=run)

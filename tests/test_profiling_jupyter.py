@@ -54,11 +54,11 @@ def test_lag_monitor_debug_capture_and_profile_work_inside_a_kernel() -> None:
     assert reply["content"]["status"] == "ok", text
     doc = json.loads(text.split("RESULT", 1)[1])
     mark = next(n for n, line in enumerate(CELL.splitlines(), 1) if "MARK" in line)
-    ((lag_ms, lag_line),) = doc["stalls"]
+    # A busy machine can add a second, unrelated stall (the kernel's own work, a late
+    # wake-up); the one at MARK must be there, once, with a plausible size.
+    ((lag_ms, _),) = [s for s in doc["stalls"] if s[1] == mark]
     assert 30.0 <= lag_ms <= 1000.0
-    assert lag_line == mark
-    ((slow_ms, slow_line),) = doc["slow"]
+    ((slow_ms, _),) = [r for r in doc["slow"] if r[1] == mark]
     assert 45.0 <= slow_ms <= 1000.0
-    assert slow_line == mark
     assert doc["blocker_ncall"] == 1
     assert doc["task_type"] == "_asyncio"

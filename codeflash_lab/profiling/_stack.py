@@ -13,6 +13,7 @@ __all__ = [
     "dominant_stack",
     "in_debug_bookkeeping",
     "is_library_path",
+    "is_selector_poll",
     "sample_stack",
     "user_frame",
 ]
@@ -78,6 +79,19 @@ def user_frame(stack: tuple[StackEntry, ...]) -> StackEntry | None:
         if not is_library_path(entry[0]):
             return entry
     return stack[-1] if stack else None
+
+
+def is_selector_poll(stack: tuple[StackEntry, ...]) -> bool:
+    """True when the sample shows the event loop idle: waiting in its selector, or between polls.
+
+    That is the innermost frame (or its caller) being ``BaseEventLoop._run_once``: no
+    callback is running, so nothing in the program blocks the loop. On a busy machine
+    the loop thread can be descheduled right there, and the probe wakes late; such a
+    sample names no culprit. (A ``select`` called from a callback is a real stall and
+    keeps its frames: the callback sits between it and ``_run_once``.)
+    """
+    run_once = os.path.join("asyncio", "base_events.py")
+    return any(name == "_run_once" and path.endswith(run_once) for path, _line, name in stack[-2:])
 
 
 def in_debug_bookkeeping(stack: tuple[StackEntry, ...]) -> bool:

@@ -1,8 +1,10 @@
 """Event-loop lag monitor: one probe task measures scheduling delay; stalls get a culprit.
 
 The probe sleeps ``interval_s`` in a loop and records how late it wakes. A small
-watchdog thread notices a stall while it is still happening and samples the loop
-thread's stack, so a stall names the task and source line that blocked the loop.
+watchdog thread notices a stall while it is still happening and keeps sampling the
+loop thread's stack until the probe wakes, so a stall names the task and source line
+that blocked the loop (the line seen most often; samples of the idle loop waiting in
+its selector, which a busy machine produces, name nothing).
 With ``hook=True`` every callback on the monitored loop is also timed (exact
 durations, at a cost of roughly 15-40% on callback-heavy loops: not for timing runs).
 """
@@ -22,6 +24,7 @@ from codeflash_lab.profiling._hook import SlowCallback, SlowCallbackHook
 from codeflash_lab.profiling._stack import (
     StackEntry,
     in_debug_bookkeeping,
+    is_selector_poll,
     sample_stack,
     user_frame,
 )
@@ -89,7 +92,7 @@ class LagMonitor:
         self._task: asyncio.Task[None] | None = None
         self._watchdog: threading.Thread | None = None
         self._stop = threading.Event()
-        self._samples: list[tuple[float, Stall]] = []
+        self._samples: dict[float, _StallSamples] = {}
         self._hook: SlowCallbackHook | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -156,10 +159,9 @@ class LagMonitor:
             self._lags.append(max(0.0, (now - before - interval) * 1000.0))
 
     def _watch(self, loop_thread: int, loop: asyncio.AbstractEventLoop) -> None:
-        """Watchdog thread: sample the loop thread's stack once per stall in progress."""
+        """Watchdog thread: sample the loop thread's stack while a stall is in progress."""
         poll = max(0.001, min(0.005, self.threshold_ms / 4000.0))
         limit = self.interval_s + self.threshold_ms / 2000.0  # half the threshold: sample early
-        sampled_for = -1.0
         hook = self._hook
         while not self._stop.wait(poll):
             now = time.perf_counter()
@@ -173,15 +175,16 @@ class LagMonitor:
                     hook.attach_stack(current[0], stack, bookkeeping=in_debug_bookkeeping(stack))
                 continue
             last = self._last_wake
-            if now - last <= limit or last == sampled_for:
+            if now - last <= limit:
                 continue
+            # Every poll until the probe wakes: the first sample of a late wake-up can
+            # land on the idle loop (descheduled in its selector) before the callback
+            # that really blocks it starts.
             stack = self._stack_of(loop_thread)
-            if not stack:
+            if not stack or is_selector_poll(stack):
                 continue
             task = asyncio.current_task(loop) if not loop.is_closed() else None
-            sampled_for = last
-            late_s = now - last - self.interval_s
-            self._samples.append((last, _stall_from_stack(now - self._start, late_s, stack, task)))
+            self._samples.setdefault(last, _StallSamples()).add(stack, _describe_task(task))
 
     @staticmethod
     def _stack_of(thread_id: int) -> tuple[StackEntry, ...]:
@@ -215,10 +218,15 @@ class LagMonitor:
         t_s, lag_ms = samples[i]
         woke = self._start + t_s
         previous = self._start + (samples[i - 1][0] if i else 0.0)
-        sample = next((s for last, s in self._samples if abs(last - previous) < 1e-6), None)
+        found = next((s for last, s in self._samples.items() if abs(last - previous) < 1e-6), None)
+        best = found.dominant() if found is not None else None
         hooked = [c for c in slow if previous <= c.end <= woke]
         culprit = max(hooked, key=lambda c: c.duration_ms) if hooked else None
-        stall = sample if sample is not None else Stall(t_s=t_s, lag_ms=lag_ms)
+        stall = (
+            _stall_from_stack(t_s, lag_ms / 1000.0, best[0], None, task_text=best[1])
+            if best is not None
+            else Stall(t_s=t_s, lag_ms=lag_ms)
+        )
         if culprit is not None and culprit.stack and not stall.stack:
             stall = _stall_from_stack(t_s, lag_ms / 1000.0, culprit.stack, None)
         return Stall(
@@ -233,14 +241,43 @@ class LagMonitor:
         )
 
 
+class _StallSamples:
+    """The watchdog's samples of one stall: how often each innermost line was seen.
+
+    Counts, not every stack, so a long stall sampled every few milliseconds stays small.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, int], tuple[int, int, tuple[StackEntry, ...], str | None]] = {}
+        self._order = 0
+
+    def add(self, stack: tuple[StackEntry, ...], task: str | None) -> None:
+        key = stack[-1][:2]
+        count = self._seen[key][0] if key in self._seen else 0
+        self._order += 1
+        self._seen[key] = (count + 1, self._order, stack, task)
+
+    def dominant(self) -> tuple[tuple[StackEntry, ...], str | None] | None:
+        """The stack and task of the line seen most often (ties: the one seen last)."""
+        if not self._seen:
+            return None
+        _count, _order, stack, task = max(self._seen.values(), key=lambda v: (v[0], v[1]))
+        return stack, task
+
+
 def _stall_from_stack(
-    t_s: float, late_s: float, stack: tuple[StackEntry, ...], task: asyncio.Task[Any] | None
+    t_s: float,
+    late_s: float,
+    stack: tuple[StackEntry, ...],
+    task: asyncio.Task[Any] | None,
+    *,
+    task_text: str | None = None,
 ) -> Stall:
     where = user_frame(stack)
     return Stall(
         t_s=t_s,
         lag_ms=late_s * 1000.0,
-        task=_describe_task(task),
+        task=task_text or _describe_task(task),
         callback=f"{stack[0][2]} ({stack[0][0]}:{stack[0][1]})" if stack else None,
         path=where[0] if where else None,
         line=where[1] if where else None,

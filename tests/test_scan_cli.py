@@ -57,7 +57,8 @@ def test_select_ignore_and_target_version_options(
 ) -> None:
     path = tmp_path / "app.py"
     path.write_text(
-        BLOCKING + "\nasync def g(a):\n    x = await f(a)\n    y = await h(a)\n", "utf-8"
+        BLOCKING + "\nasync def g(a):\n    x = await fetch(a)\n    y = await fetch_more(a)\n",
+        "utf-8",
     )
     assert main(["scan", "--format", "json", "--ignore", "blocking-call", str(path)]) == 1
     records = json.loads(capsys.readouterr().out)

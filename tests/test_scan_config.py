@@ -13,8 +13,8 @@ SOURCE = (
     "import asyncio, time\n\n"
     "async def handler(a, b):\n"
     "    time.sleep(1)\n"
-    "    x = await get_a(a)\n"
-    "    y = await get_b(b)\n"
+    "    x = await fetch_a(a)\n"
+    "    y = await fetch_b(b)\n"
     "    return x, y\n"
 )
 

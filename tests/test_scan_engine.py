@@ -93,7 +93,7 @@ def test_a_missing_path_is_a_per_path_error_and_no_paths_is_a_scan_error(tmp_pat
 @pytest.mark.slow
 def test_parallel_and_sequential_scans_agree(tmp_path: Path) -> None:
     for i in range(80):
-        body = BLOCKING if i % 3 else "async def f(xs):\n    return [await g(x) for x in xs]\n"
+        body = BLOCKING if i % 3 else "async def f(xs):\n    return [await fetch(x) for x in xs]\n"
         (tmp_path / f"m{i:02d}.py").write_text(body, encoding="utf-8")
     (tmp_path / "broken.py").write_text("def (\n", encoding="utf-8")
     one = scan_paths([tmp_path], cache=False, workers=1)

@@ -37,10 +37,10 @@ def _where(path: str, line: Any, root: Path | None) -> str:
 def rank_findings(findings: Any, *, root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Order findings the way targets are chosen: impact first, then the category's priority.
 
-    Low-confidence findings last (saved runs without a confidence count as high); then
     HIGH before MEDIUM; within an impact, the category order of the workflow's table
-    (sequential awaits, await in a loop, blocking calls, CPU on the loop, ...); then high
-    confidence before medium; then file and line. The first row is the natural next target.
+    (sequential awaits, await in a loop, blocking calls, CPU on the loop, ...); then by
+    confidence (high, medium, low; saved runs without one count as high); then file and
+    line. The first row is the natural next target.
 
     Args:
         findings: a ``ScanResult``, ``Finding`` objects, or their dicts (e.g. a saved scan run).
@@ -64,7 +64,6 @@ def rank_findings(findings: Any, *, root: str | os.PathLike[str] | None = None) 
             "typical_gain": f.get("gain") or gains.get(f.get("category", ""), ""),
             "fix": f.get("fix", ""),
             "_key": (
-                f.get("confidence") == "low",
                 _IMPACT_ORDER.get(f.get("impact", ""), 9),
                 _CATEGORY_ORDER.get(f.get("category", ""), 99),
                 _CONFIDENCE_ORDER.get(f.get("confidence", "high"), 1),

@@ -81,6 +81,7 @@ def _run_rules(
     try:
         ctx = FileContext(tree, text, path, target_version)
         facts = outgoing_calls(ctx)
+        support = _test_support(ctx)
         for rule in active:
             for hit in rule.check(ctx):
                 line = getattr(hit.node, "lineno", 1)
@@ -92,7 +93,7 @@ def _run_rules(
                         rule.code,
                         hit.message or rule.message,
                         hit.fix or "",
-                        hit.confidence,
+                        "low" if support else hit.confidence,
                         hit.gain,
                         tuple(hit.related),
                     )
@@ -111,6 +112,14 @@ def _run_rules(
             if not (0 < f[0] <= len(lines) and _suppressed(lines[f[0] - 1], f[2], codes[f[2]]))
         ]
     return out, [], facts
+
+
+_TEST_MODULES = ("pytest", "unittest", "asynctest", "pytest_asyncio", "hypothesis")
+
+
+def _test_support(ctx: FileContext) -> bool:
+    """Test helpers shipped with the code (fixtures, mocks): they serve no requests."""
+    return any(name.partition(".")[0] in _TEST_MODULES for name in ctx.imports.names.values())
 
 
 def _active(raw: bytes, rules: Sequence[Rule] | None) -> list[Rule]:

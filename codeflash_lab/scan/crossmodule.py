@@ -14,11 +14,22 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from codeflash_lab.scan.context import FileContext
 
-__all__ = ["Export", "module_exports", "module_name", "outgoing_calls", "resolve_calls"]
+__all__ = [
+    "NETWORK",
+    "Export",
+    "module_exports",
+    "module_name",
+    "outgoing_calls",
+    "resolve_calls",
+]
+
+#: The export code of an ``async def`` that awaits a network round trip.
+NETWORK = "NET"
 
 #: ``(function name, rule code, what it does)`` for a module-level sync function that blocks.
 Export = tuple[str, str, str]
-_Call = tuple[int, int, int, str, str]
+#: ``(line, col, import level, dotted target, caller, awaited)``.
+_Call = tuple[int, int, int, str, str, int]
 
 
 def _target(ctx: FileContext, func: ast.AST) -> tuple[int, str] | None:
@@ -40,30 +51,37 @@ def _target(ctx: FileContext, func: ast.AST) -> tuple[int, str] | None:
 
 
 def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
-    """Calls made on the event loop to functions imported from other modules."""
+    """Calls made from async code to functions imported from other modules.
+
+    Plain calls may block the loop; awaited ones (flag 1) tell whether awaits that could
+    run together wait on the network.
+    """
     from codeflash_lab.scan.rules.blocking import offloaded
 
     out: list[_Call] = []
     for call in ctx.calls:
-        if not ctx.in_async(call) or ctx.is_awaited(call):
+        if not ctx.in_async(call):
             continue
+        awaited = int(ctx.is_awaited(call))
         found = _target(ctx, call.func)
-        if found is None or offloaded(ctx, call):
+        if found is None or (not awaited and offloaded(ctx, call)):
             continue
         caller = ctx.function_scope(ctx.scope_of[call])
-        out.append(
-            (call.lineno, call.col_offset + 1, found[0], found[1], caller.name if caller else "")
-        )
+        name = caller.name if caller else ""
+        out.append((call.lineno, call.col_offset + 1, found[0], found[1], name, awaited))
     return tuple(out)
 
 
 def module_exports(ctx: FileContext) -> tuple[Export, ...]:
     """Module-level plain functions of ``ctx`` that block the loop when called from it."""
+    from codeflash_lab.scan.network import does_network
     from codeflash_lab.scan.rules.blocking import FAMILY_CODES, direct_blocking
     from codeflash_lab.scan.rules.cpu import heavy_work
 
     out: list[Export] = []
     for scope in ctx.scopes:
+        if scope.kind == "async" and scope.parent is ctx.module and does_network(ctx, scope):
+            out.append((scope.name, NETWORK, "it awaits a network round trip"))
         if scope.kind != "function" or scope.parent is not ctx.module:
             continue
         for node in scope.nodes:

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.scan.context import FileContext
-from codeflash_lab.scan.crossmodule import Export, module_exports, module_name, resolve_calls
+from codeflash_lab.scan.crossmodule import (
+    NETWORK,
+    Export,
+    module_exports,
+    module_name,
+    resolve_calls,
+)
 from codeflash_lab.scan.files import decode_source, read_file
 from codeflash_lab.scan.finding import FileError
 
@@ -20,6 +26,9 @@ if TYPE_CHECKING:
     from codeflash_lab.scan.cache import ScanCache
 
 __all__ = ["follow_imports"]
+
+#: Rules whose medium findings are settled by what the awaited functions do.
+_SETTLED = frozenset({"CFL301", "CFL302"})
 
 
 def _exports_of(path: str, target: tuple[int, int]) -> tuple[Export, ...]:
@@ -59,6 +68,7 @@ def follow_imports(
     """
     calls = {r[0]: r[4] for r in results if r[4]}
     if not calls:
+        _settle(results, {}, set())
         return {}
     packages: dict[str, bool] = {}
     modules = {r[0]: module_name(r[0], packages) for r in results}
@@ -74,8 +84,36 @@ def follow_imports(
         exports[path] = tuple(cached)
     _, hits = resolve_calls(calls, modules, exports)
     out: dict[str, list[tuple[int, int, str, str, str, str, str, tuple[int, ...]]]] = {}
+    network: set[tuple[str, int, int]] = set()
     for caller, call, _target, (code, shown) in hits:
+        if code == NETWORK:
+            if call[5]:
+                network.add((caller, call[0], call[1]))
+            continue
+        if call[5]:
+            continue  # an awaited call: it is not a blocking call
         where = f" in async function `{call[4]}`" if call[4] else ""
         message = f"blocking call {shown}{where}: defined in another module, it runs on the loop"
         out.setdefault(caller, []).append((call[0], call[1], code, message, "", "medium", "", ()))
+    _settle(results, calls, network)
     return out
+
+
+def _settle(
+    results: Sequence[tuple[str, Any, Any, Any, Any]],
+    calls: dict[str, Any],
+    network: set[tuple[str, int, int]],
+) -> None:
+    """Medium-confidence concurrency findings become high when every awaited call on their
+    lines that goes to another module reaches a network round trip, else low."""
+    for path, _key, raw, _errors, _facts in results:
+        awaited: dict[int, list[tuple[int, int]]] = {}
+        for call in calls.get(path, ()):
+            if call[5]:
+                awaited.setdefault(call[0], []).append((call[0], call[1]))
+        for i, f in enumerate(raw):
+            if f[5] != "medium" or f[2] not in _SETTLED:
+                continue
+            spots = [s for line in (f[0], *f[7]) for s in awaited.get(line, ())]
+            ok = bool(spots) and all((path, *s) in network for s in spots)
+            raw[i] = (*f[:5], "high" if ok else "low", *f[6:])

@@ -316,5 +316,5 @@ async def http_session_reads(session, base):
 
 
 async def unknown_steps(api, key):
-    await api.price_item(key)  # expect: CFL301/medium
+    await api.price_item(key)  # expect: CFL301/low
     await api.rank_item(key)

@@ -255,3 +255,34 @@ async def websocket_consumer(websocket) -> None:
 async def redis_subscriber(pubsub) -> None:
     async for event in pubsub.listen():
         await dispatch(event)
+
+
+async def copy_in_small_chunks(path, sink):
+    import aiofiles
+
+    async with aiofiles.open(path, "rb") as f:
+        while chunk := await f.read(4096):  # expect: CFL302/high
+            sink.feed(chunk)
+
+
+async def copy_in_big_chunks(path, sink):
+    import aiofiles
+
+    async with aiofiles.open(path, "rb") as f:
+        while chunk := await f.read(4 * 1024 * 1024):
+            sink.feed(chunk)
+
+
+async def stream_request_body(request, sink):
+    while chunk := await request.content.read(4096):
+        sink.feed(chunk)
+
+
+async def run_steps(first, second, ctx):
+    for step in (first, second):
+        await ctx.run_step(step)
+
+
+async def ban_everyone(guild, members):
+    for member in members:
+        await guild.ban(member)  # expect: CFL302/low

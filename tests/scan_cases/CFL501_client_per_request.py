@@ -131,3 +131,15 @@ async def reconnecting_consumer(url: str) -> None:
 async def init_db():
     global POOL
     POOL = await asyncpg.create_pool("postgresql://localhost/app")
+
+
+async def latest_release_version():
+    async with aiohttp.ClientSession() as session:  # expect: CFL501/low
+        async with session.get("https://pypi.org/pypi/example/json") as r:
+            return (await r.json())["info"]["version"]
+
+
+async def call_translator(text, config):
+    async with aiohttp.ClientSession() as session:  # expect: CFL501/high
+        async with session.post(config["url"], json={"q": text}) as r:
+            return await r.json()

@@ -263,6 +263,16 @@ _WHY = {
 }
 
 
+_ENTRY = frozenset({"main", "_main", "amain", "async_main", "cli", "run_cli", "entrypoint"})
+
+
+def _start_up(ctx: FileContext, func: Scope | None) -> bool:
+    """Code of a program's entry point (``__main__.py``, ``async def main``)."""
+    if ctx.path.endswith("__main__.py"):
+        return True
+    return func is not None and func.name in _ENTRY
+
+
 class _BlockingRule(Rule):
     family = ""
     category = "blocking-call"
@@ -272,6 +282,8 @@ class _BlockingRule(Rule):
         for family, call, shown, confidence, related in blocking_calls(ctx):
             if family == self.family:
                 func = ctx.function_scope(ctx.scope_of[call])
+                if _start_up(ctx, func):
+                    confidence = "low"  # runs before the loop serves anything else
                 where = f" in async function `{func.name}`" if func else ""
                 uses = f" (used on lines {', '.join(map(str, related))})" if related else ""
                 yield Hit(

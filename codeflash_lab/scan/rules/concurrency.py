@@ -10,6 +10,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from codeflash_lab.scan.chunks import small_chunk_reads
 from codeflash_lab.scan.context import COMPREHENSIONS, FileContext
 from codeflash_lab.scan.flow import (
     awaits_in,
@@ -20,8 +21,10 @@ from codeflash_lab.scan.flow import (
     writes,
 )
 from codeflash_lab.scan.names import dotted
+from codeflash_lab.scan.network import call_kind
 from codeflash_lab.scan.registry import Hit, Rule, register
 from codeflash_lab.scan.rules.gather import gather_hits
+from codeflash_lab.scan.verbs import judge
 
 __all__ = ["loop_hits"]
 
@@ -169,9 +172,18 @@ def _check_async_for(ctx: FileContext, loop: ast.AsyncFor) -> Hit | None:
     return _check_for(ctx, loop)
 
 
+def _item_hit(ctx: FileContext, node: ast.AST, call: ast.Call) -> Hit:
+    confidence, gain = judge([call_kind(ctx, call)])
+    return Hit(node, confidence=confidence, gain=gain.replace("these are", "each is"))
+
+
 def _check_for(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> Hit | None:
     if _exits_early(loop) or isinstance(loop.iter, ast.Constant):
         return None
+    if isinstance(loop.iter, ast.Tuple | ast.List | ast.Set) and not all(
+        isinstance(e, ast.Constant) for e in loop.iter.elts
+    ):
+        return None  # a fixed list of steps (functions, objects) runs in the order written
     it = loop.iter.func if isinstance(loop.iter, ast.Call) else loop.iter
     source = (dotted(it) or "").rpartition(".")[2].lower()
     if _DISPATCH.search(source):
@@ -198,7 +210,7 @@ def _check_for(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> Hit | None:
             and not reads(func.value) & derived
         ):
             continue
-        return Hit(node)
+        return _item_hit(ctx, node, call)
     return None
 
 
@@ -224,7 +236,7 @@ def _check_while(ctx: FileContext, loop: ast.While) -> Hit | None:
     derived = _derived(loop.body, popped)
     for node, call in _round_trips(ctx, loop):
         if reads(call) & derived and not is_ordered_receiver(ctx, call):
-            return Hit(node)
+            return _item_hit(ctx, node, call)
     return None
 
 
@@ -242,7 +254,7 @@ def _check_comprehension(ctx: FileContext, comp: ast.AST) -> Hit | None:
         for aw in awaits_in(elt):
             call = round_trip(ctx, aw.value)
             if call is not None and reads(call) & seeds:
-                return Hit(aw)
+                return _item_hit(ctx, aw, call)
     return None
 
 
@@ -261,7 +273,7 @@ def loop_hits(ctx: FileContext) -> list[tuple[ast.AST, Hit]]:
                 elif isinstance(node, ast.AsyncFor):
                     hit = _check_async_for(c, node)
                 elif isinstance(node, ast.While):
-                    hit = _check_while(c, node)
+                    hit = _check_while(c, node) or small_chunk_reads(c, node)
                 elif isinstance(node, COMPREHENSIONS):
                     hit = _check_comprehension(c, node)
                 if hit is not None:

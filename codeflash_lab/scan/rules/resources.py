@@ -113,7 +113,21 @@ def _is_handler(ctx: FileContext, scope: Scope) -> bool:
         return True
     if scope.cls is not None and scope.name in ("get", "post", "put", "patch", "delete"):
         return True
-    return scope.name.startswith(("handle", "on_message", "process", "fetch", "download"))
+    return bool(params) and scope.name.startswith(
+        ("handle", "on_message", "process", "fetch", "download")
+    )
+
+
+#: Parameter names that change with every call: a function taking one runs per item.
+_PER_CALL = re.compile(
+    r"^(request|req|message|msg|event|text|query|url|uri|path|item|payload|body|update|data"
+    r"|endpoint|route|key|user_id|item_id|sku|record|row|job|task)$"
+)
+
+
+def _per_call(scope: Scope) -> bool:
+    args = scope.node.args  # type: ignore[attr-defined]
+    return any(_PER_CALL.match(a.arg) for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
 
 
 def _stored(ctx: FileContext, call: ast.Call) -> bool:
@@ -216,10 +230,13 @@ class ClientPerRequest(Rule):
             if not handler and _reused(ctx, call):
                 continue
             if handler or not _ONCE_WORDS.search(func.name.lower().strip("_")):
+                sure = handler or _per_call(func)
                 yield Hit(
                     call,
                     f"`{short}` created in `{func.name}`, which runs per request: "
-                    "connection set-up is paid on every call",
+                    "connection set-up is paid on every call"
+                    + ("" if sure else " (if it is called often: nothing says how often)"),
+                    confidence="high" if sure else "low",
                 )
 
 

@@ -17,61 +17,17 @@ from codeflash_lab.scan.flow import (
     writes,
 )
 from codeflash_lab.scan.names import dotted
+from codeflash_lab.scan.network import call_kind
 from codeflash_lab.scan.registry import Hit, Rule, register
 from codeflash_lab.scan.rules.concurrency import loop_hits
+from codeflash_lab.scan.verbs import MUTATING as _MUTATING
+from codeflash_lab.scan.verbs import READS as _READS
+from codeflash_lab.scan.verbs import STATE_CHANGES as _STATE_CHANGES
+from codeflash_lab.scan.verbs import judge
 
 __all__: list[str] = []
 
 _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return, ast.Pass)
-_MUTATING = (
-    "create", "insert", "update", "delete", "remove", "save", "set", "put", "write", "send",
-    "publish", "commit", "post", "patch", "add", "apply", "store", "upsert", "append", "emit",
-    "incr", "decr", "hset", "hdel", "hincr", "lpush", "rpush", "sadd", "srem", "zadd", "zrem",
-    "expire", "xadd", "mark", "record", "log", "track",
-)  # fmt: skip
-_READS = (
-    "get", "fetch", "load", "read", "list", "find", "query", "search", "lookup", "count",
-    "retrieve", "download", "resolve", "describe", "stat", "head",
-)  # fmt: skip
-#: Verbs that change an entity: a later call on the same entity must wait for them.
-_STATE_CHANGES = (
-    "create", "insert", "update", "delete", "remove", "save", "write", "put", "set", "store",
-    "upsert", "apply", "commit", "make", "build", "reserve", "charge", "claim", "allocate",
-    "provision", "assign", "move", "rename", "copy", "upload", "reset", "mark", "patch",
-)  # fmt: skip
-
-
-#: Calls with an effect someone can observe in order (a reply after a ban, an event after
-#: a write, a log line): a run that holds one is reported at low confidence.
-_EFFECTS = _MUTATING + _STATE_CHANGES + (
-    "reply", "respond", "edit", "defer", "followup", "follow_up", "react", "notify", "kick",
-    "ban", "unban", "mute", "unmute", "ack", "nack", "dispatch", "trigger", "fire", "broadcast",
-    "announce", "warning", "warn", "error", "exception", "info", "debug", "critical",
-    "increment", "decrement", "histogram", "gauge", "timing", "invalidate", "clear", "refresh",
-    "sync", "flush", "pin", "unpin", "invoke", "call", "execute", "run", "handle", "process",
-    "unload", "load_extension", "reload", "restart", "drop", "purge", "archive", "enable",
-    "disable", "join", "leave", "invite", "grant", "revoke", "approve", "reject", "cancel",
-    "kill", "close", "open", "typing", "trigger_typing", "set_", "change", "modify", "edit_",
-    "sleep", "wait", "schedule", "enqueue", "submit", "push", "pop", "transfer", "pay", "sign",
-)  # fmt: skip
-#: Calls that look like fetching data over the network (the case gathering speeds up).
-_NETWORK_READS = ("get", "fetch", "download", "request", "query", "search", "lookup", "retrieve")
-_NETWORK_GAIN = "2-10x lower latency when these are network round trips (they overlap)"
-_UNSURE_GAIN = (
-    "depends on what they wait on: network round trips overlap; a database in a thread, "
-    "one connection or CPU work gains nothing"
-)
-
-
-def _confidence(calls: list[ast.Call]) -> tuple[str, str]:
-    """Confidence and gain of a run: low when an ordered effect may be in it."""
-    names = [_callee(c).lower() for c in calls]
-    if any(n.startswith(_EFFECTS) for n in names):
-        return "low", _UNSURE_GAIN
-    if any(n.startswith(_READS) or n.endswith(("_json", "_data", "_info")) for n in names):
-        network = all(n.startswith(_NETWORK_READS) or "json" in n for n in names)
-        return "high", _NETWORK_GAIN if network else _UNSURE_GAIN
-    return "medium", _UNSURE_GAIN
 
 
 def _nested_await(ctx: FileContext, aw: ast.Await, stmt: ast.stmt) -> bool:
@@ -261,11 +217,14 @@ class SequentialAwaits(Rule):
                 if len(run) < 2:
                     continue
                 names = ", ".join(f"`{_callee(c)}()`" for _, c, _ in run[:4])
-                confidence, gain = _confidence([c for _, c, _ in run])
+                calls = [c for _, c, _ in run]
+                confidence, gain = judge([call_kind(ctx, c) for c in calls])
+                others = tuple(sorted({c.lineno for c in calls} - {run[0][0].lineno}))
                 yield Hit(
                     run[0][0],
                     f"{len(run)} independent awaits run one after the other ({names}): "
                     "latency is their sum instead of the longest",
                     confidence=confidence,
                     gain=gain,
+                    related=others,
                 )

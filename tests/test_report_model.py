@@ -59,17 +59,10 @@ def test_full_report_has_every_section(populated_project) -> None:
     for section in ("summary", "charts", "experiments", "findings", "review", "method"):
         assert f'id="{section}"' in page
     keys = [c.key for c in report.charts]
-    assert keys == [
-        "cumulative",
-        "latency",
-        "throughput",
-        "keeps",
-        "cdf",
-        "sweep",
-        "lag",
-        "findings",
-    ]
-    assert page.count("<svg") == len(keys)
+    assert keys == ["cdf", "sweep", "lag", "findings"]
+    (target,) = report.targets  # the fixture's log holds one target: its own charts
+    assert [c.key for c in target.charts] == ["t1-progress", "t1-latency", "t1-throughput"]
+    assert page.count("<svg") == len(keys) + len(target.charts)
     assert "time.sleep blocks the loop" in page
     assert "session created per call" in page
     assert "svc.api:fetch" in page  # locked methodology
@@ -182,11 +175,11 @@ def test_single_row_log(tmp_path, write_results_tsv) -> None:
         "optimized_throughput": "12",
     }
     report = build_report(_project(tmp_path, write_results_tsv, [row]))
-    assert [c.key for c in report.charts if c.svg] == [
-        "cumulative",
-        "latency",
-        "throughput",
-        "keeps",
+    assert report.charts == ()
+    assert [c.key for c in report.targets[0].charts if c.svg] == [
+        "t1-progress",
+        "t1-latency",
+        "t1-throughput",
     ]
     assert len(report.experiments) == 1
     assert "1.33" in report.to_html()
@@ -195,9 +188,9 @@ def test_single_row_log(tmp_path, write_results_tsv) -> None:
 def test_only_discards_explain_themselves(tmp_path, write_results_tsv) -> None:
     rows = [{"baseline_latency_ms": "40", "optimized_latency_ms": "45", "status": "DISCARD"}] * 3
     report = build_report(_project(tmp_path, write_results_tsv, rows))
-    keeps = next(c for c in report.charts if c.key == "keeps")
-    assert keeps.svg == ""
-    assert "discarded" in keeps.message
+    progress = report.targets[0].charts[0]
+    assert progress.key == "t1-progress"
+    assert progress.svg  # a flat line at 1x: nothing was kept
     page = report.to_html()
     assert "No change kept yet" in page
     assert "Plateau" in page
@@ -301,9 +294,39 @@ def test_several_targets_get_their_own_lines(tmp_path, write_results_tsv) -> Non
     ]
     report = build_report(_project(tmp_path, write_results_tsv, rows))
     page = report.to_html()
-    assert "p50 latency &middot; GET /process" in page
-    assert 'id="other-targets"' in page
+    process, checkout = report.targets
+    assert (process.name, checkout.name) == ("GET /process", "GET /checkout")
+    assert 'id="target-1" aria-label="Target GET /process"' in page
     assert "GET /checkout (1 experiment, 1 kept): p50 latency 40 ms" in page
-    assert "compounded over keeps on 2 targets" in page  # the cumulative chart's title
-    assert "multiplied across the targets it was measured on" in page  # and its caption
+    # no figure multiplies gains measured on different targets
+    assert "compounded" not in page
+    assert "multiplied" not in page
+    assert [c.key for c in checkout.charts] == ["t2-progress", "t2-latency", "t2-throughput"]
     assert report.to_dict()["summary"]["others"][0]["target"] == "GET /checkout"
+
+
+def test_latest_benchmark_is_the_code_in_force_not_the_baseline(tmp_path, write_results_tsv) -> None:
+    rows = [
+        {
+            "commit": "feedc0ffee",
+            "target_test": "GET /process",
+            "baseline_latency_ms": "311",
+            "optimized_latency_ms": "69.5",
+        }
+    ]
+    project = _project(tmp_path, write_results_tsv, rows)
+    ws = Workspace(project)
+    baseline = {"target": "GET /process", "latency_ms": {"p50": 334.7}, "concurrency": 8}
+    save_run(ws, "bench", {**baseline, "git": {"sha": "0ld0ld0ld0", "dirty": False}})
+    (target,) = build_report(project).targets
+    # the only saved benchmark measured the baseline: the KEEP's own after side is shown
+    assert target.latest["p50_ms"] == 69.5
+    assert "the after side of experiment #1, the last KEEP" in target.latest["source"]
+    page = build_report(project).to_html()
+    assert "334.7" not in page
+    # a benchmark of the kept commit is the latest measurement of the code in force
+    after = {"target": "GET /process", "latency_ms": {"p50": 71.25}, "concurrency": 8}
+    save_run(ws, "bench", {**after, "git": {"sha": "feedc0ffee0123", "dirty": False}})
+    (target,) = build_report(project).targets
+    assert target.latest["p50_ms"] == 71.25
+    assert target.latest["source"] == "a benchmark of the code in force (commit feedc0ffee)"

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codeflash_lab.errors import ResultsFormatError
+from codeflash_lab.errors import ResultsFormatError, WorkspaceError
 from codeflash_lab.workspace.layout import Workspace
+from codeflash_lab.workspace.methodology import lock_entries
 from codeflash_lab.workspace.results import ResultsLog, read_results
 from codeflash_lab.workspace.runs import load_runs
 from codeflash_lab.workspace.setup_md import parse_setup_md
@@ -21,7 +22,7 @@ from codeflash_lab.workspace.setup_md import parse_setup_md
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ReportInputs", "collect_inputs"]
+__all__ = ["ReportInputs", "collect_inputs", "read_records"]
 
 _HANDOFF_LIMIT = 20_000
 
@@ -42,6 +43,9 @@ class ReportInputs:
     environment: dict[str, Any] = field(default_factory=dict)
     environment_source: str = ""
     methodology: dict[str, Any] | None = None
+    locks: list[dict[str, Any]] = field(default_factory=list)
+    benches: list[dict[str, Any]] = field(default_factory=list)
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
     setup: dict[str, str] = field(default_factory=dict)
     handoff: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -62,6 +66,44 @@ def _read_text(path: Path, warnings: list[str], limit: int | None = None) -> str
     if limit is not None and len(text) > limit:
         text = text[:limit] + "\n…"
     return text
+
+
+def _json(path: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def read_records(ws: Workspace) -> dict[int, dict[str, Any]]:
+    """Each results.tsv row's experiment record (sidecar), by row number.
+
+    The row-to-record index ``experiments/rows.tsv`` (``number, id, verdict line``)
+    is read first; a sidecar that names its row (``steps.row``) fills the gaps.
+    Rows with neither have no entry. Unreadable files are skipped.
+    """
+    folder = ws.root / "experiments"
+    if not folder.is_dir():
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    for p in folder.glob("*.json"):
+        doc = _json(p)
+        row = (doc or {}).get("steps", {}).get("row") if doc else None
+        if doc is not None and isinstance(row, int) and doc.get("state") != "rolled-back":
+            out[row] = doc
+    index = folder / "rows.tsv"
+    try:
+        lines = index.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        parts = line.split("\t", 2)
+        if len(parts) >= 2 and parts[0].isdigit():
+            doc = _json(folder / f"{parts[1]}.json")
+            if doc is not None:
+                out[int(parts[0])] = doc
+    return out
 
 
 def collect_inputs(project: Workspace | str | os.PathLike[str]) -> ReportInputs:
@@ -117,13 +159,16 @@ def collect_inputs(project: Workspace | str | os.PathLike[str]) -> ReportInputs:
         inputs.environment_source = (
             f"{measured[-1].get('kind')} run {measured[-1].get('id', '')}".strip()
         )
+    inputs.benches = by_kind.get("bench", [])
+    inputs.records = read_records(ws)
     methodology_text = _read_text(ws.methodology_json, warnings)
     if methodology_text:
         try:
             data = json.loads(methodology_text)
             inputs.methodology = data if isinstance(data, dict) else None
-        except ValueError as exc:
-            warnings.append(f"methodology.json is not valid JSON ({exc}); methodology not shown")
+            inputs.locks = lock_entries(ws)
+        except (ValueError, WorkspaceError) as exc:
+            warnings.append(f"methodology.json is not readable ({exc}); methodology not shown")
     inputs.setup = parse_setup_md(_read_text(ws.setup_md, warnings))
     inputs.handoff = _read_text(ws.handoff_md, warnings, _HANDOFF_LIMIT)
     return inputs

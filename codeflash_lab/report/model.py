@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.report.collect import ReportInputs, collect_inputs
-from codeflash_lab.report.summary import Summary, summarize
+from codeflash_lab.report.summary import Summary, TargetSummary, summarize, target_summary
 from codeflash_lab.report.svg import figure_svg
+from codeflash_lab.verdicts import Evidence, Ruling
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from codeflash_lab.workspace.layout import Workspace
 
-__all__ = ["Chart", "Report", "build_report"]
+__all__ = ["Chart", "Report", "TargetSection", "build_report"]
 
 _IMPACT_ORDER = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -34,6 +35,26 @@ class Chart:
     caption: str
     svg: str = ""
     message: str = ""
+
+
+@dataclass(frozen=True)
+class TargetSection:
+    """One target's own part of the report: its numbers, charts and latest measurement.
+
+    Attributes:
+        name: the target (``target_test``).
+        anchor: the section's HTML id.
+        summary: its experiments, keeps, baseline and value in force.
+        charts: its own charts (one target per axis).
+        latest: the latest measurement of the code in force for it (see
+            :func:`latest_in_force`); empty when there is none.
+    """
+
+    name: str
+    anchor: str
+    summary: TargetSummary
+    charts: tuple[Chart, ...]
+    latest: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,7 @@ class Report:
     charts: tuple[Chart, ...]
     experiments: tuple[dict[str, Any], ...]
     experiments_total: int
+    targets: tuple[TargetSection, ...] = ()
     findings: tuple[dict[str, Any], ...] = ()
     findings_total: int = 0
     scanned: bool = False
@@ -59,6 +81,7 @@ class Report:
     review: tuple[dict[str, Any], ...] = ()
     reviewed: str = ""
     methodology: dict[str, Any] = field(default_factory=dict)
+    locks: tuple[dict[str, Any], ...] = ()
     setup: dict[str, str] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
     environment_source: str = ""
@@ -88,6 +111,16 @@ class Report:
             "version": self.version,
             "summary": self.summary.to_dict(),
             "charts": [{"key": c.key, "title": c.title, "message": c.message} for c in self.charts],
+            "targets": [
+                {
+                    "name": t.name,
+                    "words": t.summary.words(),
+                    "charts": [c.key for c in t.charts],
+                    "latest": t.latest,
+                }
+                for t in self.targets
+            ],
+            "locks": list(self.locks),
             "experiments_total": self.experiments_total,
             "findings_total": self.findings_total,
             "review": list(self.review),
@@ -105,57 +138,113 @@ class Report:
 
 
 def _chart(key: str, title: str, caption: str, fig: Figure) -> Chart:
+    from codeflash_lab.viz import fit_titles
+
     if fig.get_label() == "message":
         texts = [t.get_text() for ax in fig.axes for t in ax.texts]
         return Chart(key, title, caption, message=" ".join(texts).replace(r"\$", "$"))
+    fit_titles(fig)
     return Chart(key, title, caption, svg=figure_svg(fig, key=key, label=title))
 
 
-def _log_charts(inputs: ReportInputs, max_points: int) -> list[Chart]:
-    from codeflash_lab.viz import (
-        plot_cumulative,
-        plot_keeps,
-        plot_latency,
-        plot_throughput,
-        target_names,
-    )
+def _target_charts(index: int, rows: Any) -> list[Chart]:
+    from codeflash_lab.viz import compact_charts, plot_target_metric, plot_target_progress
 
-    frame = inputs.frame
-    if frame.empty:
-        return []
-    several = len(target_names(frame)) > 1
-    cumulative = (
-        "Each KEEP's own before/after gain, multiplied across the targets it was measured "
-        "on; the summary above gives each target's real numbers. Only a KEEP moves the lines."
-        if several
-        else "How many times better than the original baseline after each experiment. "
-        "Only a KEEP moves the lines."
-    )
-    return [
-        _chart("cumulative", "How far the code has come", cumulative, plot_cumulative(frame)),
-        _chart(
-            "latency",
-            "Latency per experiment",
-            "Each marker is one experiment's result (colour: KEEP or DISCARD; shape: the "
-            "pattern it tackled). The green step is the latency in force.",
-            plot_latency(frame, max_points=max_points),
-        ),
-        _chart(
-            "throughput",
-            "Throughput per experiment",
-            "Operations per second after each change; higher is better.",
-            plot_throughput(frame, max_points=max_points),
-        ),
-        _chart(
-            "keeps",
-            "Before and after each KEEP",
-            "Each arrow runs from the p50 latency before a kept change to the latency after it.",
-            plot_keeps(frame),
-        ),
-    ]
+    key = f"t{index}"
+    with compact_charts():
+        return [
+            _chart(
+                f"{key}-progress",
+                "How far it has come",
+                "Times better than this target's own baseline after each experiment; only a "
+                "KEEP moves the lines.",
+                plot_target_progress(rows),
+            ),
+            _chart(
+                f"{key}-latency",
+                "Latency per experiment",
+                "Each dot is one experiment's result (colour: KEEP or DISCARD); the dashed line "
+                "is the baseline, the green step the latency in force.",
+                plot_target_metric(rows, "p50"),
+            ),
+            _chart(
+                f"{key}-throughput",
+                "Throughput per experiment",
+                "Operations per second after each change; higher is better.",
+                plot_target_metric(rows, "throughput"),
+            ),
+        ]
+
+
+def _target_sections(inputs: ReportInputs, max_points: int) -> list[TargetSection]:
+    from codeflash_lab.viz import target_frames
+
+    out = []
+    for i, (name, rows) in enumerate(target_frames(inputs.frame), start=1):
+        out.append(
+            TargetSection(
+                name=name,
+                anchor=f"target-{i}",
+                summary=target_summary(name, rows),
+                charts=tuple(_target_charts(i, rows.iloc[-max_points:])),
+                latest=latest_in_force(name, rows, inputs.benches),
+            )
+        )
+    return out
+
+
+def latest_in_force(name: str, rows: Any, benches: list[dict[str, Any]]) -> dict[str, Any]:
+    """The latest measurement of the code in force for target ``name``.
+
+    With no KEEP, the code in force is the baseline: the target's latest saved
+    benchmark. After a KEEP, it is the latest saved benchmark of that KEEP's commit
+    (clean tree); without one, the KEEP's own "after" numbers from results.tsv.
+
+    Args:
+        name: the target.
+        rows: its rows of the experiment frame.
+        benches: saved ``bench`` runs, oldest first.
+    """
+    mine = [b for b in benches if str(b.get("target", "")) == name]
+    keeps = rows[rows["status"] == "KEEP"] if len(rows) else rows
+    if not len(keeps):
+        return (
+            _bench_line(mine[-1], "a benchmark of the baseline code (nothing kept yet)")
+            if mine
+            else {}
+        )
+    number, last = keeps.index[-1], keeps.iloc[-1]
+    commit = str(last.get("commit") or "")
+    for b in reversed(mine):
+        git = b.get("git") if isinstance(b.get("git"), dict) else {}
+        sha = str(git.get("sha") or "")
+        if (
+            commit
+            and sha
+            and not git.get("dirty")
+            and (sha.startswith(commit) or commit.startswith(sha))
+        ):
+            return _bench_line(b, f"a benchmark of the code in force (commit {commit[:10]})")
+    return {
+        "target": name,
+        "concurrency": _cell(last.get("concurrency")),
+        "p50_ms": _cell(last.get("optimized_latency_ms")),
+        "p99_ms": _cell(last.get("optimized_p99_ms")),
+        "throughput_ops_s": _cell(last.get("optimized_throughput")),
+        "created": "",
+        "source": f"the after side of experiment #{number}, the last KEEP (no later "
+        "benchmark of the kept code was saved)",
+    }
 
 
 def _run_charts(inputs: ReportInputs) -> list[Chart]:
+    from codeflash_lab.viz import compact_charts
+
+    with compact_charts():
+        return _saved_run_charts(inputs)
+
+
+def _saved_run_charts(inputs: ReportInputs) -> list[Chart]:
     from codeflash_lab.viz import plot_findings, plot_lag, plot_latency_cdf, plot_sweep
 
     charts = []
@@ -205,12 +294,42 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _ruling_cells(record: dict[str, Any] | None, status: str) -> dict[str, Any]:
+    """Verdict, rule, reason and evidence of one row, from its record when there is one."""
+    if record and isinstance(record.get("ruling"), dict):
+        try:
+            ruling = Ruling.from_dict(record["ruling"])
+        except ValueError:
+            ruling = None
+        if ruling is not None:
+            return {
+                "verdict": str(ruling.verdict),
+                "rule": str(ruling.rule),
+                "reason": ruling.reason,
+                "evidence": ruling.evidence.label(),
+                "typed": ruling.evidence.source.value == "typed",
+            }
+    if record and record.get("status"):
+        evidence = Evidence.from_dict(
+            record.get("evidence") if isinstance(record.get("evidence"), dict) else None
+        )
+        return {
+            "verdict": status,
+            "rule": "",
+            "reason": "",
+            "evidence": evidence.label(),
+            "typed": False,
+        }
+    return {"verdict": status, "rule": "", "reason": "", "evidence": "", "typed": False}
+
+
 def _experiment_rows(inputs: ReportInputs, limit: int) -> tuple[dict[str, Any], ...]:
     frame = inputs.frame
     if len(frame) > limit:
         frame = frame.iloc[-limit:]
     columns = (
         "commit",
+        "target_test",
         "status",
         "pattern",
         "description",
@@ -225,7 +344,12 @@ def _experiment_rows(inputs: ReportInputs, limit: int) -> tuple[dict[str, Any], 
         "tests_failed",
     )
     records = frame.reset_index()[["experiment", *columns]].to_dict("records")
-    return tuple({k: _cell(v) for k, v in r.items()} for r in records)
+    out = []
+    for r in records:
+        row = {k: _cell(v) for k, v in r.items()}
+        row.update(_ruling_cells(inputs.records.get(int(r["experiment"])), str(r["status"])))
+        out.append(row)
+    return tuple(out)
 
 
 def _findings(scan: dict[str, Any] | None, limit: int) -> tuple[tuple[dict[str, Any], ...], int]:
@@ -250,8 +374,8 @@ def _review(review: dict[str, Any] | None) -> tuple[tuple[dict[str, Any], ...], 
     return tuple(items), span or str(review.get("created", ""))
 
 
-def _bench_line(bench: dict[str, Any] | None) -> dict[str, Any]:
-    """The latest benchmark's headline numbers (empty when none was saved)."""
+def _bench_line(bench: dict[str, Any] | None, source: str = "") -> dict[str, Any]:
+    """A saved benchmark's headline numbers (empty when none was saved)."""
     if not bench:
         return {}
     raw = bench.get("latency_ms")
@@ -263,6 +387,7 @@ def _bench_line(bench: dict[str, Any] | None) -> dict[str, Any]:
         "p99_ms": lat.get("p99"),
         "throughput_ops_s": bench.get("throughput_ops_s"),
         "created": str(bench.get("created", ""))[:16].replace("T", " "),
+        "source": source,
     }
 
 
@@ -305,14 +430,21 @@ def build_report(
     review, reviewed = _review(inputs.review)
     methodology = dict(inputs.methodology or {})
     scanned_files = (inputs.scan or {}).get("files_scanned")
+    targets = _target_sections(inputs, max_points)
+    latest = (
+        {}
+        if targets
+        else _bench_line(inputs.bench, "the latest saved benchmark; no experiment recorded yet")
+    )
     return Report(
         title=title or f"Async performance report: {name}",
         project=str(inputs.workspace.project),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         summary=summarize(inputs.frame, inputs.log.rows),
-        charts=tuple(_log_charts(inputs, max_points) + _run_charts(inputs)),
+        charts=tuple(_run_charts(inputs)),
         experiments=_experiment_rows(inputs, table_limit),
+        targets=tuple(targets),
         experiments_total=len(inputs.frame),
         findings=findings,
         findings_total=findings_total,
@@ -321,10 +453,11 @@ def build_report(
         review=review,
         reviewed=reviewed,
         methodology=methodology,
+        locks=tuple(inputs.locks),
         setup=inputs.setup,
         environment=inputs.environment,
         environment_source=inputs.environment_source,
         handoff=inputs.handoff,
-        latest_bench=_bench_line(inputs.bench),
+        latest_bench=latest,
         warnings=tuple(inputs.warnings),
     )

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from codeflash_lab.workspace.results import Experiment
 
-__all__ = ["MetricSummary", "Summary", "TargetSummary", "summarize"]
+__all__ = ["MetricSummary", "Summary", "TargetSummary", "summarize", "target_summary"]
 
 _TIMES = "\u00d7"
 
@@ -158,7 +158,7 @@ def summarize(frame: pd.DataFrame, rows: Sequence[Experiment] = ()) -> Summary:
     n = len(frame)
     keeps = int((frame["status"] == "KEEP").sum()) if n else 0
     discards = n - keeps
-    series = [_target_summary(name, rows) for name, rows in target_frames(frame)] if n else []
+    series = [target_summary(name, rows) for name, rows in target_frames(frame)] if n else []
     main = series[0] if series else None
     latency = main.latency if main else None
     throughput = main.throughput if main else None
@@ -194,7 +194,8 @@ def summarize(frame: pd.DataFrame, rows: Sequence[Experiment] = ()) -> Summary:
     )
 
 
-def _target_summary(target: str, rows: pd.DataFrame) -> TargetSummary:
+def target_summary(target: str, rows: pd.DataFrame) -> TargetSummary:
+    """One target's own series from its rows of the experiment frame."""
     keeps = int((rows["status"] == "KEEP").sum())
     return TargetSummary(
         target=target,

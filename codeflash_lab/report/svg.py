@@ -17,6 +17,7 @@ _SIZE = re.compile(r'\s(width|height)="[^"]*"')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 _REFERENCE = re.compile(r'(?:url\(#|href="#)([^)"]+)')
 _ID = re.compile(r'\sid="([^"]+)"')
+_TICK = re.compile(r'\sid="([xy])tick_\d+"')
 
 
 def figure_svg(fig: Figure, *, key: str, label: str = "") -> str:
@@ -40,7 +41,9 @@ def figure_svg(fig: Figure, *, key: str, label: str = "") -> str:
     text = buf.getvalue()
     text = text[text.index("<svg") :]
     text = _METADATA.sub("", text, count=1)
-    # Drop ids nothing points at (figure_1, axes_1...): they would repeat across charts.
+    # Tick groups keep a class (a page can check its tick labels); other ids nothing
+    # points at (figure_1, axes_1...) are dropped: they would repeat across charts.
+    text = _TICK.sub(lambda m: f' class="{m.group(1)}tick"', text)
     referenced = set(_REFERENCE.findall(text))
     text = _ID.sub(lambda m: m.group(0) if m.group(1) in referenced else "", text)
     root = _ROOT.search(text)

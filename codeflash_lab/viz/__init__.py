@@ -19,10 +19,13 @@ from codeflash_lab.viz.style import (
     PATTERN_COLORS,
     STATUS_COLORS,
     chart_style,
+    compact_charts,
     figure_png,
+    fit_titles,
     message_figure,
 )
-from codeflash_lab.viz.targets import main_target, target_names
+from codeflash_lab.viz.target_charts import plot_target_metric, plot_target_progress
+from codeflash_lab.viz.targets import main_target, target_frames, target_names
 from codeflash_lab.viz.widgets import ResultsDashboard
 
 __all__ = [
@@ -34,8 +37,10 @@ __all__ = [
     "ResultsDashboard",
     "available_metrics",
     "chart_style",
+    "compact_charts",
     "experiments_frame",
     "figure_png",
+    "fit_titles",
     "main_target",
     "message_figure",
     "plot_cumulative",
@@ -46,8 +51,11 @@ __all__ = [
     "plot_latency",
     "plot_latency_cdf",
     "plot_sweep",
+    "plot_target_metric",
+    "plot_target_progress",
     "plot_throughput",
     "results_path",
+    "target_frames",
     "target_names",
     "with_compare_percentiles",
 ]

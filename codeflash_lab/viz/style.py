@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal
 
 from codeflash_lab.categories import SLUGS
@@ -22,7 +23,9 @@ __all__ = [
     "PATTERN_MARKERS",
     "STATUS_COLORS",
     "chart_style",
+    "compact_charts",
     "figure_png",
+    "fit_titles",
     "message_figure",
     "new_figure",
     "pattern_color",
@@ -87,6 +90,36 @@ _RC: dict[str, Any] = {
 }
 
 
+#: Width (inches) of a figure in compact mode; ``None`` outside it.
+_COMPACT: ContextVar[float | None] = ContextVar("codeflash_compact", default=None)
+
+#: rcParams of compact mode: text that stays at least 10 CSS px when the chart is
+#: scaled down to a phone's width (about 0.75 of its natural size).
+_COMPACT_RC: dict[str, Any] = {
+    "font.size": 11.0,
+    "axes.titlesize": 12.0,
+    "axes.labelsize": 11.0,
+    "xtick.labelsize": 11.0,
+    "ytick.labelsize": 11.0,
+    "legend.fontsize": 10.0,
+}
+
+
+@contextmanager
+def compact_charts(width: float = 4.8) -> Iterator[None]:
+    """Inside the block, every chart is at most ``width`` inches wide with larger text.
+
+    For pages that show charts side by side on a wide screen and stacked on a phone
+    (the HTML report): figures keep their proportions up to a height limit, side by
+    side panels are stacked, and tick labels are 11 pt.
+    """
+    token = _COMPACT.set(width)
+    try:
+        yield
+    finally:
+        _COMPACT.reset(token)
+
+
 def pattern_color(pattern: str) -> str:
     """The colour of a ``pattern`` slug (grey for anything unknown)."""
     return PATTERN_COLORS.get(str(pattern).strip().lower(), _OTHER_COLOR)
@@ -107,7 +140,8 @@ def chart_style(**overrides: Any) -> Iterator[None]:
     """
     import matplotlib
 
-    params: Any = {**_RC, **overrides}
+    compact = _COMPACT_RC if _COMPACT.get() is not None else {}
+    params: Any = {**_RC, **compact, **overrides}
     with matplotlib.rc_context(params):
         yield
 
@@ -133,6 +167,15 @@ def new_figure(
     from matplotlib.figure import Figure
 
     _register_notebook_display()
+    compact = _COMPACT.get()
+    if compact is not None and width > compact:
+        if subplots.get("ncols", 1) > 1 and subplots.get("nrows", 1) == 1:
+            panels = subplots["ncols"]
+            subplots = {**subplots, "nrows": panels, "ncols": 1}  # stack the panels
+            height *= panels * 0.8
+        height = max(2.6, min(height * compact / width * 1.25, 7.5))
+        width = compact
+        layout = "constrained"
     fig = Figure(figsize=(width, height), layout=layout)
     return fig, fig.subplots(**subplots)
 
@@ -161,6 +204,30 @@ def message_figure(title: str, message: str, *, width: float = 9.0, height: floa
         )
         fig.set_label("message")
     return fig
+
+
+def fit_titles(fig: Figure) -> None:
+    """Wrap every axes title that runs past the figure's right edge onto more lines.
+
+    The figure is laid out once (nothing is rendered) to see where each title
+    starts and ends; a title that overflows is wrapped to the room it has.
+    """
+    import textwrap
+
+    fig.draw_without_rendering()
+    right = fig.bbox.width
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):
+            text = ax.get_title(loc)
+            if not text or "\n" in text:
+                continue
+            artist = {"left": ax._left_title, "center": ax.title, "right": ax._right_title}[loc]
+            box = artist.get_window_extent()
+            if box.x1 <= right - 1 or box.width <= 0:
+                continue
+            room_px = max(right - max(box.x0, 0.0) - 4, right * 0.3)
+            room = max(10, int(len(text) * room_px / box.width))
+            ax.set_title("\n".join(textwrap.wrap(text, room)), loc=loc)
 
 
 def safe_text(text: object, limit: int = 60) -> str:

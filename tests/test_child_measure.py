@@ -105,3 +105,15 @@ def test_job_on_stdin_or_in_a_file(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0
     assert json.loads(out.read_text())["call"] == {"calls": 1}
+
+
+def test_a_src_layout_package_that_is_not_installed_is_importable(tmp_path: Path) -> None:
+    pkg = tmp_path / "src" / "notinstalled_pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("async def op():\n    return 1\n")
+    (tmp_path / "harness_mod.py").write_text(
+        "import notinstalled_pkg\nasync def run():\n    await notinstalled_pkg.op()\n"
+    )
+    for spec in ("harness_mod:run", "harness_mod.py:run", "notinstalled_pkg:op"):
+        job = {**target_job(spec, cwd=tmp_path), "mode": "call"}
+        assert run_job(job, python=sys.executable, cwd=tmp_path, timeout_s=60)["call"]

@@ -3,8 +3,9 @@
 The same rules as ``codeflash_lab.targets.resolve_callable``: the folder the target
 is resolved from goes first on ``sys.path`` (like ``python -m``), a file inside a
 package is imported by its dotted name so relative imports work, and a confined target
-must come from inside the given folder. A module not found there is also looked for
-in ``src/`` (the src layout), ahead of an installed copy.
+must come from inside the given folder. In a src layout, ``src/`` goes on ``sys.path``
+right after that folder (ahead of an installed copy), so the project's own package is
+importable even when it is not installed in its environment.
 """
 
 from __future__ import annotations
@@ -48,12 +49,6 @@ def _package_name(file):
 
 def _load_module(spec, name, cwd):
     _add_to_path(cwd, first=True)
-    top = name.split(".")[0]
-    src = os.path.join(cwd, "src")
-    in_src = os.path.isdir(os.path.join(src, top)) or os.path.isfile(os.path.join(src, top + ".py"))
-    in_cwd = os.path.isdir(os.path.join(cwd, top)) or os.path.isfile(os.path.join(cwd, top + ".py"))
-    if in_src and not in_cwd:
-        _add_to_path(src, first=True)
     try:
         return importlib.import_module(name)
     except KeyboardInterrupt:
@@ -118,6 +113,10 @@ def resolve(spec, path, module, attr, cwd, confine=None):
         confine: a folder the callable's source must be inside, or ``None``.
     """
     base = os.path.realpath(cwd or os.getcwd())
+    src = os.path.join(base, "src")
+    if os.path.isdir(src):
+        _add_to_path(src, first=True)
+        _add_to_path(base, first=True)
     if path is not None:
         file = path if os.path.isabs(path) else os.path.join(base, path)
         obj = _load_file(spec, os.path.realpath(file))

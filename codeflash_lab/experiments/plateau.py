@@ -191,6 +191,9 @@ def _next_family(current: str | None) -> str | None:
     return STRATEGIES[i + 1] if i + 1 < len(STRATEGIES) else None
 
 
+_FAMILIES: dict[str, str] = {}
+
+
 class StatusBuilder:
     """:func:`ledger_status` one row at a time, in constant memory.
 
@@ -223,19 +226,26 @@ class StatusBuilder:
 
     def add(self, row: _Row) -> None:
         """Count one more row (the newest)."""
+        status = row.status.upper()
+        self.add_fields(status, row.pattern, keep_gain(row) if status == "KEEP" else 0.0)
+
+    def add_fields(self, status: str, pattern: str, gain: float) -> None:
+        """Count one more row given as its upper-case status, its pattern and, for a keep,
+        its :func:`keep_gain` (the fast path of a streaming reader)."""
         self.rows += 1
-        family = _family(row.pattern)
+        family = _FAMILIES.get(pattern)
+        if family is None:
+            family = _FAMILIES.setdefault(pattern, _family(pattern))
         self._last_family = family
-        if row.status.upper() == "KEEP":
+        if status == "KEEP":
             self.keeps += 1
             self.consecutive = 0
             self._run_family, self._family_run = None, 0
-            gain = keep_gain(row)
             if gain > 0:  # keeps with no measured gain say nothing about returns
                 self.gains.append(gain)
             return
         self.consecutive += 1
-        self.discards_by_pattern[row.pattern] = self.discards_by_pattern.get(row.pattern, 0) + 1
+        self.discards_by_pattern[pattern] = self.discards_by_pattern.get(pattern, 0) + 1
         if family == self._run_family:
             self._family_run += 1
         else:

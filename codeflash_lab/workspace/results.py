@@ -38,10 +38,12 @@ __all__ = [
     "append_experiment",
     "check_complete",
     "count_rows",
+    "decode_error",
     "ensure_results_file",
     "format_change",
     "iter_results",
     "parse_change",
+    "parse_row",
     "percent_change",
     "read_header",
     "read_results",
@@ -281,7 +283,7 @@ def _check_header(header: list[str], path: Path) -> tuple[str, ...]:
     return tuple(h.strip() for h in header[len(COLUMNS) :])
 
 
-def _decode_error(
+def decode_error(
     path: Path, raw: bytes, exc: UnicodeDecodeError, lineno: int
 ) -> ResultsFormatError:
     bad = raw[exc.start : exc.start + 1].hex()
@@ -293,10 +295,11 @@ def _decode_error(
     )
 
 
-def _parse_row(
+def parse_row(
     cells: list[str], extra: tuple[str, ...], path: Path, lineno: int, strict: bool,
     warnings: list[str],
 ) -> Experiment:  # fmt: skip
+    """One row from its cells (line ``lineno`` of ``path``), checked as :func:`read_results` does."""
     if len(cells) < len(COLUMNS):
         raise ResultsFormatError(
             f"row has {len(cells)} cells, expected {len(COLUMNS)} (truncated line?)",
@@ -345,7 +348,7 @@ def read_header(path: str | os.PathLike[str]) -> tuple[str, ...] | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _decode_error(p, raw, exc, 1) from None
+        raise decode_error(p, raw, exc, 1) from None
     return _check_header(text.rstrip("\r\n").split("\t"), p)
 
 
@@ -379,7 +382,7 @@ def iter_results(
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise _decode_error(p, raw, exc, lineno) from None
+                raise decode_error(p, raw, exc, lineno) from None
             line = line.rstrip("\n").rstrip("\r")
             if extra is None:
                 extra = _check_header(line.split("\t"), p)
@@ -387,7 +390,7 @@ def iter_results(
             if not line.strip():
                 continue
             number += 1
-            yield number, _parse_row(line.split("\t"), extra, p, lineno, strict, sink)
+            yield number, parse_row(line.split("\t"), extra, p, lineno, strict, sink)
 
 
 def read_results(path: str | os.PathLike[str], *, strict: bool = True) -> ResultsLog:

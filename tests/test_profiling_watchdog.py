@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import selectors
+import sys
 import time
+from pathlib import Path
 
 from codeflash_lab.profiling import LagMonitor
+from codeflash_lab.profiling import lag as lag_module
 
 
 class LateSelector(selectors.DefaultSelector):
@@ -78,3 +81,21 @@ def test_is_selector_poll_tells_the_idle_loop_from_a_callback() -> None:
     )
     assert not is_selector_poll(callback)  # a blocking select inside user code is a stall
     assert not is_selector_poll(())
+
+
+def test_the_measuring_childs_probe_skips_the_idle_selector_too() -> None:
+    sys.path.insert(0, str(Path(lag_module.__file__).resolve().parent.parent / "_child"))
+    try:
+        from _cflab_lag import LagProbe
+    finally:
+        sys.path.pop(0)
+    probe = LagProbe(threshold_ms=20, sample_stacks=True)
+
+    async def main() -> None:
+        async with probe:
+            await _late_wake_then_stall()
+
+    with asyncio.Runner(loop_factory=lambda: asyncio.SelectorEventLoop(LateSelector())) as r:
+        r.run(main())
+    blamed = [(s["path"], s["line"]) for s in probe.result()["stall_list"]]
+    assert (__file__, _blocker_line()) in blamed

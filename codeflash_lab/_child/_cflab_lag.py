@@ -58,6 +58,12 @@ def sample_stack(thread_id, limit=40):
     return out[-limit:]
 
 
+def is_selector_poll(stack):
+    """True when the loop is idle in its selector (or between polls): no culprit there."""
+    run_once = os.path.join("asyncio", "base_events.py")
+    return any(name == "_run_once" and path.endswith(run_once) for path, _l, name in stack[-2:])
+
+
 def user_frame(stack):
     """The innermost frame of the project's own code, or ``None``."""
     for entry in reversed(stack):
@@ -190,8 +196,8 @@ class LagProbe:
             if now - last <= limit or last == sampled_for:
                 continue
             stack = sample_stack(loop_thread)
-            if not stack:
-                continue
+            if not stack or is_selector_poll(stack):
+                continue  # sample again at the next poll: the stall may not have begun
             task = asyncio.current_task(loop) if not loop.is_closed() else None
             sampled_for = last
             late_s = now - last - self.interval_s

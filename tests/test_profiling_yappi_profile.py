@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 from pathlib import Path
 
@@ -124,3 +125,50 @@ def test_reading_rules() -> None:
 def test_bad_arguments_name_the_parameter(kwargs: dict[str, float], name: str) -> None:
     with pytest.raises(ValueError, match=name):
         profile_callable(handler, **kwargs)  # type: ignore[arg-type]
+
+
+WAITS = """\
+import asyncio
+import time
+
+
+def burn():
+    end = time.perf_counter() + 0.25
+    while time.perf_counter() < end:
+        pass
+
+
+async def waits_on_thread():
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, time.sleep, 0.25)
+
+
+async def computes():
+    burn()
+
+
+async def scenario():
+    await waits_on_thread()
+    await computes()
+"""
+
+
+def test_a_coroutine_waiting_on_a_thread_reads_waiting_not_itself_slow(tmp_path: Path) -> None:
+    (tmp_path / "waits.py").write_text(WAITS, encoding="utf-8")
+    # in this process, and in a child running the project's interpreter
+    spec = importlib.util.spec_from_file_location("waits_in_process", tmp_path / "waits.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for result in (
+        profile_callable(module.scenario),
+        profile_target("waits.py:scenario", cwd=str(tmp_path), duration_s=0.0),
+    ):
+        assert result.row("waits_on_thread").reading == "waiting"
+        assert result.row("burn").reading in ("itself slow", "both")  # computing, not waiting
+        assert any("CPU-clock pass" in n for n in result.notes)
+
+
+def test_reading_rules_with_a_cpu_pass() -> None:
+    assert reading_for(ttot=0.5, tsub=0.4, wall=1.0, off_cpu=True) == "waiting"
+    assert reading_for(ttot=0.5, tsub=0.2, wall=1.0, off_cpu=True) == "waiting"
+    assert reading_for(ttot=0.5, tsub=0.01, wall=1.0, off_cpu=True) == "awaits something slow"

@@ -13,8 +13,11 @@ import time
 from _cflab_lag import is_library_path
 
 
-def profile(make_call, run_loop, loop_name, duration_s, max_calls, include_library, top):
-    """Call the target under yappi's wall clock; the rows, wall time, calls and any error."""
+def profile(
+    make_call, run_loop, loop_name, duration_s, max_calls, include_library, top, clock="wall"
+):
+    """Call the target under yappi's ``clock`` (``wall``, or ``cpu`` for the pass that tells
+    waiting from computing); the rows, wall time, calls and any error."""
     import yappi
 
     state = {"calls": 0, "error": None, "wall": 0.0, "tid": None}
@@ -24,7 +27,7 @@ def profile(make_call, run_loop, loop_name, duration_s, max_calls, include_libra
         if yappi.is_running():
             raise RuntimeError("yappi is already running in this process")
         yappi.clear_stats()
-        yappi.set_clock_type("wall")
+        yappi.set_clock_type(clock)
         started = time.perf_counter()
         yappi.start(builtins=False, profile_threads=True)
         try:
@@ -63,4 +66,5 @@ def profile(make_call, run_loop, loop_name, duration_s, max_calls, include_libra
         "calls": state["calls"],
         "error": state["error"],
         "hidden_rows": hidden,
+        "clock": clock,
     }

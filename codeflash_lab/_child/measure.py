@@ -235,6 +235,7 @@ def _profile(job):
     return _cflab_profile.profile(
         op, run_loop, job.get("loop", "asyncio"), float(opts.get("duration_s", 1.0)),
         int(opts.get("max_calls", 1000)), bool(opts.get("include_library")), opts.get("top"),
+        clock=str(opts.get("clock", "wall")),
     )  # fmt: skip
 
 

@@ -10,13 +10,18 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.errors import ProfilingError
 from codeflash_lab.profiling._render import html_table, text_table
 from codeflash_lab.profiling._stack import is_library_path
 from codeflash_lab.profiling._sync import run_sync
+from codeflash_lab.profiling.readings import (
+    OWN_TIME_READINGS,
+    reading_for,
+    with_cpu_pass,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,39 +35,13 @@ __all__ = [
     "profile_callable",
     "profile_target",
     "reading_for",
+    "with_cpu_pass",
 ]
 
 OWN_PASS_NOTE = (
     "profiled in its own pass (yappi WALL clock, about 9x overhead): use it to see where "
     "time goes, never as a timing; benchmarks run without the profiler"
 )
-
-#: A row counts as "high ttot" from this share of the profiled wall time on.
-HIGH_SHARE = 0.10
-
-
-def reading_for(ttot: float, tsub: float, wall: float) -> str:
-    """The workflow's reading of one row.
-
-    High total time with little of it spent in the function's own body means it waits
-    on something slow (an await or a callee); a large own time means the function itself
-    is slow (CPU work or a blocking call inside it).
-
-    Args:
-        ttot: total wall time in the function, callees included (s).
-        tsub: own wall time, callees excluded (s).
-        wall: wall time of the whole profile (s).
-
-    Returns:
-        ``"awaits something slow"``, ``"itself slow"``, ``"both"`` or ``""`` (not significant).
-    """
-    if wall <= 0 or ttot < HIGH_SHARE * wall:
-        return ""
-    if tsub >= HIGH_SHARE * wall and tsub >= 0.5 * ttot:
-        return "itself slow"
-    if tsub < 0.2 * ttot:
-        return "awaits something slow"
-    return "both"
 
 
 @dataclass(frozen=True)
@@ -207,9 +186,14 @@ class Profiler:
         ValueError: ``top`` is not positive.
     """
 
-    def __init__(self, *, include_library: bool = False, top: int | None = None) -> None:
+    def __init__(
+        self, *, include_library: bool = False, top: int | None = None, clock: str = "wall"
+    ) -> None:
         if top is not None and top < 1:
             raise ValueError(f"top: expected a positive number, got {top!r}")
+        if clock not in ("wall", "cpu"):
+            raise ValueError(f"clock: expected 'wall' or 'cpu', got {clock!r}")
+        self.clock = clock
         self.include_library = include_library
         self.top = top
         self._started = 0.0
@@ -226,7 +210,7 @@ class Profiler:
         if yappi.is_running():
             raise ProfilingError("yappi is already running in this process; one profile at a time")
         yappi.clear_stats()
-        yappi.set_clock_type("wall")
+        yappi.set_clock_type(self.clock)
         self.thread_id = self.thread_id or threading.get_ident()
         self._started = time.perf_counter()
         yappi.start(builtins=False, profile_threads=True)
@@ -347,27 +331,44 @@ def profile_callable(
         raise ValueError(f"duration_s: expected 0 or more, got {duration_s!r}")
     if max_calls < 1:
         raise ValueError(f"max_calls: expected a positive number, got {max_calls!r}")
-    prof = Profiler(include_library=include_library, top=top)
-    state: dict[str, Any] = {"calls": 0, "error": None}
-
-    async def main() -> None:
-        prof.thread_id = threading.get_ident()
-        prof.start()
-        try:
-            end = time.perf_counter() + duration_s
-            while True:
-                await func(*args, **kwargs)
-                state["calls"] += 1
-                if state["calls"] >= max_calls or time.perf_counter() >= end:
-                    break
-        except Exception as exc:
-            state["error"] = f"{type(exc).__name__}: {exc}"
-        finally:
-            prof.stop()
-
-    run_sync(main)
+    if top is not None and top < 1:
+        raise ValueError(f"top: expected a positive number, got {top!r}")
     name = label or str(getattr(func, "__qualname__", repr(func)))
-    return prof.result(target=name, calls=state["calls"], error=state["error"])
+
+    def one_pass(clock: str, seconds: float) -> ProfileResult:
+        prof = Profiler(include_library=include_library, top=None, clock=clock)
+        state: dict[str, Any] = {"calls": 0, "error": None}
+
+        async def main() -> None:
+            prof.thread_id = threading.get_ident()
+            prof.start()
+            try:
+                end = time.perf_counter() + seconds
+                while True:
+                    await func(*args, **kwargs)
+                    state["calls"] += 1
+                    if state["calls"] >= max_calls or time.perf_counter() >= end:
+                        break
+            except Exception as exc:
+                state["error"] = f"{type(exc).__name__}: {exc}"
+            finally:
+                prof.stop()
+
+        run_sync(main)
+        return prof.result(target=name, calls=state["calls"], error=state["error"])
+
+    result = one_pass("wall", duration_s)
+    if result.error is None and any(r.reading in OWN_TIME_READINGS for r in result.rows):
+        cpu = one_pass("cpu", min(duration_s, result.wall_s))
+        result = with_cpu_pass(result, [r.to_dict() for r in cpu.rows])
+    return _top(result, top)
+
+
+def _top(result: ProfileResult, top: int | None) -> ProfileResult:
+    if top is None or len(result.rows) <= top:
+        return result
+    hidden = result.hidden_rows + len(result.rows) - top
+    return replace(result, rows=result.rows[:top], hidden_rows=hidden)
 
 
 def profile_target(
@@ -434,7 +435,7 @@ def profile_target(
     notes = [f"ran in {doc.get('python')} (Python {doc.get('python_version')})"]
     if source.note:
         notes.append(source.note)
-    return ProfileResult(
+    result = ProfileResult(
         rows=rows,
         wall_s=wall,
         target=spec,
@@ -443,3 +444,10 @@ def profile_target(
         hidden_rows=int(data["hidden_rows"]),
         notes=tuple(notes),
     )
+    if result.error is None and any(r.reading in OWN_TIME_READINGS for r in rows):
+        cpu_job = {**job, "profile": {**job["profile"], "clock": "cpu", "top": None,
+                                      "duration_s": min(duration_s, wall)}}  # fmt: skip
+        cpu = run_job(cpu_job, python=interpreter.path, cwd=cwd, timeout_s=duration_s * 20 + 120)
+        if cpu["profile"].get("clock") == "cpu":  # an older child ignores the clock
+            result = with_cpu_pass(result, list(cpu["profile"]["rows"]))
+    return result

@@ -6,6 +6,7 @@ One test (or two) per hardening item of the ledger; each names its item.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 from pathlib import Path
@@ -146,6 +147,30 @@ def test_item5_handoff_lists_the_last_fifty_with_counts(ws: Workspace) -> None:
     assert keeps[-1].startswith("- #201 ")
     assert discards[0] == "100 discards in all; the last 50:"
     assert discards[-1].startswith("- #200 ")
+
+
+def _record_one(project: str, i: int) -> None:
+    record_experiment(
+        project, target_test="app:h", pattern="sequential-awaits", description=f"burst {i}",
+        baseline_latency_ms=100.0, optimized_latency_ms=60.0 if i % 2 else 130.0, concurrency=10,
+    )  # fmt: skip
+
+
+def test_item5_handoff_keeps_up_with_concurrent_records(ws: Workspace) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    for burst in range(2):
+        procs = [
+            ctx.Process(target=_record_one, args=(str(ws.project), 8 * burst + i)) for i in range(8)
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+        assert [p.exitcode for p in procs] == [0] * 8
+    listed = (read_section(ws, "Keeps") or "") + "\n" + (read_section(ws, "Discards") or "")
+    numbers = sorted(int(line.split()[1][1:]) for line in listed.splitlines() if "- #" in line)
+    assert numbers == list(range(1, 17))
+    assert len(read_ledger(ws)) == 16
 
 
 # item 8: a symlink is committed as a link

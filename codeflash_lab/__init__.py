@@ -72,8 +72,8 @@ if TYPE_CHECKING:
     from codeflash_lab.experiments.review import (
         ReviewResult,
         prepare_prs,
-        review,
     )
+    from codeflash_lab.experiments.review.saved import review
     from codeflash_lab.lab import (
         run_notebook,
     )
@@ -98,9 +98,9 @@ if TYPE_CHECKING:
     from codeflash_lab.scan import (
         Finding,
         ScanResult,
-        scan_paths,
         scan_source,
     )
+    from codeflash_lab.scan.saved import scan_paths
     from codeflash_lab.viz import (
         LiveView,
         ResultsDashboard,
@@ -132,7 +132,7 @@ _LAZY: dict[str, str] = {
     "load_runs": "codeflash_lab.workspace",
     "Finding": "codeflash_lab.scan",
     "ScanResult": "codeflash_lab.scan",
-    "scan_paths": "codeflash_lab.scan",
+    "scan_paths": "codeflash_lab.scan.saved",  # scans, then saves for the report
     "scan_source": "codeflash_lab.scan",
     "DebugCapture": "codeflash_lab.profiling",
     "DebugReport": "codeflash_lab.profiling",
@@ -170,7 +170,7 @@ _LAZY: dict[str, str] = {
     "ensure_branch": "codeflash_lab.experiments",
     "tag_milestone": "codeflash_lab.experiments",
     "ReviewResult": "codeflash_lab.experiments.review",
-    "review": "codeflash_lab.experiments.review",
+    "review": "codeflash_lab.experiments.review.saved",  # reviews, then records it
     "prepare_prs": "codeflash_lab.experiments.review",
     "Report": "codeflash_lab.report",
     "build_report": "codeflash_lab.report",

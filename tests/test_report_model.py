@@ -330,3 +330,17 @@ def test_latest_benchmark_is_the_code_in_force_not_the_baseline(tmp_path, write_
     (target,) = build_report(project).targets
     assert target.latest["p50_ms"] == 71.25
     assert target.latest["source"] == "a benchmark of the code in force (commit feedc0ffee)"
+
+
+def test_handoff_shown_in_the_report_reads_its_lock_from_methodology_json(tmp_path) -> None:
+    from codeflash_lab.workspace import Methodology, init_workspace, lock_methodology
+
+    project = tmp_path / "p"
+    project.mkdir()
+    ws = Workspace(project)
+    ws.root.mkdir()
+    locked, _ = lock_methodology(ws, Methodology(target="app:op", concurrency=4))
+    init_workspace(project)  # HANDOFF.md written after the lock, from the template
+    page = build_report(project).to_html()
+    assert "No baseline locked yet" not in page
+    assert f"`app:op`: id `{locked.id}`" in page

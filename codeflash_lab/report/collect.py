@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.errors import ResultsFormatError, WorkspaceError
 from codeflash_lab.workspace.layout import Workspace
-from codeflash_lab.workspace.methodology import lock_entries
+from codeflash_lab.workspace.methodology import lock_entries, methodology_markdown
 from codeflash_lab.workspace.results import ResultsLog, read_results
 from codeflash_lab.workspace.runs import load_runs
 from codeflash_lab.workspace.setup_md import parse_setup_md
@@ -170,5 +171,22 @@ def collect_inputs(project: Workspace | str | os.PathLike[str]) -> ReportInputs:
         except (ValueError, WorkspaceError) as exc:
             warnings.append(f"methodology.json is not readable ({exc}); methodology not shown")
     inputs.setup = parse_setup_md(_read_text(ws.setup_md, warnings))
-    inputs.handoff = _read_text(ws.handoff_md, warnings, _HANDOFF_LIMIT)
+    inputs.handoff = _with_lock(_read_text(ws.handoff_md, warnings, _HANDOFF_LIMIT), ws)
     return inputs
+
+
+_LOCK_SECTION = re.compile(r"(^## Locked methodology[ \t]*\n)(.*?)(?=^## |\Z)", re.M | re.S)
+
+
+def _with_lock(handoff: str, ws: Workspace) -> str:
+    """HANDOFF.md as shown: its lock section read from methodology.json, the one source,
+    even when the file on disk was written before the lock."""
+    if not handoff:
+        return handoff
+    try:
+        body = methodology_markdown(ws)
+    except WorkspaceError:
+        return handoff
+    if body is None:
+        return handoff
+    return _LOCK_SECTION.sub(lambda m: f"{m.group(1)}\n{body}\n\n", handoff, count=1)

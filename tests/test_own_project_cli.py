@@ -123,3 +123,28 @@ def test_install_yappi_offline_says_so_in_one_line(
     assert str(err.value).startswith("yappi could not be downloaded (offline?)")
     assert "\n" not in str(err.value)
     assert venv.listing() == before
+
+
+def test_compare_base_head_runs_each_checkout_in_the_main_trees_venv(
+    venv: OwnVenv,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The temporary worktrees have no .venv; the interpreter comes from the main tree's
+    # setup.md, and each checkout's own src/ is imported (never the venv's .pth copy).
+    monkeypatch.setenv("CODEFLASH_LAB_CACHE_DIR", str(tmp_path / "cache"))
+    root = write_own_project(tmp_path / "svc", venv, git=True)
+    assert main(["init", str(root)]) == 0
+    handlers = root / "src" / "svc" / "handlers.py"
+    handlers.write_text(handlers.read_text().replace("    await asyncio.sleep(0.02)\n", ""))
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "x"],
+                   cwd=root, check=True)  # fmt: skip
+    capsys.readouterr()
+    code = main(["compare", "svc.handlers:slow_path", "--base", "HEAD~1", "--head", "HEAD",
+                 "--runs", "2", "--max-runs", "2", *QUICK, "--project", str(root),
+                 "--format", "json"])  # fmt: skip
+    assert code == 0
+    result = _json(capsys)
+    assert all(r["errors"] == 0 for arm in ("a", "b") for r in result[arm]["runs"])
+    assert result["verdict"] in ("KEEP", "INCONCLUSIVE")

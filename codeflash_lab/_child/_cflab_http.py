@@ -58,29 +58,52 @@ def _parse_head(head):
         elif key == b"connection":
             token = value.strip().lower()
             close = token == b"close" or (close and token != b"keep-alive")
+    if chunked:
+        length = None
     return status, length, chunked, close
 
 
-def _chunked_end(buf, pos):
+#: Parsed heads by their bytes (only a Date line changes between a benchmark's responses).
+_HEADS = {}
+_HEADS_MAX = 256
+_BUF_SIZE = 64 * 1024
+
+
+def _head_of(head):
+    parsed = _HEADS.get(head)
+    if parsed is None:
+        parsed = _parse_head(head)
+        if len(_HEADS) >= _HEADS_MAX:
+            _HEADS.clear()
+        _HEADS[head] = parsed
+    return parsed
+
+
+def _chunked_end(buf, pos, fill):
     while True:
-        line_end = buf.find(b"\r\n", pos)
+        line_end = buf.find(b"\r\n", pos, fill)
         if line_end < 0:
             return None
         size = int(bytes(buf[pos:line_end]).split(b";", 1)[0].strip() or b"0", 16)
         if size == 0:
-            if buf[line_end + 2 : line_end + 4] == b"\r\n":
+            if fill >= line_end + 4 and buf[line_end + 2 : line_end + 4] == b"\r\n":
                 return line_end + 4
-            trailer_end = buf.find(b"\r\n\r\n", line_end)
+            trailer_end = buf.find(b"\r\n\r\n", line_end, fill)
             return None if trailer_end < 0 else trailer_end + 4
         pos = line_end + 2 + size + 2
-        if len(buf) < pos:
+        if fill < pos:
             return None
 
 
-class _ResponseProtocol(asyncio.Protocol):
+class _ResponseProtocol(asyncio.BufferedProtocol):
+    """One response at a time, read into a reused buffer; completes the request's future."""
+
     def __init__(self, head_only):
         self.transport = None
-        self.buf = bytearray()
+        self.loop = asyncio.get_running_loop()
+        self.buf = bytearray(_BUF_SIZE)
+        self.view = memoryview(self.buf)
+        self.fill = 0
         self.waiter = None
         self.head = None
         self.head_only = head_only
@@ -89,13 +112,22 @@ class _ResponseProtocol(asyncio.Protocol):
     def connection_made(self, transport):
         self.transport = transport
 
-    def data_received(self, data):
-        self.buf += data
-        if self.waiter is not None and not self.waiter.done():
+    def get_buffer(self, sizehint):
+        if len(self.buf) - self.fill < 4096:
+            bigger = bytearray(len(self.buf) * 2)
+            bigger[: self.fill] = self.view[: self.fill]
+            self.view.release()
+            self.buf, self.view = bigger, memoryview(bigger)
+        return self.view[self.fill :]
+
+    def buffer_updated(self, nbytes):
+        self.fill += nbytes
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
             try:
-                self._try_complete(False)
+                self._try_complete(waiter, False)
             except Exception as exc:
-                self.waiter.set_exception(exc)
+                self._fail(waiter, exc)
 
     def eof_received(self):
         return False
@@ -105,39 +137,64 @@ class _ResponseProtocol(asyncio.Protocol):
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             try:
-                if not self._try_complete(True):
-                    waiter.set_exception(self.lost)
+                if not self._try_complete(waiter, True):
+                    self._fail(waiter, self.lost)
             except Exception as err:
-                waiter.set_exception(err)
+                self._fail(waiter, err)
 
-    def _try_complete(self, eof):
-        buf = self.buf
+    def _fail(self, waiter, exc):
+        self.waiter = None
+        self.close()
+        waiter.set_exception(exc)
+
+    def close(self):
+        if self.lost is None:
+            self.lost = ConnectionResetError("connection closed by the client")
+        if self.transport is not None:
+            self.transport.close()
+
+    def _try_complete(self, waiter, eof):
+        buf, fill = self.buf, self.fill
         if self.head is None:
-            end = buf.find(b"\r\n\r\n")
+            end = buf.find(b"\r\n\r\n", 0, fill)
             if end < 0:
                 return False
-            status, length, chunked, close = _parse_head(bytes(buf[: end + 4]))
+            status, length, chunked, close = _head_of(bytes(self.view[: end + 4]))
             self.head = (end + 4, status, length, chunked, close)
         start, status, length, chunked, close = self.head
         if self.head_only or status in (204, 304) or 100 <= status < 200:
             done = start
-        elif chunked:
-            done = _chunked_end(buf, start)
         elif length is not None:
-            done = start + length if len(buf) >= start + length else None
+            done = start + length if fill >= start + length else None
+        elif chunked:
+            done = _chunked_end(buf, start, fill)
         else:
-            done = len(buf) if eof else None
+            done = fill if eof else None
             close = True
         if done is None:
             return False
-        del buf[:done]
+        if done == fill:
+            self.fill = 0
+        else:
+            buf[: fill - done] = buf[done:fill]
+            self.fill = fill - done
         self.head = None
-        self.waiter.set_result((status, close))
+        self.waiter = None
+        if close:
+            self.close()
+        if 200 <= status < 300:
+            waiter.set_result(status)
+        else:
+            waiter.set_exception(HttpStatusError(f"HTTP {status}"))
         return True
 
 
 class HttpConnection:
-    """One keep-alive connection to the checked address; ``request()`` sends and reads one."""
+    """One keep-alive connection to the checked address; ``request()`` sends and reads one.
+
+    On an open connection ``request()`` returns the request's future itself (no
+    coroutine per request); otherwise a coroutine that connects first.
+    """
 
     def __init__(self, checked, request, connect_timeout_s=5.0):
         self._checked = checked
@@ -162,29 +219,26 @@ class HttpConnection:
         self._proto = proto
         return proto
 
-    async def request(self):
+    def request(self):
         proto = self._proto
-        if proto is None or proto.lost is not None:
-            proto = await self._connect()
-        waiter = asyncio.get_running_loop().create_future()
+        if proto is None or proto.lost is not None or proto.waiter is not None:
+            return self._reconnect_and_send()
+        return self._send(proto)
+
+    def _send(self, proto):
+        waiter = proto.loop.create_future()
         proto.waiter = waiter
-        try:
-            proto.transport.write(self._request)
-            status, close = await waiter
-        except BaseException:
-            self._drop()
-            raise
-        finally:
-            proto.waiter = None
-        if close:
-            self._drop()
-        if not 200 <= status < 300:
-            raise HttpStatusError(f"HTTP {status}")
-        return status
+        proto.transport.write(self._request)
+        return waiter
+
+    async def _reconnect_and_send(self):
+        self._drop()
+        return await self._send(await self._connect())
 
     def _drop(self):
-        if self._proto is not None and self._proto.transport is not None:
-            self._proto.transport.close()
+        if self._proto is not None:
+            self._proto.waiter = None
+            self._proto.close()
         self._proto = None
 
     async def aclose(self):

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import errno
 import ssl
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from codeflash_lab.errors import TargetError
 from codeflash_lab.targets import CheckedTarget, Target, resolve_loopback
@@ -80,18 +80,39 @@ def _ssl_context(checked: CheckedTarget) -> ssl.SSLContext | None:
     return ctx
 
 
-class _ResponseProtocol(asyncio.Protocol):
-    """Collects one response at a time into a buffer and completes a future with it.
+#: Parsed response heads by their bytes: a benchmark gets the same few heads over and over
+#: (only a ``Date`` line changes, once a second), so most responses skip parsing.
+_HEADS: dict[bytes, tuple[int, int | None, bool, bool]] = {}
+_HEADS_MAX = 256
+_BUF_SIZE = 64 * 1024
 
-    A protocol (not streams) keeps the client's CPU per request low: one future per
-    request and no per-read coroutine hops, which matters in a closed loop where the
-    client's time per batch of responses adds directly to every request's latency.
+
+def _head_of(head: bytes) -> tuple[int, int | None, bool, bool]:
+    parsed = _HEADS.get(head)
+    if parsed is None:
+        parsed = _parse_head(head)
+        if len(_HEADS) >= _HEADS_MAX:
+            _HEADS.clear()
+        _HEADS[head] = parsed
+    return parsed
+
+
+class _ResponseProtocol(asyncio.BufferedProtocol):
+    """Reads one response at a time into a reused buffer and completes a future with it.
+
+    Kept lean because the client's CPU per request adds to every request's latency in a
+    closed loop: the socket is read straight into a preallocated buffer (no bytes object
+    per read), a head seen before is not parsed again, and the request's future is
+    completed here, status checked, so the caller awaits it with no coroutine of its own.
     """
 
     def __init__(self, head_only: bool) -> None:
         self.transport: asyncio.Transport | None = None
-        self.buf = bytearray()
-        self.waiter: asyncio.Future[tuple[int, bool]] | None = None
+        self.loop = asyncio.get_running_loop()
+        self.buf = bytearray(_BUF_SIZE)
+        self.view = memoryview(self.buf)
+        self.fill = 0
+        self.waiter: asyncio.Future[int] | None = None
         self.head: tuple[int, int, int | None, bool, bool] | None = None
         self.head_only = head_only
         self.lost: BaseException | None = None
@@ -99,13 +120,22 @@ class _ResponseProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
-    def data_received(self, data: bytes) -> None:
-        self.buf += data
-        if self.waiter is not None and not self.waiter.done():
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if len(self.buf) - self.fill < 4096:  # a large response: grow (rare)
+            bigger = bytearray(len(self.buf) * 2)
+            bigger[: self.fill] = self.view[: self.fill]
+            self.view.release()
+            self.buf, self.view = bigger, memoryview(bigger)
+        return self.view[self.fill :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.fill += nbytes
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
             try:
-                self._try_complete(eof=False)
+                self._try_complete(waiter, eof=False)
             except Exception as exc:
-                self.waiter.set_exception(exc)
+                self._fail(waiter, exc)
 
     def eof_received(self) -> bool:
         return False  # close the transport; connection_lost follows
@@ -115,52 +145,73 @@ class _ResponseProtocol(asyncio.Protocol):
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             try:
-                if not self._try_complete(eof=True):
-                    waiter.set_exception(self.lost)
+                if not self._try_complete(waiter, eof=True):
+                    self._fail(waiter, self.lost)
             except Exception as err:
-                waiter.set_exception(err)
+                self._fail(waiter, err)
 
-    def _try_complete(self, *, eof: bool) -> bool:
-        buf = self.buf
+    def _fail(self, waiter: asyncio.Future[int], exc: BaseException) -> None:
+        self.waiter = None
+        self.close()
+        waiter.set_exception(exc)
+
+    def close(self) -> None:
+        """Close the connection; the next request opens a new one."""
+        if self.lost is None:
+            self.lost = ConnectionResetError("connection closed by the client")
+        if self.transport is not None:
+            self.transport.close()
+
+    def _try_complete(self, waiter: asyncio.Future[int], *, eof: bool) -> bool:
+        buf, fill = self.buf, self.fill
         if self.head is None:
-            end = buf.find(b"\r\n\r\n")
+            end = buf.find(b"\r\n\r\n", 0, fill)
             if end < 0:
                 return False
-            status, length, chunked, close = _parse_head(bytes(buf[: end + 4]))
+            status, length, chunked, close = _head_of(bytes(self.view[: end + 4]))
             self.head = (end + 4, status, length, chunked, close)
         start, status, length, chunked, close = self.head
         if self.head_only or status in (204, 304) or 100 <= status < 200:
             done: int | None = start
-        elif chunked:
-            done = _chunked_end(buf, start)
         elif length is not None:
-            done = start + length if len(buf) >= start + length else None
+            done = start + length if fill >= start + length else None
+        elif chunked:
+            done = _chunked_end(buf, start, fill)
         else:
-            done = len(buf) if eof else None  # body runs to the end of the connection
+            done = fill if eof else None  # body runs to the end of the connection
             close = True
         if done is None:
             return False
-        del buf[:done]
+        if done == fill:
+            self.fill = 0
+        else:  # bytes past this response (never in a one-at-a-time client): keep them
+            buf[: fill - done] = buf[done:fill]
+            self.fill = fill - done
         self.head = None
-        assert self.waiter is not None
-        self.waiter.set_result((status, close))
+        self.waiter = None
+        if close:
+            self.close()
+        if 200 <= status < 300:
+            waiter.set_result(status)
+        else:
+            waiter.set_exception(HttpStatusError(f"HTTP {status}"))
         return True
 
 
-def _chunked_end(buf: bytearray, pos: int) -> int | None:
+def _chunked_end(buf: bytearray, pos: int, fill: int) -> int | None:
     """End offset of a complete chunked body starting at ``pos``, or ``None`` if incomplete."""
     while True:
-        line_end = buf.find(b"\r\n", pos)
+        line_end = buf.find(b"\r\n", pos, fill)
         if line_end < 0:
             return None
         size = int(bytes(buf[pos:line_end]).split(b";", 1)[0].strip() or b"0", 16)
         if size == 0:
-            if buf[line_end + 2 : line_end + 4] == b"\r\n":
+            if fill >= line_end + 4 and buf[line_end + 2 : line_end + 4] == b"\r\n":
                 return line_end + 4
-            trailer_end = buf.find(b"\r\n\r\n", line_end)
+            trailer_end = buf.find(b"\r\n\r\n", line_end, fill)
             return None if trailer_end < 0 else trailer_end + 4
         pos = line_end + 2 + size + 2
-        if len(buf) < pos:
+        if fill < pos:
             return None
 
 
@@ -209,40 +260,40 @@ class HttpConnection:
         self._proto = proto
         return proto
 
-    async def request(self) -> int:
-        """Send the request and read the whole response.
+    def request(self) -> Awaitable[int]:
+        """Send the request; await the result to read the whole response.
+
+        On an open connection this returns the request's future itself (no coroutine
+        per request); otherwise a coroutine that connects first.
 
         Returns:
-            The status code (2xx).
+            An awaitable of the status code (2xx).
 
-        Raises:
+        Raises (when awaited):
             HttpStatusError: the status is not 2xx.
             ConnectionError, OSError: the connection failed or was closed mid-response.
         """
         proto = self._proto
-        if proto is None or proto.lost is not None:
-            proto = await self._connect()
-        transport = proto.transport
-        assert transport is not None
-        waiter: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
+        if proto is None or proto.lost is not None or proto.waiter is not None:
+            return self._reconnect_and_send()
+        return self._send(proto)
+
+    def _send(self, proto: _ResponseProtocol) -> asyncio.Future[int]:
+        waiter: asyncio.Future[int] = proto.loop.create_future()
         proto.waiter = waiter
-        try:
-            transport.write(self._request)
-            status, close = await waiter
-        except BaseException:
-            self._drop()
-            raise
-        finally:
-            proto.waiter = None
-        if close:
-            self._drop()
-        if not 200 <= status < 300:
-            raise HttpStatusError(f"HTTP {status}")
-        return status
+        proto.transport.write(self._request)  # type: ignore[union-attr]
+        return waiter
+
+    async def _reconnect_and_send(self) -> int:
+        # A request still waiting (it was cancelled, e.g. by a timeout) leaves its reply
+        # on the wire: that connection cannot be reused.
+        self._drop()
+        return await self._send(await self._connect())
 
     def _drop(self) -> None:
-        if self._proto is not None and self._proto.transport is not None:
-            self._proto.transport.close()
+        if self._proto is not None:
+            self._proto.waiter = None
+            self._proto.close()
         self._proto = None
 
     async def aclose(self) -> None:
@@ -270,6 +321,8 @@ def _parse_head(head: bytes) -> tuple[int, int | None, bool, bool]:
         elif key == b"connection":
             token = value.strip().lower()
             close = token == b"close" or (close and token != b"keep-alive")
+    if chunked:
+        length = None  # Transfer-Encoding wins over Content-Length (RFC 9112 6.3)
     return status, length, chunked, close
 
 

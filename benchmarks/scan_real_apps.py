@@ -119,7 +119,9 @@ def main() -> int:
     for app, where, f in sample:
         n[f.category] += 1
         tp[f.category] += labels[(app, where, f.code)][0] == "TP"
-    print(f"\nsample: seed {args.seed}, up to {args.per_category} per category, {len(sample)} judged")
+    print(
+        f"\nsample: seed {args.seed}, up to {args.per_category} per category, {len(sample)} judged"
+    )
     print(f"{'category':<22} {'shown':>5} {'sampled':>7} {'TP':>4} {'precision':>9}")
     ok = True
     for cat in sorted(n):

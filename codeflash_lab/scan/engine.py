@@ -252,10 +252,10 @@ def _assemble(
     for path, _, raw, raw_errors, _facts in results:
         extra = (cross or {}).get(path, [])
         for f in _to_findings(path, [*raw, *extra], rules, target):
-            if CONFIDENCES.index(f.confidence) > view.level:
-                hidden_low += 1
-            elif path in view.tests:
+            if path in view.tests:
                 hidden_tests += 1
+            elif CONFIDENCES.index(f.confidence) > view.level:
+                hidden_low += 1
             else:
                 findings.append(f)
         for msg, line, col in raw_errors:

@@ -21,6 +21,7 @@ from codeflash_lab.scan.crossmodule import (
 )
 from codeflash_lab.scan.files import decode_source, read_file
 from codeflash_lab.scan.finding import FileError
+from codeflash_lab.scan.rules.blocking import ENTRY_NAMES
 
 if TYPE_CHECKING:
     from codeflash_lab.scan.cache import ScanCache
@@ -94,7 +95,9 @@ def follow_imports(
             continue  # an awaited call: it is not a blocking call
         where = f" in async function `{call[4]}`" if call[4] else ""
         message = f"blocking call {shown}{where}: defined in another module, it runs on the loop"
-        out.setdefault(caller, []).append((call[0], call[1], code, message, "", "medium", "", ()))
+        start_up = caller.endswith("__main__.py") or call[4] in ENTRY_NAMES
+        level = "low" if start_up or code == "CFL106" else "medium"
+        out.setdefault(caller, []).append((call[0], call[1], code, message, "", level, "", ()))
     _settle(results, calls, network)
     return out
 

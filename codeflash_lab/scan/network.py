@@ -19,7 +19,20 @@ from codeflash_lab.scan.verbs import EFFECTS
 __all__ = ["call_kind", "does_network", "receiver_words"]
 
 _NET_WORDS = re.compile(
-    r"json|http|url|api|fetch|download|upload|request|graphql|rpc|remote|webhook|scrape|crawl"
+    r"(^|_)(json|https?|url|uri|api|fetch|download|upload|requests?|graphql|rpc|remote|webhook"
+    r"|scrape|crawl)(_|$)"
+)
+#: Conversions and database-cursor reads: no new round trip is implied by the name.
+_NOT_NET = re.compile(
+    r"^(from_|to_|parse|dump|serial|deserial|decode|encode)|(^|_)fetch_?(all|one|many|row|val)(_|$)"
+)
+#: Settings, tokens and caches kept by the process.
+_LOCAL_NAME = re.compile(r"(^|_)(config|configs|setting|settings|tokens?|cache|cached|prefs?)(_|$)")
+#: Effects written after a prefix (``rpc_unload``, ``bulk_delete``).
+_EFFECT_WORDS = frozenset(
+    {"unload", "reload", "delete", "remove", "update", "send", "create", "insert", "save"}
+    | {"write", "kick", "ban", "unban", "mute", "edit", "reply", "publish", "emit", "notify"}
+    | {"subscribe", "unsubscribe"}
 )
 _HTTP_VERBS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
@@ -55,8 +68,10 @@ def receiver_words(call: ast.Call) -> list[str]:
 
 def _direct_kind(ctx: FileContext, call: ast.Call) -> str:
     name = callee_name(call).lower()
-    if name.startswith(EFFECTS):
+    if name.startswith(EFFECTS) or _EFFECT_WORDS & set(name.split("_")[1:]):
         return "effect"
+    if _LOCAL_NAME.search(name):
+        return "local"
     words = (
         [w.lower() for w in receiver_words(call)] if isinstance(call.func, ast.Attribute) else []
     )
@@ -67,9 +82,13 @@ def _direct_kind(ctx: FileContext, call: ast.Call) -> str:
         if rtype in _HTTP_TYPES:
             return "network"
         last = words[0] if words else ""
-        if _CLIENT_NAME.search(last) and (name in _HTTP_VERBS or name.startswith(_CLIENT_READS)):
+        if (
+            _CLIENT_NAME.search(last)
+            and (name in _HTTP_VERBS or name.startswith(_CLIENT_READS))
+            and not _NOT_NET.search(name)
+        ):
             return "network"
-    if _NET_WORDS.search(name):
+    if _NET_WORDS.search(name) and not _NOT_NET.search(name):
         return "network"
     return "unknown"
 

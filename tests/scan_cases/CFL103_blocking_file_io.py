@@ -141,3 +141,13 @@ async def iterdir_handed_on(folder: Path, wrap):
 
 async def listed_on_the_loop(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))  # expect: CFL103
+
+
+import click  # noqa: E402
+
+
+@click.command()
+@click.argument("path")
+async def upload_command(path):
+    with open(path, "rb") as fh:  # expect: CFL103/low
+        return fh.read()

@@ -164,3 +164,30 @@ LANGUAGES = ["en", "fr", "de"]
 async def filtered_constant(installed: set[str]):
     missing = [name for name in LANGUAGES if name not in installed]
     return await asyncio.gather(*(fetch_pack(n) for n in missing))
+
+
+async def start_components(self):
+    await asyncio.gather(*[connector.connect() for connector in self.connectors])
+    await asyncio.gather(*[plugin.start() for plugin in self.plugins])
+
+
+async def wait_for_the_rest():
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    await asyncio.gather(*pending, return_exceptions=True)
+
+
+class Bot:
+    async def notify_owners(self, content):
+        sends = [self.send_one(d, content) for d in self.owner_channels]
+        await asyncio.gather(*sends)  # expect: CFL303/low
+
+    async def before_invoke(self, ctx):
+        await asyncio.gather(*(hook(ctx) for hook in self.before_hooks))
+
+    async def start_reader(self, proc):
+        while True:
+            line = await proc.stdout.readline()
+            for marker in (b"ready", b"started"):
+                if marker in line:
+                    self.pipe_task = asyncio.create_task(self.pipe_output(marker))
+                    break

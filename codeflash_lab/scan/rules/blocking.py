@@ -14,7 +14,7 @@ from codeflash_lab.scan.context import FileContext, Scope
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit, Rule, register
 
-__all__ = ["FAMILY_CODES", "blocking_calls", "direct_blocking", "offloaded"]
+__all__ = ["ENTRY_NAMES", "FAMILY_CODES", "blocking_calls", "direct_blocking", "offloaded"]
 
 #: The rule code reporting each family of blocking call.
 FAMILY_CODES = {
@@ -89,8 +89,10 @@ def _classify(ctx: FileContext, call: ast.Call) -> tuple[str, str, bool] | None:
             return None  # non-blocking sockets driven by the loop
         if rtype == "urllib3.PoolManager" and func.attr == "request" and not _verb_argument(call):
             return None
-        if rtype == "builtins.file" and _opened_here(ctx, func.value, scope):
-            return None  # reported at its open(), which lists this line
+        if rtype == "builtins.file" and (
+            isinstance(func.value, ast.Call) or _opened_here(ctx, func.value, scope)
+        ):
+            return None  # reported at its open() (which lists this line)
         if methods is None or func.attr in methods:
             receiver = dotted(func.value) or rtype.rpartition(".")[2]
             return family, f"{receiver}.{func.attr}", True
@@ -263,14 +265,38 @@ _WHY = {
 }
 
 
-_ENTRY = frozenset({"main", "_main", "amain", "async_main", "cli", "run_cli", "entrypoint"})
+ENTRY_NAMES = _ENTRY = frozenset(
+    {"main", "_main", "amain", "async_main", "cli", "run_cli", "entrypoint"}
+)
+
+
+#: Hooks that run once before a service takes work (``_pre_connect``, ``on_startup``).
+_START_UP_PREFIXES = ("pre_connect", "pre_start", "startup", "on_startup", "bootstrap")
+_CLI_MODULES = frozenset({"click", "asyncclick", "typer", "rich_click", "cloup"})
 
 
 def _start_up(ctx: FileContext, func: Scope | None) -> bool:
-    """Code of a program's entry point (``__main__.py``, ``async def main``)."""
+    """Code of a program's entry point (``__main__.py``, ``async def main``, a command-line
+    command declared with click or typer): nothing else runs on its loop yet."""
     if ctx.path.endswith("__main__.py"):
         return True
-    return func is not None and func.name in _ENTRY
+    if func is None:
+        return False
+    for deco in getattr(func.node, "decorator_list", ()):
+        name = ctx.qualname(deco.func if isinstance(deco, ast.Call) else deco) or ""
+        if name.partition(".")[0] in _CLI_MODULES:
+            return True
+    name = func.name.lstrip("_")
+    return func.name in _ENTRY or name.startswith(_START_UP_PREFIXES)
+
+
+def _console_program(ctx: FileContext) -> bool:
+    """A console program: it prints and prompts its user, so it serves nobody else."""
+    names = ctx.memo("called-names", lambda c: {c.qualname(call.func) for call in c.calls})
+    prompts = {"builtins.input", "getpass.getpass"} & names or any(
+        (n or "").partition(".")[0] in _CLI_MODULES for n in names
+    )
+    return "builtins.print" in names and bool(prompts)
 
 
 class _BlockingRule(Rule):
@@ -284,6 +310,8 @@ class _BlockingRule(Rule):
                 func = ctx.function_scope(ctx.scope_of[call])
                 if _start_up(ctx, func):
                     confidence = "low"  # runs before the loop serves anything else
+                elif _console_program(ctx):
+                    confidence = "low"  # a console program talking to its user
                 where = f" in async function `{func.name}`" if func else ""
                 uses = f" (used on lines {', '.join(map(str, related))})" if related else ""
                 yield Hit(

@@ -35,13 +35,19 @@ _LIFECYCLE = (
     "wait_closed",
     "disconnect",
 )
+#: Start-up of a fixed set of components (connectors, plugins, servers, sockets): the set
+#: comes from configuration, not from input.
+_STARTUP = frozenset(
+    {"start", "connect", "load", "unload", "reload", "listen", "run", "serve", "setup"}
+    | {"initialize", "start_instance", "start_server"}
+)
 _DISPATCH = re.compile(r"hook|listener|receiver|callback|handler|middleware|signal|observer")
 _SPAWN_METHODS = ("create_task", "ensure_future")
 _GATHERS = frozenset({"asyncio.gather", "asyncio.as_completed", "asyncio.wait"})
 
 
 def _lifecycle(elt: ast.AST) -> bool:
-    """Per-item shutdown/close/stop calls: fanning them out risks no rate limit or pool."""
+    """Per-item start/stop calls of components: fanning them out risks no rate limit or pool."""
     wrapper = (
         isinstance(elt, ast.Call)
         and elt.args
@@ -53,7 +59,7 @@ def _lifecycle(elt: ast.AST) -> bool:
     if not isinstance(elt, ast.Call):
         return False
     name = callee_name(elt)
-    return name.startswith(_LIFECYCLE)
+    return name.startswith(_LIFECYCLE) or name in _STARTUP
 
 
 def _is_spawn(ctx: FileContext, call: ast.AST) -> bool:
@@ -182,6 +188,70 @@ def _source_of(ctx: FileContext, arg: ast.AST, scope: Scope) -> tuple[ast.AST, a
     return None
 
 
+def _existing(ctx: FileContext, arg: ast.AST, scope: Scope) -> bool:
+    """``gather(*[t for t in tasks])``: the items themselves, already running."""
+    if isinstance(arg, ast.Name):
+        arg = _assigned_value(ctx, arg.id, scope) or arg
+    if not isinstance(arg, COMPREHENSIONS):
+        return False
+    elt, target = getattr(arg, "elt", None), arg.generators[0].target
+    return isinstance(elt, ast.Name) and isinstance(target, ast.Name) and elt.id == target.id
+
+
+_DATA_NAME = re.compile(
+    r"(^|_)(data|items|urls|uris|links|rows|records|ids|entries|results|users|messages|files"
+    r"|paths|keys|objects|payloads|jobs|requests|queries|pages|docs|documents|events)$"
+)
+
+
+def _input_like(ctx: FileContext, it: ast.AST | None, scope: Scope) -> bool:
+    """True when the fan-out runs over input: a parameter of the function or data by name.
+
+    A set the program holds itself (its owners, hooks, configured paths, timers per
+    record) is small or paced by design; fanning it out is rarely what hurts.
+    """
+    if it is None:
+        return False
+    if isinstance(it, ast.Call):
+        it = it.args[0] if it.args and ctx.qualname(it.func) in _WRAPPERS else it.func
+    root = it
+    while isinstance(root, ast.Attribute | ast.Subscript | ast.Call):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    func = ctx.function_scope(scope)
+    if isinstance(root, ast.Name) and func is not None and root.id != func.self_name:
+        args = func.node.args  # type: ignore[attr-defined]
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        if root.id in params:
+            return True
+    last = (dotted(it) or "").rpartition(".")[2].lower().lstrip("_")
+    return bool(_DATA_NAME.search(last))
+
+
+_WRAPPERS = frozenset({"builtins.enumerate", "builtins.zip", "builtins.sorted", "builtins.list"})
+
+
+def _spawned_once(ctx: FileContext, call: ast.Call) -> bool:
+    """``task = create_task(...)`` followed by ``break``/``return``: once, not per item."""
+    node: ast.AST = call
+    while node is not None and not isinstance(node, ast.stmt):
+        node = ctx.parent.get(node)  # type: ignore[assignment]
+    block = getattr(ctx.parent.get(node), "body", None) if node is not None else None
+    if not isinstance(block, list) or node not in block:
+        return False
+    rest = block[block.index(node) + 1 :]
+    return bool(rest) and isinstance(rest[0], ast.Break | ast.Return)
+
+
+def _calls_item(src: tuple[ast.AST, ast.AST], arg: ast.AST) -> bool:
+    """``gather(*(hook(ctx) for hook in hooks))``: each item is itself called (callbacks)."""
+    elt = src[1]
+    if not (isinstance(elt, ast.Call) and isinstance(elt.func, ast.Name)):
+        return False
+    gens = getattr(arg, "generators", None)
+    target = gens[0].target if gens else None
+    return isinstance(target, ast.Name) and target.id == elt.func.id
+
+
 def gather_hits(ctx: FileContext) -> list[Hit]:
     """Every unbounded fan-out in ``ctx``."""
     hits: list[Hit] = []
@@ -198,8 +268,11 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
                 src = _source_of(ctx, arg, scope)
                 if src is None or _is_spawn(ctx, src[1]) or _lifecycle(src[1]):
                     continue  # tasks created per item are reported where they are created
+                if _existing(ctx, arg, scope) or _calls_item(src, arg):
+                    continue  # tasks already running, or callbacks dispatched together
                 if not _bounded_iter(ctx, src[0], scope) and not _limited(ctx, scope, src[1]):
-                    hits.append(Hit(call))
+                    sure = _input_like(ctx, src[0], scope)
+                    hits.append(Hit(call, confidence="high" if sure else "low"))
                     break
         elif _is_spawn(ctx, call):
             loops = ctx.enclosing_loops(call)
@@ -211,11 +284,14 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
                 continue
             if _DISPATCH.search((dotted(it) or "").lower()) or _lifecycle(call):
                 continue
+            if isinstance(loop, ast.For) and _spawned_once(ctx, call):
+                continue
             hits.append(
                 Hit(
                     call,
                     "a task is created per item of an input of unbounded size: "
                     "no concurrency limit",
+                    confidence="high" if _input_like(ctx, it, scope) else "low",
                 )
             )
     return hits

@@ -17,7 +17,7 @@ def test_run_warnings_have_fixed_codes() -> None:
     assert codes == [
         "few-ops-for-p99", "near-harness-floor", "client-cpu-saturated", "background-busy",
         "nest-asyncio-applied", "loop-lag-stalls", "op-errors", "dropped-arrivals",
-        "dispatcher-late",
+        "queueing",
     ]  # fmt: skip
     assert run_warnings({"ok_ops": 50_000, "latency_ms": {"p50": 1.0}}) == []
 

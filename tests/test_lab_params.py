@@ -27,7 +27,9 @@ def test_quick_is_smaller_than_full_everywhere() -> None:
 
 def test_presets_render() -> None:
     assert QUICK.to_dict()["sweep"] == list(QUICK.sweep)
-    assert str(QUICK).startswith("quick: 2 runs")
+    assert str(QUICK).startswith("quick: 0.5s runs")
+    assert str(QUICK).endswith("compares use the quick preset")
+    assert (QUICK.compare_preset, FULL.compare_preset) == ("quick", "full")
     assert "<table>" in QUICK._repr_html_()
 
 

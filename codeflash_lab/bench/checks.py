@@ -48,7 +48,7 @@ WARNING_CODES: dict[str, str] = {
     "loop-lag-stalls": "event-loop stalls seen; closed-loop p99 likely understated",
     "op-errors": "some operations failed",
     "dropped-arrivals": "open-loop arrivals were dropped: the target could not keep up",
-    "dispatcher-late": "the open-loop dispatcher started arrivals late",
+    "queueing": "open-loop arrivals waited in the client's queue before they were sent",
     "interrupted": "the measurement was interrupted; only finished runs are kept",
 }
 
@@ -77,8 +77,10 @@ class StabilityWarning:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StabilityWarning:
-        """Rebuild from :meth:`to_dict` output."""
-        return cls(code=data["code"], message=data["message"], run=data.get("run"))
+        """Rebuild from :meth:`to_dict` output (the older code ``dispatcher-late`` reads as
+        ``queueing``)."""
+        code = "queueing" if data["code"] == "dispatcher-late" else data["code"]
+        return cls(code=code, message=data["message"], run=data.get("run"))
 
     def __str__(self) -> str:
         where = f" (run {self.run})" if self.run is not None else ""
@@ -153,7 +155,11 @@ def run_warnings(facts: Mapping[str, Any], *, index: int | None = None) -> list[
         add("dropped-arrivals", f"{dropped} arrivals dropped")
     sched = facts.get("schedule_lag_ms") or {}
     if sched.get("p99") is not None and sched["p99"] > 5.0:
-        add("dispatcher-late", f"arrivals started up to {sched['p99']:.1f} ms late at p99")
+        add(
+            "queueing",
+            f"arrivals waited up to {sched['p99']:.1f} ms at p99 before they were sent (queueing; "
+            "counted in their latency)",
+        )
     return out
 
 

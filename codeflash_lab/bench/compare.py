@@ -8,6 +8,7 @@ measures one target at two git revisions, each in its own temporary worktree.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -282,8 +283,9 @@ def compare(
         progress: progress bar (``None``: when longer than a second).
         target_name: name stored as ``target`` (default ``"A vs B"`` from the specs).
         git: git facts to store (default: the project's SHA and dirty flag).
-        runs: older callers' runs per arm: at least the method's first look is taken anyway.
-        max_runs: older callers' cap: the most rounds to take (not below the first look).
+        runs: accepted from older callers and checked (at least 2); the design decides how
+            many rounds are taken, never fewer than its first look.
+        max_runs: accepted from older callers and ignored: the budget caps the rounds.
 
     Returns:
         The comparison; after Ctrl-C, what the finished looks support.
@@ -314,13 +316,22 @@ def compare(
     name = target_name or f"{arms['A'].label} vs {arms['B'].label}"
     method_id = check_lock(project, arms["A"].label, config) if arms["A"].spec else None
     done = {"rounds": 0}
+    deadline = time.monotonic() + budget
 
     def take_round(order: Sequence[str], cfg: BenchConfig) -> tuple[list[Run], bool]:
+        # The budget caps the round in flight too: no run may outlive it.
+        left = max(deadline - time.monotonic(), 0.1)
+        capped = cfg.replace(run_timeout_s=min(cfg.run_timeout_s or left, left))
         done["rounds"] += 1
         plan = [(arm, arms[arm]) for arm in order]
-        return run_plan(
-            plan, cfg, isolation=iso, desc=f"compare round {done['rounds']}", progress=False
-        )
+        try:
+            return run_plan(
+                plan, capped, isolation=iso, desc=f"compare round {done['rounds']}", progress=False
+            )
+        except MeasurementError:
+            if time.monotonic() < deadline - 0.5:
+                raise
+            return [], False  # cut by the budget: the round does not count
 
     with _round_bar(design.max_rounds, name, progress, budget) as bar:
         taken = run_rounds(
@@ -328,7 +339,6 @@ def compare(
             config=config,
             design=design,
             budget_s=budget,
-            max_rounds=max_runs,
             lengthen=lengthen,
             start_cost_s=_START_COST_S.get(iso, 0.5),
         )

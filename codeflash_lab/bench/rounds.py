@@ -146,11 +146,13 @@ def run_rounds(
             if clock() + (target - done) * estimate() > deadline:
                 break
             t0 = clock()
-            got, interrupted = take_round(orders(done, 1), current)
+            order = orders(done, 1)
+            got, interrupted = take_round(order, current)
             taken.extend(r.with_changes(index=len(taken) + i) for i, r in enumerate(got))
-            if interrupted or len(got) < 2:
-                interrupted = True
+            if interrupted:
                 break
+            if sorted(r.arm or "" for r in got) != sorted(order):
+                break  # the round was cut short by the budget: it is not counted
             lengths.append(_length(current))
             round_s.append(clock() - t0)
             if design.look_at(len(lengths)) != len(lengths):

@@ -33,6 +33,8 @@ __all__ = [
 
 KNEE_GAIN = 0.05
 BLOCKING_RATIO = 2.0
+#: Median CPU share of the measuring process above which a non-overlapping target is CPU-bound.
+CPU_BOUND_SHARE = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +60,22 @@ class SweepLevel:
     littles_ratio: float
     runs: tuple[Run, ...]
 
+    @property
+    def dropped(self) -> int:
+        """Open loop: arrivals dropped at this level (their latency is in no percentile)."""
+        return sum(r.dropped for r in self.runs)
+
+    @property
+    def client_cpu(self) -> float | None:
+        """Median CPU share of the measuring process (1.0 = one core), when known."""
+        cpus = [r.client_cpu for r in self.runs if r.client_cpu is not None]
+        return median(cpus) if cpus else None
+
     def to_dict(self) -> dict[str, Any]:
         """JSON form of the level, with its runs."""
         return {
             "concurrency": self.concurrency,
+            "dropped": self.dropped,
             "throughput_ops_s": self.throughput_ops_s,
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
@@ -234,20 +248,52 @@ class SweepResult:
             [{k: v for k, v in lv.to_dict().items() if k != "runs"} for lv in self.levels]
         )
 
+    def probe_verdict(self) -> str | None:
+        """What the probe says in words: overlaps, CPU-bound or BLOCKING (``None``: no probe)."""
+        if self.probe is None:
+            return None
+        if not self.probe.blocking:
+            return "calls overlap on the event loop"
+        cpus = [c for c in (lv.client_cpu for lv in self.levels) if c is not None]
+        if "://" in self.target:
+            return "calls barely overlap: the server blocks its loop or is CPU-bound"
+        if cpus and median(cpus) >= CPU_BOUND_SHARE:
+            return "CPU-bound: the calls keep a core busy and cannot overlap on one loop"
+        return "BLOCKING: the calls hold the event loop while they wait"
+
     def format_text(self) -> str:
-        """One line per level (knee marked) and the probe's verdict."""
+        """One line per level (knee marked), what the columns mean, the knee, the probe."""
+        open_loop = self.config.mode == "open"
         lines = [f"{self.target}  sweep ({self.config.mode} loop)"]
-        lines.append("  concurrency   ops/s        p50 ms    p99 ms   X*R/N")
+        head = "  concurrency   ops/s        p50 ms    p99 ms   X*R/N"
+        lines.append(head + ("   dropped" if open_loop else ""))
         for lv in self.levels:
             mark = "  <- knee" if lv.concurrency == self.knee else ""
+            extra = f"  {lv.dropped:>8}" if open_loop else ""
             lines.append(
                 f"  {lv.concurrency:>11}  {lv.throughput_ops_s:>10,.1f}  {lv.p50_ms:>8.3f}  "
-                f"{lv.p99_ms:>8.3f}  {lv.littles_ratio:5.2f}{mark}"
+                f"{lv.p99_ms:>8.3f}  {lv.littles_ratio:5.2f}{extra}{mark}"
             )
-        if self.probe is not None:
-            verdict = "BLOCKING: calls barely overlap" if self.probe.blocking else "overlaps"
+        lines.append(
+            "  X*R/N: ops/s x mean latency / concurrency (Little's law): near 1 when every "
+            "slot was busy with an op"
+        )
+        if open_loop and any(lv.dropped for lv in self.levels):
             lines.append(
-                f"  probe: {self.probe.n} sequential / gathered = {self.probe.ratio:.2f} ({verdict})"
+                "  dropped arrivals are in no percentile: p50/p99 above understate the latency "
+                "those requests would have seen"
+            )
+        top = max((lv.concurrency for lv in self.levels), default=0)
+        if self.knee is None and self.levels:
+            lines.append(f"  no knee up to concurrency {top}: throughput still grows")
+        elif self.knee is not None:
+            lines.append(f"  knee at concurrency {self.knee}: throughput stops growing after it")
+        if self.probe is not None:
+            p = self.probe
+            lines.append(
+                f"  probe: {p.n} calls one after another took {p.sequential_s * 1000:.1f} ms, "
+                f"gathered {p.gathered_s * 1000:.1f} ms: ratio {p.ratio:.2f} of at most {p.n} "
+                f"({self.probe_verdict()})"
             )
         return "\n".join(lines)
 

@@ -84,9 +84,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="A/B verdict: KEEP, DISCARD, INCONCLUSIVE or TRADEOFF",
         description=(
             "Compare A and B (two targets), or one TARGET at --base and --head (each revision "
-            "in its own temporary git worktree). One A,B screen round, then interleaved rounds "
-            "B A / A B / B A; KEEP needs a 10%% median gain on p50, p99 or throughput that "
-            "beats the best A run and survives the noise gate, with nothing 10%% worse."
+            "in its own temporary git worktree), in interleaved rounds (A B, B A, ...) until "
+            "the confidence interval of B's gain settles a verdict or the time budget is spent. "
+            "KEEP when its lower bound is at least the threshold (10 %), or at least the 3 % "
+            "floor (confirmed); DISCARD when it rules out a 3 % gain (noise) or shows a loss "
+            "(regression), or when B fails more operations (errors); TRADEOFF when one metric "
+            "gains and another loses; INCONCLUSIVE when the budget ran out first."
         ),
     )
     c.add_argument("a", metavar="A", help="baseline target (or TARGET with --base/--head)")
@@ -97,13 +100,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="REV",
         help="candidate revision; WORKTREE measures the working tree with its uncommitted edits",
     )
-    c.add_argument("--runs", type=int, default=4, help="runs per arm when confirming (4)")
-    c.add_argument("--max-runs", type=int, default=8, help="runs per arm if noise asks (8)")
-    c.add_argument("--threshold", type=float, default=0.10, help="smallest gain (0.10)")
+    c.add_argument(
+        "--budget",
+        type=float,
+        metavar="S",
+        help="hard cap in seconds on the whole compare (default: 60, or 25 with --preset quick)",
+    )
+    c.add_argument(
+        "--preset",
+        choices=("full", "quick"),
+        default="full",
+        help="full (60 s budget) or quick (25 s, fewer looks): same rules either way",
+    )
+    c.add_argument("--runs", type=int, help=argparse.SUPPRESS)  # older scripts: ignored
+    c.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)  # older scripts: ignored
+    c.add_argument(
+        "--threshold", type=float, default=0.10, help="gain that is a KEEP outright (0.10)"
+    )
     c.add_argument(
         "--fail-on",
         choices=("regression",),
-        help="exit 1 when a criterion regressed by the threshold (for CI)",
+        help="exit 1 on a regression the rounds support (noise-checked, for CI)",
     )
     _add_measure_options(c)
     c.set_defaults(handler=cmd_compare)
@@ -228,8 +245,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     options: dict[str, Any] = {
         "config": _config(args),
-        "runs": args.runs,
-        "max_runs": args.max_runs,
+        "budget_s": args.budget,
+        "preset": args.preset,
         "threshold": args.threshold,
         **_common(args),
     }

@@ -15,16 +15,9 @@ from codeflash_lab.demo.context import DemoContext
 from codeflash_lab.demo.evidence import debug_scenarios
 from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
 from codeflash_lab.demo.result import ExperimentOutcome
-from codeflash_lab.experiments import (
-    DISCARD,
-    NEEDS_CONFIRMATION,
-    TRADEOFF,
-    decide,
-    record_experiment,
-    target_line,
-)
+from codeflash_lab.experiments import DISCARD, record_experiment, target_line
 from codeflash_lab.experiments.progress import benchmarking_line, implementing_line
-from codeflash_lab.workspace import percent_change, save_run
+from codeflash_lab.workspace import save_run
 
 if TYPE_CHECKING:
     from codeflash_lab.bench import CompareResult
@@ -50,7 +43,8 @@ METHOD_TARGET = endpoint_label(PROCESS)
 
 
 def measure_pair(ctx: DemoContext, base_url: str, head_url: str, endpoint: str) -> CompareResult:
-    """Compare ``endpoint`` on two running servers (A = before, B = after), interleaved.
+    """Compare ``endpoint`` on two running servers (A = before, B = after), interleaved
+    rounds until a verdict or the settings' compare preset's budget is spent.
 
     The result is saved in ``.codeflash/runs/`` (kind ``compare``).
     """
@@ -66,8 +60,7 @@ def measure_pair(ctx: DemoContext, base_url: str, head_url: str, endpoint: str) 
         a,
         b,
         config=ctx.bench_config(),
-        runs=s.runs,
-        max_runs=s.runs + 1,
+        preset=s.preset,
         labels=("before", "after"),
         project=ctx.demo.project,
         target_name=label,
@@ -134,6 +127,8 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
     label = endpoint_label(item.endpoint)
     numbers: dict[str, Any] = {}
     verdict = ""
+    ruling = None
+    result_ref: str | None = None
     status: str | None = None
     confirmed: bool | None = None
     blocking_removed = False
@@ -148,39 +143,15 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
             blocking_removed = _blocking_removed(ctx, number, item)
             candidate = ctx.start_service(f"service-{number}-after")
             ctx.say(benchmarking_line(number, ctx.settings.concurrency))
-            decision = None
-            for attempt in (1, 2):
-                result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
-                numbers, verdict = _numbers(result), result.verdict
-                ctx.say(f"[experiment {number}] Harness: {verdict} ({result.reason})")
-                # After a second measurement, a change the harness cannot confirm is noise.
-                confirmed = result.confirmed if attempt == 1 else bool(result.confirmed)
-                decision = decide(
-                    tests_failed=0,
-                    blocking_removed=blocking_removed,
-                    latency_change=percent_change(
-                        numbers["baseline_latency_ms"], numbers["optimized_latency_ms"]
-                    ),
-                    p99_change=numbers["p99_change"],
-                    throughput_change=percent_change(
-                        numbers["baseline_throughput"], numbers["optimized_throughput"]
-                    ),
-                    confirmed=confirmed,
-                    measured_verdict=verdict,
-                )
-                if attempt == 2 or decision.verdict != NEEDS_CONFIRMATION:
-                    break
-                # Re-run, as the rules ask for a small change or for a gain the harness
-                # could not yet separate from noise.
-                ctx.say(f"[experiment {number}] {decision.reason}: measuring again")
-            if decision is not None and decision.verdict == NEEDS_CONFIRMATION:
-                # Still unconfirmed after a second measurement: an unproven change is not kept.
-                status = DISCARD
-                ctx.say(f"[experiment {number}] still unconfirmed after two measurements")
-            if decision is not None and decision.verdict == TRADEOFF:
+            result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
+            numbers, verdict, ruling = _numbers(result), result.verdict, result.ruling
+            result_ref = result.saved_to
+            confirmed = result.confirmed
+            ctx.say(f"[experiment {number}] Harness: {ruling.line()}")
+            if verdict == "TRADEOFF" and not blocking_removed:
                 # Nobody is there to weigh a tradeoff in a headless run: keep the known state.
                 status = DISCARD
-                ctx.say(f"[experiment {number}] TRADEOFF: {decision.reason}; not taken headless")
+                ctx.say(f"[experiment {number}] TRADEOFF: {result.reason}; not taken headless")
         record = record_experiment(
             ws,
             target_test=label,
@@ -193,6 +164,8 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
             confirmed=confirmed,
             blocking_removed=blocking_removed,
             measured_verdict=verdict or None,
+            ruling=ruling,
+            evidence_ref=result_ref,
             files=files,
             **numbers,
         )

@@ -15,7 +15,10 @@ class DemoSettings:
     Attributes:
         name: ``"full"`` or ``"quick"``.
         latency_ms: response time of the fake upstream service.
-        runs: runs per side of every A/B comparison (each run its own fresh process).
+        runs: runs of the baseline benchmark (a single target); A/B comparisons take
+            interleaved rounds instead, as many as their preset's budget allows.
+        preset: the compare preset (``"full"``: 60 s budget; ``"quick"``: 25 s): the same
+            adaptive compare and rules, with a smaller budget and fewer looks.
         run_s: measured seconds per run.
         warmup_s: discarded warm-up seconds before each run.
         concurrency: requests in flight (closed loop), locked at baseline.
@@ -30,6 +33,7 @@ class DemoSettings:
     name: str
     latency_ms: float
     runs: int
+    preset: str
     run_s: float
     warmup_s: float
     concurrency: int
@@ -43,6 +47,8 @@ class DemoSettings:
             raise ValueError(f"latency_ms: must be >= 0, got {self.latency_ms}")
         if self.runs < 1:
             raise ValueError(f"runs: must be at least 1, got {self.runs}")
+        if self.preset not in ("full", "quick"):
+            raise ValueError(f"preset: expected 'full' or 'quick', got {self.preset!r}")
         if self.run_s <= 0 or self.warmup_s < 0:
             raise ValueError("run_s must be positive and warmup_s not negative")
         if self.concurrency < 1:
@@ -63,8 +69,8 @@ class DemoSettings:
 
     def __str__(self) -> str:
         return (
-            f"{self.name}: upstream {self.latency_ms:g} ms, {self.runs} runs x {self.run_s:g} s "
-            f"per side at concurrency {self.concurrency}"
+            f"{self.name}: upstream {self.latency_ms:g} ms, {self.run_s:g} s runs in interleaved "
+            f"rounds ({self.preset} compare preset) at concurrency {self.concurrency}"
         )
 
 
@@ -72,6 +78,7 @@ DEMO_FULL = DemoSettings(
     name="full",
     latency_ms=40.0,
     runs=3,
+    preset="full",
     run_s=1.0,
     warmup_s=0.2,
     concurrency=8,
@@ -85,6 +92,7 @@ DEMO_QUICK = DemoSettings(
     name="quick",
     latency_ms=25.0,
     runs=2,
+    preset="quick",
     run_s=0.5,
     warmup_s=0.2,
     concurrency=4,
@@ -93,7 +101,7 @@ DEMO_QUICK = DemoSettings(
     exercises=("sequential-awaits", "blocking-call", "offload-render"),
     isolation="loop",
 )
-"""``demo --quick``: the same steps with tiny runs (numbers are noisier)."""
+"""``demo --quick``: the same steps with short runs and the short compare preset (25 s)."""
 
 
 def demo_settings(quick: bool) -> DemoSettings:

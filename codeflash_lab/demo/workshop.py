@@ -22,14 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from codeflash_lab.demo.catalog import EXERCISES, Exercise, exercise
-from codeflash_lab.demo.experiment import endpoint_label, trusted_p99_change
+from codeflash_lab.demo.experiment import endpoint_label
 from codeflash_lab.demo.servers import DemoServers
 from codeflash_lab.demo.settings import DEMO_QUICK, DemoSettings
 from codeflash_lab.errors import DemoError
-from codeflash_lab.experiments import KEEP, decide
 from codeflash_lab.experiments.guard import run_guard
 from codeflash_lab.scan import scan_paths
-from codeflash_lab.workspace import percent_change
 
 __all__ = [
     "WORKSHOP_EXERCISES",
@@ -198,8 +196,7 @@ def _measure(item: Exercise, project: Path, settings: DemoSettings) -> tuple[boo
                 dataclasses.replace(Measurable.of(a.url + item.endpoint), label="before"),
                 dataclasses.replace(Measurable.of(b.url + item.endpoint), label="after"),
                 config=config,
-                runs=settings.runs,
-                max_runs=settings.runs + 1,
+                preset=settings.preset,
                 labels=("before", "after"),
                 isolation=settings.isolation,
                 save=False,
@@ -213,14 +210,7 @@ def _measure(item: Exercise, project: Path, settings: DemoSettings) -> tuple[boo
     if item.expect == "robustness":
         ok = not result.regression
         return ok, result.verdict, f"{numbers} ({'no regression' if ok else result.reason})"
-    decision = decide(
-        latency_change=percent_change(a50, b50),
-        p99_change=trusted_p99_change(doc),
-        throughput_change=percent_change(a_t, b_t),
-        confirmed=result.confirmed,
-        measured_verdict=result.verdict,
-    )
-    return decision.verdict == KEEP, decision.verdict, f"{numbers}: {decision}"
+    return result.verdict == "KEEP", result.verdict, f"{numbers}: {result.ruling.line()}"
 
 
 def check_exercise(
@@ -282,7 +272,12 @@ def check_exercise(
     tip = None
     if not passed:
         tip = item.hint
-        if finding_gone and tests_ok and benchmark_ok is False:
+        if finding_gone and tests_ok and benchmark_ok is False and verdict == "INCONCLUSIVE":
+            tip = (
+                "the benchmark could not separate the change from this machine's noise within "
+                "its budget: check again when the machine is quieter"
+            )
+        elif finding_gone and tests_ok and benchmark_ok is False:
             tip = (
                 "the code looks fixed but the benchmark does not show the gain: is the fixed "
                 "path really the one the request takes? " + item.hint

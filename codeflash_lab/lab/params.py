@@ -20,7 +20,9 @@ class Preset:
 
     Attributes:
         name: ``"quick"`` or ``"full"``.
-        runs: repeated runs per side of an A/B comparison (the unit of replication).
+        runs: repeated runs of a single-target benchmark (``bench``).
+        compare_preset: the compare preset (``"quick"``: 25 s budget, ``"full"``: 60 s): A/B
+            comparisons take interleaved rounds until a verdict or that budget is spent.
         duration_s: measured seconds per run.
         warmup_s: seconds of warm-up discarded before each run.
         concurrency: requests in flight during the locked benchmark.
@@ -37,6 +39,7 @@ class Preset:
     sweep: tuple[int, ...]
     profile_s: float
     upstream_latency_ms: float
+    compare_preset: str = "full"
 
     def __post_init__(self) -> None:
         if self.runs < 1:
@@ -49,6 +52,10 @@ class Preset:
             raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
         if not self.sweep or min(self.sweep) < 1:
             raise ValueError(f"sweep must hold positive levels, got {self.sweep}")
+        if self.compare_preset not in ("quick", "full"):
+            raise ValueError(
+                f"compare_preset must be 'quick' or 'full', got {self.compare_preset!r}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -58,8 +65,8 @@ class Preset:
 
     def __str__(self) -> str:
         return (
-            f"{self.name}: {self.runs} runs x {self.duration_s:g}s (+{self.warmup_s:g}s warm-up)"
-            f" at concurrency {self.concurrency}"
+            f"{self.name}: {self.duration_s:g}s runs (+{self.warmup_s:g}s warm-up) at concurrency "
+            f"{self.concurrency}; compares use the {self.compare_preset} preset"
         )
 
     def _repr_html_(self) -> str:
@@ -79,8 +86,9 @@ QUICK = Preset(
     sweep=(1, 4, 8),
     profile_s=0.5,
     upstream_latency_ms=20.0,
+    compare_preset="quick",
 )
-"""Tiny runs for the test suite and a first look: numbers are noisy, verdicts often not."""
+"""Short runs for the test suite and a first look: the short compare preset (25 s budget)."""
 
 FULL = Preset(
     name="full",
@@ -91,6 +99,7 @@ FULL = Preset(
     sweep=(1, 2, 4, 8, 16, 32, 64),
     profile_s=3.0,
     upstream_latency_ms=50.0,
+    compare_preset="full",
 )
 """Enough repeated runs for the decision rules to separate a real change from noise."""
 

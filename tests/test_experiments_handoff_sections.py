@@ -187,3 +187,15 @@ def ws_rows(ws: Workspace) -> list:
     from codeflash_lab.workspace import read_results
 
     return list(read_results(ws.results_tsv).rows)
+
+
+def test_a_scan_with_no_finding_is_not_called_missing(project: Path) -> None:
+    from codeflash_lab.experiments.handoff_sections import ranked_targets_markdown
+
+    ranked = rank_targets(Workspace(project), scan={"findings": []}, profile={})
+    assert ranked == []
+    text = ranked_targets_markdown(ranked, profiled=False, scanned=True)
+    assert text.startswith("The latest saved scan found no async antipattern")
+    assert "No scan saved yet" not in text
+    assert next_steps(ranked, [], None, scanned=True)[0].startswith("The scan found nothing")
+    assert next_steps([], [], None, scanned=False)[0].startswith("Run `codeflash-lab scan`")

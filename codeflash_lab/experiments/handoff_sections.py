@@ -25,7 +25,7 @@ the KEEP's commit); done findings leave the ranking and are counted below it.
 
 Then the untried categories: categories the scan found that no experiment in
 results.tsv has tried yet, in ranking order. With no scan saved, the first step
-is to run one.
+is to run one; a saved scan with no finding points at the profile instead.
 """
 
 from __future__ import annotations
@@ -254,10 +254,17 @@ def _latest(ws: Workspace, kind: str) -> dict[str, Any] | None:
     return runs[-1] if runs else None
 
 
-def ranked_targets_markdown(targets: Sequence[RankedTarget], *, profiled: bool) -> str:
+def ranked_targets_markdown(
+    targets: Sequence[RankedTarget], *, profiled: bool, scanned: bool = True
+) -> str:
     """The "Ranked targets" section body."""
-    if not targets:
+    if not scanned:
         return "_No scan saved yet: run `codeflash-lab scan` (it is saved) and a profile._"
+    if not targets:
+        return (
+            "The latest saved scan found no async antipattern. Look for targets in the "
+            "profile instead: rows reading 'itself slow' or 'waiting'."
+        )
     open_ = [t for t in targets if not t.done]
     done = [t for t in targets if t.done]
     rule = (
@@ -281,6 +288,7 @@ def next_steps(
     status: Any | None,
     *,
     tried: set[str] | frozenset[str] = frozenset(),
+    scanned: bool = True,
 ) -> list[str]:
     """The "Next steps" lines, by the rule in the module docstring.
 
@@ -289,6 +297,7 @@ def next_steps(
         rows: the log's rows (their patterns count as tried).
         status: the plateau state, if any.
         tried: more patterns already tried (older rows not in ``rows``).
+        scanned: a scan was saved (with no findings, ``targets`` is empty).
     """
     tried = {str(r.pattern) for r in rows} | set(tried)
     open_ = [t for t in targets if not t.done]
@@ -299,7 +308,7 @@ def next_steps(
         else (lambda name, default=None: default)
     )
     steps: list[str] = []
-    if not targets:
+    if not scanned:
         steps.append("Run `codeflash-lab scan` and a profile, so the targets can be ranked.")
     if get("stop"):
         steps.append(
@@ -320,6 +329,11 @@ def next_steps(
         pick = next((t for t in open_ if strategy_for(t.category) == nxt), None)
         target = f": `{pick.where}` ({pick.category})" if pick else ""
         steps.append(f"Rotate strategy to {nxt or 'another family'}{target}.")
+    elif scanned and not targets:
+        steps.append(
+            "The scan found nothing: profile the slowest request and work on the rows "
+            "reading 'itself slow' or 'waiting'."
+        )
     elif top is not None:
         steps.append(
             f"Next experiment: `{top.where}`"
@@ -374,12 +388,13 @@ def refresh_derived_sections(
     ws = workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
     rows, status, tried = _rows_of(rows, status)
     profiled = _latest(ws, "profile") is not None
+    scanned = _latest(ws, "scan") is not None
     targets = rank_targets(ws, rows)
     bodies = {
-        "Ranked targets": ranked_targets_markdown(targets, profiled=profiled),
+        "Ranked targets": ranked_targets_markdown(targets, profiled=profiled, scanned=scanned),
         "Next steps": "\n".join(
             s if s.startswith("  ") else f"- {s}"
-            for s in next_steps(targets, rows, status, tried=tried)
+            for s in next_steps(targets, rows, status, tried=tried, scanned=scanned)
         ),
     }
     if ws.handoff_md.exists():

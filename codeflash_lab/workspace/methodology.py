@@ -61,6 +61,8 @@ class Methodology:
         loop: event-loop implementation, ``"asyncio"`` or ``"uvloop"``.
         debug: asyncio debug mode on during timing (it should not be).
         profiler_clock: yappi clock type used in the profiling pass (``"wall"``).
+        engine: what generated the load, ``"builtin"`` or ``"locust"`` (left out of the id
+            when ``"builtin"``, so locks taken before the field existed keep their ids).
     """
 
     target: str
@@ -73,8 +75,11 @@ class Methodology:
     loop: str = "asyncio"
     debug: bool = False
     profiler_clock: str = "wall"
+    engine: str = "builtin"
 
     def __post_init__(self) -> None:
+        if self.engine not in ("builtin", "locust"):
+            raise ValueError(f"engine: expected 'builtin' or 'locust', got {self.engine!r}")
         if self.concurrency < 1:
             raise ValueError(f"concurrency: must be at least 1, got {self.concurrency}")
         if self.mode not in ("closed", "open"):
@@ -85,7 +90,10 @@ class Methodology:
     @property
     def id(self) -> str:
         """A short stable hash of the settings (the ``methodology id`` saved with runs)."""
-        blob = json.dumps(asdict(self), sort_keys=True).encode()
+        fields_ = asdict(self)
+        if fields_["engine"] == "builtin":
+            del fields_["engine"]
+        blob = json.dumps(fields_, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,7 +171,9 @@ def check_methodology(workspace: Workspace, requested: Methodology) -> None:
     raise MethodologyError(
         "settings differ from the locked baseline methodology ("
         + "; ".join(diffs)
-        + "). Use the locked settings, or record a new baseline (--new-baseline)"
+        + f"). Use the locked settings (.codeflash/methodology.json, target {requested.target!r}), "
+        "or declare a new baseline: `codeflash-lab record --new-baseline` for a new "
+        "concurrency, lock_methodology(..., new_baseline=True) from Python"
     )
 
 
@@ -256,6 +266,7 @@ def _describe(m: Methodology) -> str:
     return (
         f"{mode}, concurrency {m.concurrency}, {size} per run, warm-up {m.warmup:g}, "
         f"{m.loop}{', debug on' if m.debug else ''}"
+        + (", load from Locust" if m.engine == "locust" else "")
     )
 
 

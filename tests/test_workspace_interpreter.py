@@ -159,3 +159,17 @@ def test_a_temporary_worktree_uses_the_main_trees_interpreter(tmp_path: Path) ->
     git("worktree", "add", "--detach", "-q", str(tmp_path / "wt"), "HEAD")
     assert not (tmp_path / "wt" / ".venv").exists()
     assert project_python(tmp_path / "wt").path == str(exe)
+
+
+def test_a_relative_interpreter_written_by_hand_is_relative_to_the_project(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    exe = fake_python(project / "envs" / "dev" / "bin" / "python", "3.12.2")
+    init_workspace(project, path_env="")  # no venv found: the tool's own interpreter
+    setup = project / ".codeflash" / "setup.md"
+    setup.write_text(
+        setup.read_text().replace(
+            f"- interpreter: {sys.executable}", "- interpreter: envs/dev/bin/python"
+        )
+    )
+    (project / "sub").mkdir()
+    assert project_python(project / "sub").path == str(exe)

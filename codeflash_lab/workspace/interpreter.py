@@ -231,11 +231,11 @@ def find_interpreter(
     notes: list[str] = []
     usable: list[tuple[str, str, str]] = []  # (name, exe, evidence)
     for name, evidence in found:
-        exe = shutil.which(name, path=path_env)
-        if exe is None:
+        command = shutil.which(name, path=path_env)
+        if command is None:
             notes.append(f"{evidence} found but `{name}` is not on PATH: not used")
         else:
-            usable.append((name, exe, evidence))
+            usable.append((name, command, evidence))
 
     def runner_for(exe_path: Path) -> tuple[str, str]:
         if usable:
@@ -349,9 +349,12 @@ def project_python(folder: str | os.PathLike[str] | None) -> Interpreter:
                 continue
             facts = parse_setup_md(setup.read_text(encoding="utf-8", errors="replace"))
             path = facts.get("interpreter", "")
-            if path and path != "none" and Path(path).is_file():
+            exe = Path(path).expanduser() if path and path != "none" else None
+            if exe is not None and not exe.is_absolute():
+                exe = d / exe  # a hand-written relative path is relative to the project
+            if exe is not None and exe.is_file():
                 return Interpreter(
-                    path,
+                    str(exe),
                     facts.get("interpreter_version", ""),
                     "setup.md",
                     f"the interpreter named in {setup}",

@@ -173,3 +173,19 @@ def test_a_relative_interpreter_written_by_hand_is_relative_to_the_project(tmp_p
     )
     (project / "sub").mkdir()
     assert project_python(project / "sub").path == str(exe)
+
+
+def test_init_python_option_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from codeflash_lab.cli import main
+
+    project = tmp_path / "p"
+    project.mkdir()
+    given = fake_python(tmp_path / "py" / "python3.9", "3.9.18")
+    assert main(["init", str(project), "--python", str(given)]) == 0
+    out = capsys.readouterr().out
+    assert f"[discovery] interpreter: {given} (Python 3.9.18; given with --python)" in out
+    assert read_setup_md(project)["interpreter"] == str(given)
+    assert main(["init", str(project), "--python", str(tmp_path / "nope")]) == 2
+    assert "not an executable file" in capsys.readouterr().err

@@ -43,7 +43,8 @@ def test_real_improvement_is_kept_under_the_threshold_rule() -> None:
     assert doc["ruling"]["verdict"] == "KEEP"
     assert doc["ruling"]["rule"] == "threshold"
     assert doc["ruling"]["evidence"]["facts"]["budget_s"] == 60.0
-    assert doc["criteria"]["p50"]["gain_ci"]["low_pct"] >= 10
+    lows = [c["gain_ci"]["low_pct"] for c in doc["criteria"].values() if not c["low_confidence"]]
+    assert max(lows) >= 10
     assert doc["criteria"]["throughput"]["change_pct"] > 20
     assert doc["a"]["label"] == "A"
     assert isinstance(doc["warnings"], list)

@@ -15,7 +15,7 @@ from codeflash_lab.bench.model import Run, aggregate_latency
 from codeflash_lab.bench.stats import median
 
 if TYPE_CHECKING:
-    from codeflash_lab.bench.compare import CompareResult
+    from codeflash_lab.bench.compare_result import CompareResult
 
 __all__ = ["format_compare_html", "format_compare_text", "warning_lines"]
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from codeflash_lab.cli import main
+from codeflash_lab.errors import MeasurementError
 from codeflash_lab.profiling.in_project import run_job, target_job
 
 pytestmark = pytest.mark.slow
@@ -115,3 +116,13 @@ def test_a_project_whose_venv_is_this_python(
     assert code == 0
     assert json.loads(capsys.readouterr().out)["ops"] > 0
     assert (project / "seen.txt").read_text() == f"3.{minor}"
+
+
+def test_an_interpreter_older_than_3_9_gets_one_clear_line(tmp_path: Path) -> None:
+    python = _python(8)
+    if python is None:
+        pytest.skip("no Python 3.8 on this machine")
+    (tmp_path / "ops_old.py").write_text(OPS)
+    job = {**target_job("ops_old.py:op", cwd=tmp_path), "mode": "call"}
+    with pytest.raises(MeasurementError, match=r"is Python 3\.8\.\d+; the measuring child needs"):
+        run_job(job, python=python, cwd=tmp_path, timeout_s=60)

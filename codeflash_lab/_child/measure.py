@@ -294,6 +294,13 @@ def main(argv=None):
     out = job.get("out")
     mode = job.get("mode", "bench")
     try:
+        if sys.version_info < (3, 9):  # noqa: UP036 - it runs in the project's Python
+            found = ".".join(str(v) for v in sys.version_info[:3])
+            raise JobError(
+                f"{sys.executable} is Python {found}; the measuring child needs Python 3.9 "
+                "or newer (name another interpreter in setup.md or with init --python)",
+                "MeasurementError",
+            )
         if mode == "bench":
             doc = {"run": run_loop(lambda: _measure(job), job["config"].get("loop", "asyncio"))}
         elif mode == "lag":

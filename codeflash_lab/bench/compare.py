@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codeflash_lab.bench.compare_result import CompareResult
+from codeflash_lab.bench.locust_engine import engine_environment, engine_scope
 from codeflash_lab.bench.model import BenchConfig, Run
 from codeflash_lab.bench.presets import Preset, get_preset
 from codeflash_lab.bench.revisions import revision_worktrees
@@ -164,7 +165,11 @@ def compare(
                 raise
             return [], False  # cut by the budget: the round does not count
 
-    with _round_bar(design.max_rounds, name, progress, budget) as bar:
+    with (
+        engine_scope(config, progress=progress),  # --engine locust: one master for A and B
+        _round_bar(design.max_rounds, name, progress, budget) as bar,
+    ):
+        engine = engine_environment(config)
         taken = run_rounds(
             _counting(take_round, bar),
             config=config,
@@ -194,7 +199,7 @@ def compare(
         decision=decision,
         order=tuple(r.arm or "" for r in taken.runs),
         interrupted=interrupted,
-        environment={**capture_environment(loop=config.loop), "isolation": iso},
+        environment={**capture_environment(loop=config.loop), "isolation": iso, **engine},
         git=git if git is not None else git_state(Path(where) if where else Path.cwd()),
         methodology_id=method_id,
         specs=(arms["A"].label, arms["B"].label),

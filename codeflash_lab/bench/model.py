@@ -43,6 +43,9 @@ class BenchConfig:
         method: HTTP method for URL targets.
         body: HTTP request body for URL targets.
         headers: extra HTTP headers for URL targets.
+        engine: what generates the load: ``"builtin"`` (this process, or a measuring child)
+            or ``"locust"`` (a Locust master and its workers; URL targets, closed loop).
+        workers: local Locust worker processes with ``engine="locust"``.
     """
 
     concurrency: int = 1
@@ -61,8 +64,23 @@ class BenchConfig:
     method: str = "GET"
     body: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    engine: Literal["builtin", "locust"] = "builtin"
+    workers: int = 1
 
     def __post_init__(self) -> None:
+        if self.engine not in ("builtin", "locust"):
+            raise ValueError(f"engine: expected 'builtin' or 'locust', got {self.engine!r}")
+        if self.workers < 1:
+            raise ValueError(f"workers: must be at least 1, got {self.workers}")
+        if self.engine == "locust" and self.rate is not None:
+            raise ValueError(
+                "engine: Locust has no open-loop arrival model (it paces each user from its "
+                "actual send); for --rate use the built-in open-loop driver (drop --engine locust)"
+            )
+        if self.engine == "locust" and self.batch != 1:
+            raise ValueError(
+                "engine: Locust times every request; --batch needs the built-in engine"
+            )
         if self.concurrency < 1:
             raise ValueError(f"concurrency: must be at least 1, got {self.concurrency}")
         if self.ops is not None and self.ops < 1:

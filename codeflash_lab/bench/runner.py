@@ -475,8 +475,16 @@ def measure_once(m: Measurable, config: BenchConfig, *, isolation: str, index: i
     Raises:
         ValueError: unknown isolation, or ``"process"`` for an object target.
     """
+    if config.engine == "locust":  # Locust's master and workers (bench.locust_engine)
+        from codeflash_lab.bench.locust_engine import measure_with_locust
+
+        return measure_with_locust(m, config, index=index)
     if isolation == "process":
-        return measure_in_process(m, config, index=index)
-    if isolation == "loop":
-        return measure_in_loop(m, config, index=index)
-    raise ValueError(f"isolation: expected 'process' or 'loop', got {isolation!r}")
+        run = measure_in_process(m, config, index=index)
+    elif isolation == "loop":
+        run = measure_in_loop(m, config, index=index)
+    else:
+        raise ValueError(f"isolation: expected 'process' or 'loop', got {isolation!r}")
+    from codeflash_lab.bench.locust_runs import advise_engine
+
+    return advise_engine(run, is_url=m.spec is not None and "://" in m.spec)

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from codeflash_lab.bench.locust_engine import engine_environment, engine_scope
 from codeflash_lab.bench.model import BenchConfig, BenchResult, Run
 from codeflash_lab.bench.runner import Measurable, measure_once
 from codeflash_lab.bench.system import capture_environment, git_state
@@ -54,6 +55,7 @@ def methodology_for(spec: str, config: BenchConfig) -> Methodology:
         mode=config.mode,
         rate=config.rate,
         loop=config.loop,
+        engine=config.engine,
     )
 
 
@@ -290,16 +292,19 @@ def bench(
     saver = run_saver(project, m.label, config, methodology_id=method_id) if save else None
     failure: str | None = None
     try:
-        finished, interrupted = run_plan(
-            plan, config, isolation=iso, desc=m.label, progress=progress, on_run=saver
-        )
+        with engine_scope(config, progress=progress):  # --engine locust: one master, all runs
+            finished, interrupted = run_plan(
+                plan, config, isolation=iso, desc=m.label, progress=progress, on_run=saver
+            )
+            engine = engine_environment(config)
     except RunFailed as exc:
         finished, interrupted, failure = exc.runs, False, str(exc)
+        engine = engine_environment(config)
     result = BenchResult(
         target=m.label,
         config=config,
         runs=tuple(finished),
-        environment={**capture_environment(loop=config.loop), "isolation": iso},
+        environment={**capture_environment(loop=config.loop), "isolation": iso, **engine},
         git=git_state(Path(where) if where is not None else Path.cwd()),
         methodology_id=method_id,
         interrupted=interrupted,

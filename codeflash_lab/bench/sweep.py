@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from codeflash_lab.bench.locust_engine import engine_environment, engine_scope
 from codeflash_lab.bench.model import BenchConfig, Run
 from codeflash_lab.bench.runner import Measurable, _make_source, run_in_fresh_loop
 from codeflash_lab.bench.session import default_isolation, run_plan, save_result
@@ -370,20 +371,22 @@ def sweep(
     iso = default_isolation([m], isolation)
     out: list[SweepLevel] = []
     interrupted = False
-    for c in levels:
-        cfg = base.replace(concurrency=c)
-        try:
-            got, interrupted = run_plan(
-                [(None, m)] * runs, cfg, isolation=iso, desc=f"sweep c={c}", progress=progress
-            )
-        except KeyboardInterrupt:
-            if not out:
-                raise
-            got, interrupted = [], True
-        if got:
-            out.append(_level(c, got))
-        if interrupted:
-            break
+    with engine_scope(base, progress=progress):  # --engine locust: one master for every level
+        engine = engine_environment(base)
+        for c in levels:
+            cfg = base.replace(concurrency=c)
+            try:
+                got, interrupted = run_plan(
+                    [(None, m)] * runs, cfg, isolation=iso, desc=f"sweep c={c}", progress=progress
+                )
+            except KeyboardInterrupt:
+                if not out:
+                    raise
+                got, interrupted = [], True
+            if got:
+                out.append(_level(c, got))
+            if interrupted:
+                break
     knee = find_knee([(lv.concurrency, lv.throughput_ops_s, lv.p99_ms) for lv in out])
     conc_probe = None
     if probe and not interrupted:
@@ -395,7 +398,7 @@ def sweep(
         knee=knee,
         probe=conc_probe,
         interrupted=interrupted,
-        environment={**capture_environment(loop=base.loop), "isolation": iso},
+        environment={**capture_environment(loop=base.loop), "isolation": iso, **engine},
         git=git_state(where or os.getcwd()),
     )
     if save:

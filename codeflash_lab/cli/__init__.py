@@ -50,6 +50,7 @@ COMMANDS: dict[str, str] = {
     "bench": "bench_cmds",
     "compare": "bench_cmds",
     "sweep": "bench_cmds",
+    "locust-worker": "locust_cmds",
     "experiment": "experiment_cmds",
     "review": "review_cmds",
     "prs": "review_cmds",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from codeflash_lab.cli._common import add_format_option, add_project_option, print_json
+from codeflash_lab.cli.locust_cmds import add_engine_options, engine_from_args
 
 __all__ = ["cmd_bench", "cmd_compare", "cmd_sweep", "register"]
 
@@ -59,6 +60,7 @@ def _add_measure_options(p: argparse.ArgumentParser, *, concurrency: bool = True
         help="each run in a fresh process (default) or a fresh event loop",
     )
     p.add_argument("--no-save", action="store_true", help="do not save in .codeflash/runs/")
+    add_engine_options(p)  # --engine locust, --workers, --master-bind (cli/locust_cmds.py)
     add_project_option(p)
     add_format_option(p)
 
@@ -176,6 +178,8 @@ def _config(args: argparse.Namespace, concurrency: int | None = None) -> Any:
         method=args.method,
         body=args.body,
         headers=tuple(headers),
+        engine=args.engine,
+        workers=args.workers or 1,
     )
 
 
@@ -219,7 +223,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Measure one target; exit 2 when not a single op succeeded."""
     from codeflash_lab.bench import bench
 
-    result = bench(args.target, config=_config(args), runs=args.runs, **_common(args))
+    config = _config(args)
+    with engine_from_args(args):
+        result = bench(args.target, config=config, runs=args.runs, **_common(args))
     if args.format == "json":
         print_json(result.to_dict())
     else:
@@ -260,13 +266,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ignored = ignored_edits_warning(args.project, (args.base, args.head))
         if ignored:
             print(ignored, file=sys.stderr)
-        result = compare_revisions(args.a, base=args.base, head=args.head, **options)
+        with engine_from_args(args):
+            result = compare_revisions(args.a, base=args.base, head=args.head, **options)
         if ignored:
             print(ignored, file=sys.stderr)  # again, below the verdict
     else:
         if args.b is None:
             raise ValueError("B: give two targets, or one TARGET with --base and --head")
-        result = compare(args.a, args.b, **options)
+        with engine_from_args(args):
+            result = compare(args.a, args.b, **options)
     if args.format == "json":
         print_json(result.to_dict())
     else:
@@ -291,14 +299,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise ValueError(
             f"--concurrency: expected comma-separated integers, got {args.concurrency!r}"
         ) from None
-    result = sweep(
-        args.target,
-        levels=levels,
-        config=_config(args, concurrency=1),
-        runs=args.runs,
-        probe=not args.no_probe,
-        **_common(args),
-    )
+    config = _config(args, concurrency=1)
+    with engine_from_args(args):
+        result = sweep(
+            args.target,
+            levels=levels,
+            config=config,
+            runs=args.runs,
+            probe=not args.no_probe,
+            **_common(args),
+        )
     if args.format == "json":
         print_json(result.to_dict())
     else:

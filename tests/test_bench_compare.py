@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,26 @@ def test_revision_target_that_resolves_outside_the_checkout_is_refused(git_repo:
             "asyncio.tasks:sleep", base="HEAD", head="HEAD", repo=git_repo, config=QUICK,
             progress=False,
         )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_budget_is_not_part_of_the_lock_and_the_saved_file_carries_the_ruling(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".codeflash").mkdir()
+    (tmp_path / "work_cmp.py").write_text(
+        "import asyncio\n"
+        "async def slow():\n    await asyncio.sleep(0.02)\n"
+        "async def fast():\n    await asyncio.sleep(0.002)\n"
+    )
+    first = compare("work_cmp.py:slow", "work_cmp.py:fast", config=QUICK, project=tmp_path,
+                    isolation="loop", progress=False, budget_s=30)  # fmt: skip
+    second = compare("work_cmp.py:slow", "work_cmp.py:fast", config=QUICK, project=tmp_path,
+                     isolation="loop", progress=False, budget_s=45)  # fmt: skip
+    assert first.methodology_id == second.methodology_id is not None
+    assert second.saved_to is not None
+    assert second.ruling.evidence.ref == second.saved_to
+    saved = json.loads(Path(second.saved_to).read_text())
+    assert saved["ruling"]["rule"] == second.rule
+    assert saved["ruling"]["evidence"]["facts"]["budget_s"] == 45
+    assert saved["sequential"]["budget_s"] == 45

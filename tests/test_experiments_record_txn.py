@@ -82,6 +82,16 @@ def test_item2_a_retry_of_the_same_experiment_does_nothing_twice(ws: Workspace) 
     assert any("already recorded" in line for line in again.lines)
 
 
+def test_item2_a_retry_of_a_committed_keep_does_nothing(ws: Workspace, git_repo: Path) -> None:
+    (git_repo / "app.py").write_text("x = 1\n")
+    first = rec(ws, files=["app.py"])
+    again = rec(ws, files=["app.py"])
+    assert again.repeated
+    assert again.commit == first.commit
+    assert len(read_ledger(ws)) == 1
+    assert git(git_repo, "rev-list", "--count", "HEAD").strip() == "2"
+
+
 def test_item2_the_record_leaves_one_sidecar_and_no_journal_entry(ws: Workspace) -> None:
     rec(ws)
     assert not list((ws.root / "pending").glob("*.json"))

@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     project: Path = args.project.resolve()
     short = {"min_run_s": 0.15, "warmup_s": 0.02} if args.quick else {}
     config = BenchConfig(concurrency=args.concurrency, **short)
+    quick_compare = {"preset": "quick", "budget_s": 8.0} if args.quick else {}
 
     setup = init_workspace(project)
     print(setup.discovery.progress_line())
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             pattern=pattern,
             description=description,
             change={file: Path(new_text).read_text(encoding="utf-8")},
-            compare_options={"config": config, "runs": 2, "max_runs": 3 if args.quick else 8},
+            compare_options={"config": config, **quick_compare},
         )
         print(outcome.to_text())
 

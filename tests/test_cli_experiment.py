@@ -51,10 +51,10 @@ def test_the_whole_cli_loop_on_an_own_project(tmp_path: Path) -> None:
          "-m", "drop the blocking sleep from handle")  # fmt: skip
     (project / SERVICE_PY).write_text(FAST_SERVICE)
     ignored = _cli(project, "compare", TARGET, "--base", "HEAD", "--head", "HEAD", "--no-save",
-                   "--runs", "2", "--max-runs", "2", *SHORT)  # fmt: skip
+                   "--preset", "quick", "--budget", "6", *SHORT)  # fmt: skip
     assert "WARNING: 1 uncommitted change(s) are NOT measured" in ignored.stderr
     _cli(project, "compare", TARGET, "--base", "HEAD", "--head", "WORKTREE",
-         "--runs", "2", "--max-runs", "3", *SHORT)  # fmt: skip
+         "--preset", "quick", "--budget", "10", *SHORT)  # fmt: skip
     keep = _cli(project, "record", "--from-compare", "latest", "--pattern", "blocking-call",
                 "-m", "drop the blocking sleep from handle")  # fmt: skip
     assert "[guard] tests: 2 passed, 0 failed" in keep.stdout, keep.stdout
@@ -68,7 +68,7 @@ def test_the_whole_cli_loop_on_an_own_project(tmp_path: Path) -> None:
          "-m", "reword the handler docstring")  # fmt: skip
     (project / SERVICE_PY).write_text(FAST_SERVICE.replace("one request.", "one request, again."))
     _cli(project, "compare", TARGET, "--base", "HEAD", "--head", "WORKTREE",
-         "--runs", "2", "--max-runs", "3", *SHORT)  # fmt: skip
+         "--preset", "quick", "--budget", "10", *SHORT)  # fmt: skip
     discard = _cli(project, "record", "--from-compare", "latest", "--pattern", "blocking-call",
                    "-m", "reword the handler docstring")  # fmt: skip
     assert "DISCARD" in discard.stdout

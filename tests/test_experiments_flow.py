@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,8 @@ from codeflash_lab.workspace.results import read_results
 SERVICE_PY = "src/tinysvc/service.py"
 QUICK = {
     "config": BenchConfig(concurrency=2, min_run_s=0.15, warmup_s=0.02),
-    "runs": 2,
-    "max_runs": 3,
+    "preset": "quick",
+    "budget_s": 8.0,
 }
 
 
@@ -72,8 +73,15 @@ def test_keep_commits_only_the_change_and_discard_reverts_with_a_patch(project: 
         ("KEEP", 2, 0),
         ("DISCARD", 2, 0),
     ]
-    sidecars = sorted(experiments_dir(flow._ws(project)).glob("*.json"))
-    assert len(sidecars) == 2
+    sidecars = [
+        json.loads(p.read_text()) for p in experiments_dir(flow._ws(project)).glob("*.json")
+    ]
+    by_status = {doc["status"]: doc for doc in sidecars}
+    assert sorted(by_status) == ["DISCARD", "KEEP"]
+    assert by_status["DISCARD"]["steps"]["patch"] == ".codeflash/runs/discard-2.patch"
+    assert by_status["DISCARD"]["steps"]["reverted"] is True
+    assert by_status["KEEP"]["guard"]["passed"] == 2
+    assert by_status["KEEP"]["ruling"]["rule"] in ("threshold", "confirmed")
     assert flow.current(project) is None
 
 

@@ -50,6 +50,7 @@ from codeflash_lab.workspace.experiment_record import (
     ExperimentRecord,
     GuardRun,
     experiment_id,
+    find_record,
     finish_record,
 )
 from codeflash_lab.workspace.layout import Workspace
@@ -444,7 +445,7 @@ def record(
         status=status,
         measured_verdict=numbers.verdict if numbers else None,
         commit=s.head_before[:12],
-        files=tuple(files) if status == "KEEP" else (),
+        files=tuple(str(root / f) for f in files) if status == "KEEP" else (),
         tag_every=tag_every,
         lesson=lesson,
         pre_commit=pre_commit,
@@ -461,8 +462,9 @@ def record(
     if status == "DISCARD" and files:
         _revert(root, files, untracked)
         reverted = tuple(files)
-    sidecar = None
-    if not _accepts("guard"):
+    if _accepts("guard"):  # the ledger wrote the sidecar: add what happened after it
+        sidecar = _note_steps(ws, result, reverted, patch)
+    else:
         sidecar = _write_sidecar(ws, s, ruling, result, files, patch)
     (ws.root / SESSION_FILE).unlink(missing_ok=True)
     lines = [ruling.line(), *result.lines]
@@ -475,6 +477,18 @@ def record(
             f"in {rel}; re-apply it with: git apply {rel}"
         )
     return FlowOutcome(ruling, result, result.commit, patch, reverted, sidecar, tuple(lines))
+
+
+def _note_steps(
+    ws: Workspace, result: RecordResult, reverted: tuple[str, ...], patch: Path | None
+) -> Path | None:
+    """Add the revert and the saved patch to the sidecar the ledger wrote."""
+    rid = getattr(result, "record_id", None)
+    rec = find_record(ws, rid) if rid else None
+    if rec is None:
+        return None
+    patch_ref = None if patch is None else str(patch.relative_to(ws.project))
+    return finish_record(ws, rec.step(reverted=bool(reverted), patch=patch_ref))
 
 
 def _write_sidecar(

@@ -19,7 +19,7 @@ from codeflash_lab.scan.names import (
     ImportMap,
     dotted,
 )
-from codeflash_lab.scan.scope import Scope, bound_names, in_body, is_def, is_main_test
+from codeflash_lab.scan.scope import Scope, in_body, is_def, is_main_test
 
 __all__ = ["FileContext", "Scope"]
 
@@ -267,7 +267,7 @@ class FileContext:
 
     def unbound(self, name: str) -> bool:
         """True when ``name`` is never bound in the file (not imported, assigned or a parameter)."""
-        names = self.memo("bound-names", lambda c: bound_names(c.tree))
+        names = self.memo("bound-names", _bound_names)
         return name not in names and name not in self.imports.names
 
     def loose_qualname(self, expr: ast.AST) -> tuple[str | None, bool]:
@@ -375,3 +375,18 @@ class FileContext:
         if key not in self._memo:
             self._memo[key] = factory(self)
         return self._memo[key]
+
+
+def _bound_names(ctx: FileContext) -> frozenset[str]:
+    """Names the module binds anywhere, read from the index (no second tree walk)."""
+    out: set[str] = set(ctx.functions)
+    name_type, arg_type, load = ast.Name, ast.arg, ast.Load
+    for scope in ctx.scopes:
+        for node in scope.nodes:
+            t = type(node)
+            if t is name_type and type(node.ctx) is not load:  # type: ignore[attr-defined]
+                out.add(node.id)  # type: ignore[attr-defined]
+            elif t is arg_type:
+                out.add(node.arg)  # type: ignore[attr-defined]
+    out.update(n.partition(".")[0] for n in ctx.imports.names)
+    return frozenset(out)

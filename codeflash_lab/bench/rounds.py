@@ -107,7 +107,8 @@ def run_rounds(
     left of ``budget_s`` (estimated from the slowest of the last three rounds), so the
     budget caps the whole loop, the round in flight included. After a look that settles
     nothing, runs are doubled (both arms, up to :data:`MAX_LENGTHEN` times the start) when
-    a run had fewer than :data:`MIN_OPS_PER_RUN` successful ops.
+    a run had fewer than :data:`MIN_OPS_PER_RUN` successful ops and the rounds up to the next
+    look still fit the budget at the new length.
 
     Args:
         take_round: measures one round.
@@ -166,8 +167,11 @@ def run_rounds(
                 scale = (longer.warmup_s + longer.run_seconds) / (
                     current.warmup_s + current.run_seconds
                 )
-                round_s = [t * scale for t in round_s]
-                current = longer
+                upcoming = min(design.next_look(len(lengths)) or cap, cap) - len(lengths)
+                if clock() + upcoming * estimate() * scale <= deadline:
+                    # longer runs only when the rounds to the next look still fit the budget
+                    round_s = [t * scale for t in round_s]
+                    current = longer
     except KeyboardInterrupt:
         interrupted = True
     a_runs, b_runs = split()

@@ -258,6 +258,7 @@ def test_pr_body_after_a_review_with_no_async_change_shows_tests_as_na(git_repo:
     body = pr.body.read_text(encoding="utf-8")
     assert (
         "- [ ] Changed async code is run on an event loop by the tests (tests: N/A; no line "
-        "inside an async def body changed, so no test was run)"
+        "was added or changed inside an async def body, and .codeflash/setup.md names no "
+        "test command)"
     ) in body
     assert "- [x] Changed async code" not in body

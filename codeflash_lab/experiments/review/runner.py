@@ -95,7 +95,7 @@ def _outcome(name: str, ctx: ReviewContext, found: list[ReviewFinding]) -> Check
     if said is not None:
         return said
     if not found and name in _PYTHON_ONLY and not ctx.changed_python():
-        return CheckOutcome(name, "n/a", "no Python file with added lines in the range")
+        return CheckOutcome(name, "n/a", "no added or changed line in a Python file of the range")
     return CheckOutcome(name, "ran")
 
 

@@ -185,7 +185,14 @@ def check_tests(ctx: ReviewContext) -> list[ReviewFinding]:
     if not targets:
         command = ctx.setup().get("test_command", "").strip()
         if not (ctx.run_tests and command):
-            ctx.note(CHECK, "n/a", "no line inside an async def body changed, so no test was run")
+            why = (
+                "running the tests is off for this review"
+                if command
+                else f"{setup_rel} names no test command"
+            )
+            ctx.note(
+                CHECK, "n/a", f"no line was added or changed inside an async def body, and {why}"
+            )
             return []
         return _guard_at_head(ctx, command, setup_rel)
 

@@ -118,3 +118,10 @@ def test_experiment_actions_in_process(tmp_path: Path, capsys: pytest.CaptureFix
     assert doc["ruling"]["rule"] == "person"
     assert doc["reverted"] == [SERVICE_PY]
     assert doc["patch"].endswith("discard-1.patch")
+    assert main(start) == 0
+    (project / SERVICE_PY).write_text(FAST_SERVICE)
+    assert main(["experiment", "abandon", *at]) == 0
+    out = capsys.readouterr().out
+    assert "re-apply it with: git apply .codeflash/runs/abandoned-1.patch" in out
+    assert main(["experiment", "status", *at]) == 0
+    assert "no open experiment" in capsys.readouterr().out

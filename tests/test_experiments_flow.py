@@ -14,6 +14,7 @@ from codeflash_lab.experiments import flow
 from codeflash_lab.verdicts import Rule, Verdict
 from codeflash_lab.workspace.experiment_record import experiments_dir
 from codeflash_lab.workspace.initialize import init_workspace
+from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.results import read_results
 
 SERVICE_PY = "src/tinysvc/service.py"
@@ -74,7 +75,7 @@ def test_keep_commits_only_the_change_and_discard_reverts_with_a_patch(project: 
         ("DISCARD", 2, 0),
     ]
     sidecars = [
-        json.loads(p.read_text()) for p in experiments_dir(flow._ws(project)).glob("*.json")
+        json.loads(p.read_text()) for p in experiments_dir(Workspace(project)).glob("*.json")
     ]
     by_status = {doc["status"]: doc for doc in sidecars}
     assert sorted(by_status) == ["DISCARD", "KEEP"]
@@ -131,7 +132,16 @@ def test_start_needs_a_clean_tree_and_one_open_experiment(project: Path) -> None
         flow.start(project, target=TARGET, pattern="blocking-call", description="y")
     assert flow.changed_files(s) == []
     (project / "src" / "tinysvc" / "extra.py").write_text("X = 1\n")
-    assert flow.changed_files(s) == ["src/tinysvc/extra.py"]
+    (project / SERVICE_PY).write_text(FAST_SERVICE)
+    assert flow.changed_files(s) == ["src/tinysvc/extra.py", SERVICE_PY]
+    patch = flow.abandon(s)
+    assert patch == project / ".codeflash" / "runs" / "abandoned-1.patch"
+    assert (project / SERVICE_PY).read_text() == SERVICE
+    assert not (project / "src" / "tinysvc" / "extra.py").exists()
+    assert flow.current(project) is None
+    git(project, "apply", ".codeflash/runs/abandoned-1.patch")
+    assert (project / SERVICE_PY).read_text() == FAST_SERVICE
+    assert (project / "src" / "tinysvc" / "extra.py").read_text() == "X = 1\n"
 
 
 def test_a_person_status_is_asserted_and_a_tradeoff_is_not_recorded(project: Path) -> None:

@@ -17,6 +17,7 @@ step changes.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -72,7 +73,10 @@ def register(subparsers: Any) -> None:
     g = actions.add_parser("guard", help="run the project's tests on the change")
     f = actions.add_parser("finish", help="decide, record, then commit or revert")
     _add_finish_options(f)
-    for sub in (s, st, g, f):
+    a = actions.add_parser(
+        "abandon", help="close without a row: save the change as a patch, put the files back"
+    )
+    for sub in (s, st, g, f, a):
         add_project_option(sub)
         add_format_option(sub)
     p.set_defaults(handler=cmd_experiment)
@@ -140,6 +144,16 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         if s.compare_ref:
             lines.append(f"compare: {s.compare_ref}")
         _emit(args, {"open": True, **s.to_dict(), "changed": files}, lines)
+        return 0
+    if args.action == "abandon":
+        patch = flow.abandon(args.project)
+        if patch is None:
+            lines = ["[experiment] abandoned; nothing had changed"]
+        else:
+            rel = os.path.relpath(patch, args.project)
+            lines = [f"[experiment] abandoned; the change is saved in {rel}; re-apply it with: "
+                     f"git apply {rel}"]  # fmt: skip
+        _emit(args, {"patch": None if patch is None else str(patch)}, lines)
         return 0
     if args.action == "guard":
         run = flow.guard(args.project)

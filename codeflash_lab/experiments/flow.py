@@ -23,33 +23,43 @@ step                files it changes
 ==================  =========================================================================
 
 :func:`finish` runs guard → measure (unless a saved compare is named) → decide → record;
-:func:`run_experiment` runs the whole flow with a change given as code.
+:func:`run_experiment` runs the whole flow with a change given as code; :func:`abandon`
+closes an experiment without a row (``.codeflash/runs/abandoned-N.patch``, files put back).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from codeflash_lab._git import head_sha, repo_root, run_git
+from codeflash_lab._git import head_sha, repo_root
 from codeflash_lab.bench.revisions import WORKTREE, uncommitted_files, untracked_files
 from codeflash_lab.categories import SLUGS
 from codeflash_lab.errors import GitError, WorkspaceError
 from codeflash_lab.experiments import guard as _guard
 from codeflash_lab.experiments.compare_input import CompareNumbers, load_compare
 from codeflash_lab.experiments.flow_decide import compare_ruling, flow_ruling, guard_ruling
+from codeflash_lab.experiments.flow_state import (
+    SESSION_FILE,
+    ExperimentSession,
+    FlowOutcome,
+    changed_files,
+    current,
+    is_ours,
+    require_session,
+    revert_files,
+    save_patch,
+    save_session,
+    workspace,
+)
 from codeflash_lab.experiments.ledger import RecordResult, record_experiment
-from codeflash_lab.verdicts import Ruling, Source
+from codeflash_lab.verdicts import Ruling
 from codeflash_lab.workspace.experiment_record import (
-    ExperimentRecord,
     GuardRun,
-    experiment_id,
     find_record,
     finish_record,
 )
@@ -59,6 +69,7 @@ from codeflash_lab.workspace.results import read_results
 __all__ = [
     "ExperimentSession",
     "FlowOutcome",
+    "abandon",
     "apply_change",
     "changed_files",
     "current",
@@ -71,106 +82,6 @@ __all__ = [
     "start",
     "use_compare",
 ]
-
-SESSION_FILE = "experiment.json"
-
-
-def _ws(project: Workspace | str | os.PathLike[str]) -> Workspace:
-    ws = project if isinstance(project, Workspace) else Workspace(Path(project))
-    return ws.require()
-
-
-def _ours(name: str) -> bool:
-    return not (name == ".codeflash" or name.startswith(".codeflash/") or "/.codeflash/" in name)
-
-
-@dataclass(frozen=True)
-class ExperimentSession:
-    """An open experiment (``.codeflash/experiment.json``).
-
-    Attributes:
-        project: the project folder.
-        target: what is measured (``module:function`` or ``file.py:function``).
-        pattern: the category slug of the change.
-        description: one line saying what the change does.
-        head_before: the commit the experiment started from (the compare's base).
-        untracked_before: files git did not track at the start (not part of the change).
-        concurrency: the concurrency to measure at (``None``: the compare's default).
-        guard: the guard run, once :func:`guard` ran.
-        compare_ref: the saved compare run, once :func:`measure` or :func:`use_compare` ran.
-        started: when :func:`start` ran (UTC, ISO 8601).
-    """
-
-    project: Path
-    target: str
-    pattern: str
-    description: str
-    head_before: str
-    untracked_before: tuple[str, ...] = ()
-    concurrency: int | None = None
-    guard: GuardRun | None = None
-    compare_ref: str | None = None
-    started: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "project": str(self.project),
-            "target": self.target,
-            "pattern": self.pattern,
-            "description": self.description,
-            "head_before": self.head_before,
-            "untracked_before": list(self.untracked_before),
-            "concurrency": self.concurrency,
-            "guard": None if self.guard is None else self.guard.to_dict(),
-            "compare_ref": self.compare_ref,
-            "started": self.started,
-        }
-
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> ExperimentSession:
-        return cls(
-            project=Path(doc["project"]),
-            target=str(doc["target"]),
-            pattern=str(doc["pattern"]),
-            description=str(doc["description"]),
-            head_before=str(doc["head_before"]),
-            untracked_before=tuple(doc.get("untracked_before") or ()),
-            concurrency=doc.get("concurrency"),
-            guard=GuardRun.from_dict(doc["guard"]) if doc.get("guard") else None,
-            compare_ref=doc.get("compare_ref"),
-            started=str(doc.get("started") or ""),
-        )
-
-
-def _save(session: ExperimentSession) -> ExperimentSession:
-    path = Workspace(session.project).root / SESSION_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(session.to_dict(), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return session
-
-
-def current(project: Workspace | str | os.PathLike[str]) -> ExperimentSession | None:
-    """The open experiment of the project, or ``None``."""
-    path = _ws(project).root / SESSION_FILE
-    if not path.is_file():
-        return None
-    try:
-        return ExperimentSession.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, KeyError) as exc:
-        raise WorkspaceError(f"{path}: unreadable open experiment ({exc})") from None
-
-
-def _session(
-    project_or_session: ExperimentSession | Workspace | str | os.PathLike[str],
-) -> ExperimentSession:
-    if isinstance(project_or_session, ExperimentSession):
-        # the file is the truth: a session object a step returned earlier may be stale
-        return current(project_or_session.project) or project_or_session
-    session = current(project_or_session)
-    if session is None:
-        raise WorkspaceError("no open experiment: run 'codeflash-lab experiment start' first")
-    return session
 
 
 def start(
@@ -189,7 +100,7 @@ def start(
         GitError: tracked files have uncommitted changes (commit or stash them first),
             or the project has no commit yet.
     """
-    ws = _ws(project)
+    ws = workspace(project)
     pattern = pattern.strip().lower()
     if pattern not in SLUGS:
         raise ValueError(f"pattern: unknown category {pattern!r}; expected one of {SLUGS}")
@@ -201,7 +112,7 @@ def start(
         raise WorkspaceError(
             "an experiment is already open: finish it ('codeflash-lab experiment finish') first"
         )
-    dirty = [f for f in uncommitted_files(ws.project) if _ours(f)]
+    dirty = [f for f in uncommitted_files(ws.project) if is_ours(f)]
     if dirty:
         raise GitError(
             f"uncommitted changes in {', '.join(dirty[:5])}: an experiment starts on a clean "
@@ -219,7 +130,7 @@ def start(
         untracked_before=tuple(untracked_files(ws.project)),
         concurrency=concurrency,
     )
-    return _save(session)
+    return save_session(session)
 
 
 def apply_change(session: ExperimentSession, files: Mapping[str, str]) -> list[str]:
@@ -231,23 +142,16 @@ def apply_change(session: ExperimentSession, files: Mapping[str, str]) -> list[s
     return changed_files(session)
 
 
-def changed_files(session: ExperimentSession) -> list[str]:
-    """Files the experiment changed, relative to the repository root (reads only)."""
-    tracked = [f for f in uncommitted_files(session.project) if _ours(f)]
-    new = [f for f in untracked_files(session.project) if f not in session.untracked_before]
-    return sorted({*tracked, *new})
-
-
 def guard(
     session: ExperimentSession | Workspace | str | os.PathLike[str], *, timeout_s: float = 600.0
 ) -> GuardRun:
     """Run the project's test command on the change. Changes ``.codeflash/experiment.json``."""
-    s = _session(session)
+    s = require_session(session)
     root = repo_root(s.project)
     run = _guard.run_guard(
         s.project, files=[root / f for f in changed_files(s)], timeout_s=timeout_s
     )
-    _save(replace(s, guard=run))
+    save_session(replace(s, guard=run))
     return run
 
 
@@ -266,7 +170,7 @@ def measure(session: ExperimentSession | Workspace | str | os.PathLike[str], **o
     """
     from codeflash_lab.bench import BenchConfig, compare_revisions
 
-    s = _session(session)
+    s = require_session(session)
     if "config" not in options and s.concurrency is not None:
         options["config"] = BenchConfig(concurrency=s.concurrency)
     options.setdefault("progress", False)
@@ -274,7 +178,7 @@ def measure(session: ExperimentSession | Workspace | str | os.PathLike[str], **o
         s.target, base=s.head_before, head=WORKTREE, repo=s.project, project=s.project, **options
     )
     if result.saved_to:
-        _save(replace(_session(s.project), compare_ref=str(result.saved_to)))
+        save_session(replace(require_session(s.project), compare_ref=str(result.saved_to)))
     return result
 
 
@@ -282,9 +186,9 @@ def use_compare(
     session: ExperimentSession | Workspace | str | os.PathLike[str], ref: str
 ) -> ExperimentSession:
     """Take a compare saved earlier (a path or ``latest``). Changes ``experiment.json``."""
-    s = _session(session)
+    s = require_session(session)
     numbers = load_compare(s.project, ref)
-    return _save(replace(s, compare_ref=numbers.source))
+    return save_session(replace(s, compare_ref=numbers.source))
 
 
 def _compare_inputs(s: ExperimentSession) -> tuple[CompareNumbers | None, dict[str, Any] | None]:
@@ -305,88 +209,10 @@ def decide(
     status: str | None = None,
 ) -> Ruling:
     """The ruling from the guard and the compare (pure over what the steps saved)."""
-    s = _session(session)
+    s = require_session(session)
     numbers, doc = _compare_inputs(s)
     cmp = None if numbers is None else compare_ruling(numbers, doc)
     return flow_ruling(compare=cmp, guard=s.guard, blocking_removed=blocking_removed, status=status)
-
-
-@dataclass(frozen=True)
-class FlowOutcome:
-    """How an experiment ended.
-
-    Attributes:
-        ruling: the decision (verdict, rule, reason, evidence).
-        record: what the ledger wrote (row number, row, progress lines).
-        commit: the keep commit, for a KEEP.
-        patch: ``.codeflash/runs/discard-N.patch``, for a DISCARD.
-        reverted: the files put back, for a DISCARD.
-        sidecar: ``.codeflash/experiments/<id>.json``.
-        lines: what to print.
-    """
-
-    ruling: Ruling
-    record: RecordResult
-    commit: str | None
-    patch: Path | None
-    reverted: tuple[str, ...]
-    sidecar: Path | None
-    lines: tuple[str, ...]
-
-    @property
-    def status(self) -> str:
-        """``KEEP`` or ``DISCARD`` (what results.tsv says)."""
-        return str(self.record.experiment.status)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "ruling": self.ruling.to_dict(),
-            "record": self.record.to_dict(),
-            "commit": self.commit,
-            "patch": None if self.patch is None else str(self.patch),
-            "reverted": list(self.reverted),
-            "sidecar": None if self.sidecar is None else str(self.sidecar),
-            "lines": list(self.lines),
-        }
-
-    def to_text(self) -> str:
-        return "\n".join(self.lines)
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return "<br>".join(html.escape(line) for line in self.lines)
-
-
-def _save_patch(ws: Workspace, root: Path, files: list[str], number: int) -> Path:
-    tracked = [f for f in files if f not in set(untracked_files(root))]
-    text = run_git(["diff", "--binary", "HEAD", "--", *tracked], root) if tracked else ""
-    for f in sorted(set(files) - set(tracked)):
-        text += run_git(["diff", "--no-index", "--binary", "/dev/null", f], root, check=False)
-    ws.runs_dir.mkdir(parents=True, exist_ok=True)
-    path = ws.runs_dir / f"discard-{number}.patch"
-    while path.exists():
-        number += 1
-        path = ws.runs_dir / f"discard-{number}.patch"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _revert(root: Path, files: list[str], untracked: set[str]) -> None:
-    tracked = [f for f in files if f not in untracked]
-    if tracked:
-        run_git(["checkout", "HEAD", "--", *tracked], root)
-    for f in files:
-        if f in untracked:
-            (root / f).unlink(missing_ok=True)
-
-
-def _accepts(name: str) -> bool:
-    return name in inspect.signature(record_experiment).parameters
 
 
 def record(
@@ -404,8 +230,8 @@ def record(
         ValueError: the ruling has no status (a TRADEOFF: a person decides).
         GitError: a KEEP with no changed file, or the commit failed (nothing recorded).
     """
-    s = _session(session)
-    ws = _ws(s.project)
+    s = require_session(session)
+    ws = workspace(s.project)
     status = ruling.status
     if status is None:
         raise ValueError(f"{ruling.line()}; a person decides: finish with status KEEP or DISCARD")
@@ -429,14 +255,7 @@ def record(
     untracked = set(untracked_files(root)) - set(s.untracked_before)
     patch = None
     if status == "DISCARD" and files:
-        patch = _save_patch(ws, root, files, len(read_results(ws.results_tsv).rows) + 1)
-    extra: dict[str, Any] = {}
-    if _accepts("ruling"):
-        extra["ruling"] = ruling
-    if _accepts("guard"):
-        extra["guard"] = g
-    if _accepts("evidence_ref"):
-        extra["evidence_ref"] = ruling.evidence.ref
+        patch = save_patch(ws, root, files, len(read_results(ws.results_tsv).rows) + 1)
     result = record_experiment(
         ws,
         target_test=s.target,
@@ -450,9 +269,11 @@ def record(
         lesson=lesson,
         pre_commit=pre_commit,
         new_baseline=new_baseline,
+        guard=g,
+        ruling=ruling,
+        evidence_ref=ruling.evidence.ref,
         **tests,
         **values,
-        **extra,
     )
     if patch is not None and patch.name != f"discard-{result.number}.patch":
         target = patch.with_name(f"discard-{result.number}.patch")
@@ -460,12 +281,9 @@ def record(
             patch = patch.replace(target)
     reverted: tuple[str, ...] = ()
     if status == "DISCARD" and files:
-        _revert(root, files, untracked)
+        revert_files(root, files, untracked)
         reverted = tuple(files)
-    if _accepts("guard"):  # the ledger wrote the sidecar: add what happened after it
-        sidecar = _note_steps(ws, result, reverted, patch)
-    else:
-        sidecar = _write_sidecar(ws, s, ruling, result, files, patch)
+    sidecar = _note_steps(ws, result, reverted, patch)  # the ledger wrote it; add the revert
     (ws.root / SESSION_FILE).unlink(missing_ok=True)
     lines = [ruling.line(), *result.lines]
     if g is not None:
@@ -491,38 +309,26 @@ def _note_steps(
     return finish_record(ws, rec.step(reverted=bool(reverted), patch=patch_ref))
 
 
-def _write_sidecar(
-    ws: Workspace,
-    s: ExperimentSession,
-    ruling: Ruling,
-    result: RecordResult,
-    files: list[str],
-    patch: Path | None,
-) -> Path:
-    row = result.experiment.to_dict()
-    rid = experiment_id(
-        target=s.target, numbers=row, description=s.description, files=files, head=s.head_before
-    )
-    rec = ExperimentRecord(
-        id=rid,
-        target=s.target,
-        pattern=s.pattern,
-        description=s.description,
-        ruling=ruling,
-        status=result.experiment.status,
-        numbers={**row, "measured": ruling.evidence.source is Source.MEASURED},
-        files=tuple(files),
-        head_before=s.head_before,
-        guard=s.guard,
-        steps={
-            "commit": result.commit,
-            "row": result.number,
-            "handoff": True,
-            "reverted": result.experiment.status == "DISCARD" and bool(files),
-            "patch": None if patch is None else str(patch.relative_to(ws.project)),
-        },
-    )
-    return finish_record(ws, rec)
+def abandon(
+    session: ExperimentSession | Workspace | str | os.PathLike[str],
+) -> Path | None:
+    """Close the experiment without a row: save the change as
+    ``.codeflash/runs/abandoned-N.patch``, put the files back, drop ``experiment.json``.
+
+    Returns:
+        The patch (``None`` when nothing had changed).
+    """
+    s = require_session(session)
+    ws = workspace(s.project)
+    root = repo_root(s.project)
+    files = changed_files(s)
+    patch = None
+    if files:
+        untracked = set(untracked_files(root)) - set(s.untracked_before)
+        patch = save_patch(ws, root, files, 1, prefix="abandoned")
+        revert_files(root, files, untracked)
+    (ws.root / SESSION_FILE).unlink(missing_ok=True)
+    return patch
 
 
 def finish(
@@ -548,15 +354,15 @@ def finish(
         compare_options: passed to :func:`measure`.
         **record_options: passed to :func:`record`.
     """
-    s = _session(project)
+    s = require_session(project)
     if run_guard and s.guard is None:
         guard(s)
-    broken = guard_ruling(_session(s.project).guard)
+    broken = guard_ruling(require_session(s.project).guard)
     if compare is not None:
         use_compare(s, compare)
-    elif broken is None and _session(s.project).compare_ref is None and status is None:
+    elif broken is None and require_session(s.project).compare_ref is None and status is None:
         measure(s, **dict(compare_options or {}))  # a change that fails its tests is not measured
-    s = _session(s.project)
+    s = require_session(s.project)
     ruling = decide(s, blocking_removed=blocking_removed, status=status)
     return record(s, ruling, lesson=lesson, **record_options)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -241,3 +242,59 @@ def test_missing_locust_is_one_line_saying_how_to_install() -> None:
     assert proc.stderr.strip().splitlines() == [
         "codeflash-lab: error: Locust is not installed here: pip install 'codeflash-lab[locust]'"
     ]
+
+
+def test_an_unreachable_target_is_one_line() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    proc = subprocess.run(
+        [sys.executable, "-m", "codeflash_lab", "bench", f"http://127.0.0.1:{port}/",
+         "--engine", "locust", "--no-save"],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].endswith("(connection refused)")
+
+
+NETNS_SCRIPT = r"""
+import json, subprocess, sys, time
+sys.path.insert(0, sys.argv[1])
+from test_bench_locust import CountingServer
+from codeflash_lab.bench import BenchConfig
+from codeflash_lab.bench.locust_engine import LocustEngine
+from codeflash_lab.bench.runner import Measurable
+
+with CountingServer() as srv:
+    with LocustEngine(workers=1, master_bind="10.200.0.1:0", allow_remote=True) as engine:
+        joined = subprocess.Popen([sys.executable, "-m", "codeflash_lab", "locust-worker",
+                                   "--master", f"10.200.0.1:{engine.bind_port}"])
+        deadline = time.monotonic() + 120
+        while engine.status()["workers"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        config = BenchConfig(concurrency=4, min_run_s=1.0, warmup_s=0.3, engine="locust")
+        run = engine.measure(Measurable.of(f"http://127.0.0.1:{srv.port}/x"), config)
+        per_worker = [sum(c for _, c in r["hist"]) for r in engine.last_reports]
+    joined.wait(60)
+    print(json.dumps({"ok": run.ok_ops, "per_worker": per_worker, "joined_rc": joined.returncode}))
+"""
+
+
+def test_a_worker_joins_a_non_loopback_master_inside_a_private_network_namespace() -> None:
+    # unshare -n: a network namespace of this test's own, with only its loopback
+    # interface; 10.200.0.1 is added to that interface, so no packet can leave it.
+    setup = "ip link set lo up && ip addr add 10.200.0.1/32 dev lo"
+    probe = subprocess.run(["unshare", "-n", "sh", "-c", setup], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a network namespace here: {probe.stderr.decode().strip()}")
+    tests = str(Path(__file__).resolve().parent)
+    proc = subprocess.run(
+        ["unshare", "-n", "sh", "-c", f'{setup} && exec "$0" -c "$1" "$2"',
+         sys.executable, NETNS_SCRIPT, tests],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(doc["per_worker"]) == 2  # the local worker and the one that joined
+    assert all(n > 0 for n in doc["per_worker"])
+    assert sum(doc["per_worker"]) == doc["ok"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib.util
-import ipaddress
 import json
 import os
 import signal
@@ -29,12 +28,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from codeflash_lab.bench.locust_runs import run_from_reports
+from codeflash_lab.bench.http import check_reachable
+from codeflash_lab.bench.locust_runs import parse_bind, run_from_reports, target_spec
 from codeflash_lab.bench.model import BenchConfig, Run
-from codeflash_lab.bench.runner import Measurable, run_time_limit
+from codeflash_lab.bench.runner import Measurable, run_in_fresh_loop, run_time_limit
 from codeflash_lab.bench.system import cpu_shares, take_cpu_sample
 from codeflash_lab.errors import MeasurementError, TargetError
-from codeflash_lab.targets import is_loopback_host, resolve_loopback
+from codeflash_lab.targets import resolve_loopback
 
 __all__ = [
     "INSTALL_HINT",
@@ -74,29 +74,6 @@ def require_locust() -> None:
     """Raise :class:`MeasurementError` with the one-line install hint when Locust is missing."""
     if not locust_available():
         raise MeasurementError(INSTALL_HINT)
-
-
-def parse_bind(text: str, *, allow_remote: bool = False) -> tuple[str, int]:
-    """``ADDR:PORT`` (``[v6]:PORT``; port 0: any free port) of the master's ZeroMQ socket.
-
-    Raises:
-        ValueError: a malformed value, or an address that is not loopback without
-            ``allow_remote`` (Locust's ZeroMQ channel is not authenticated).
-    """
-    host, sep, port = text.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"--master-bind: expected ADDR:PORT, got {text!r}")
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"--master-bind: {host!r} is not an IP address") from None
-    if not is_loopback_host(host) and not allow_remote:
-        raise ValueError(
-            f"--master-bind: {host} is not loopback; binding where other machines reach it "
-            "needs --allow-remote (Locust's ZeroMQ channel is not authenticated)"
-        )
-    return host, int(port)
 
 
 def _free_port(host: str) -> int:
@@ -311,17 +288,9 @@ class LocustEngine:
                 "is measured by the built-in engine"
             )
         checked = m.checked or resolve_loopback(target, allow_remote=m.allow_remote)
+        run_in_fresh_loop(lambda: check_reachable(target, checked=checked))  # one-line error
         deadline = time.monotonic() + run_time_limit(config)
-        addr = f"[{checked.addr}]" if ":" in checked.addr else checked.addr
-        headers = [("Host", checked.host_header), *config.headers]
-        spec = {
-            "base": f"{checked.scheme}://{addr}:{checked.port}",
-            "path": target.url_path or "/",
-            "method": config.method.upper(),
-            "headers": [list(h) for h in headers],
-            "body": config.body,
-            "timeout_s": config.timeout_s,
-        }
+        spec = target_spec(target, checked, config)
         self._check_alive()
         self._call("/cflab/start", {"users": config.concurrency, "target": spec})
         try:
@@ -346,7 +315,7 @@ class LocustEngine:
             result = self._collect(window, deadline)
             self.last_reports = list(result["reports"])
         finally:
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, MeasurementError):
                 self._call("/cflab/stop", {})
                 self._wait(lambda s: s["state"] in ("stopped", "ready"), "stop", STOP_S)
             if self.progress and sys.stderr.isatty():

@@ -1,4 +1,5 @@
-"""Runs of ``--engine locust`` from the workers' reports, and the engine advice (pure).
+"""``--engine locust``'s pure parts: runs from the workers' reports, what the workers are
+sent, the ``--master-bind`` check, and the advice to use the engine.
 
 A worker's report (see ``_locust/locustfile.py``) holds its histogram of request times
 (``[(microseconds, count), ...]``), its errors by kind, its first error, its measured
@@ -8,6 +9,7 @@ the same record the built-in client produces.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -16,8 +18,46 @@ from codeflash_lab.bench.checks import CLIENT_CPU_LIMIT, StabilityWarning, run_w
 from codeflash_lab.bench.locust_hist import merge_histograms, summarize_histogram
 from codeflash_lab.bench.model import BenchConfig, Run
 from codeflash_lab.bench.stats import median
+from codeflash_lab.targets import CheckedTarget, Target, is_loopback_host
 
-__all__ = ["advise_engine", "run_from_reports"]
+__all__ = ["advise_engine", "parse_bind", "run_from_reports", "target_spec"]
+
+
+def parse_bind(text: str, *, allow_remote: bool = False) -> tuple[str, int]:
+    """``ADDR:PORT`` (``[v6]:PORT``; port 0: any free port) of the master's ZeroMQ socket.
+
+    Raises:
+        ValueError: a malformed value, or an address that is not loopback without
+            ``allow_remote`` (Locust's ZeroMQ channel is not authenticated).
+    """
+    host, sep, port = text.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"--master-bind: expected ADDR:PORT, got {text!r}")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"--master-bind: {host!r} is not an IP address") from None
+    if not is_loopback_host(host) and not allow_remote:
+        raise ValueError(
+            f"--master-bind: {host} is not loopback; binding where other machines reach it "
+            "needs --allow-remote (Locust's ZeroMQ channel is not authenticated)"
+        )
+    return host, int(port)
+
+
+def target_spec(target: Target, checked: CheckedTarget, config: BenchConfig) -> dict[str, Any]:
+    """What the workers request: the checked address as base URL, the URL's ``Host`` header."""
+    addr = f"[{checked.addr}]" if ":" in checked.addr else checked.addr
+    headers = [("Host", checked.host_header), *config.headers]
+    return {
+        "base": f"{checked.scheme}://{addr}:{checked.port}",
+        "path": target.url_path or "/",
+        "method": config.method.upper(),
+        "headers": [list(h) for h in headers],
+        "body": config.body,
+        "timeout_s": config.timeout_s,
+    }
 
 
 def run_from_reports(

@@ -344,3 +344,25 @@ def test_handoff_shown_in_the_report_reads_its_lock_from_methodology_json(tmp_pa
     page = build_report(project).to_html()
     assert "No baseline locked yet" not in page
     assert f"`app:op`: id `{locked.id}`" in page
+
+
+def test_typed_keeps_are_shown_as_typed(tmp_path, write_results_tsv) -> None:
+    import json
+
+    from codeflash_lab.verdicts import Evidence, Rule, Ruling, Source, Verdict
+
+    rows = [{"target_test": "GET /a", "baseline_latency_ms": "12.5", "optimized_latency_ms": "6.1"}]
+    project = _project(tmp_path, write_results_tsv, rows)
+    folder = Workspace(project).root / "experiments"
+    folder.mkdir()
+    ruling = Ruling(Verdict.KEEP, Rule.THRESHOLD, "51 % lower", Evidence(Source.TYPED))
+    doc = {"id": "x", "state": "done", "target": "GET /a", "ruling": ruling.to_dict()}
+    doc["steps"] = {"row": 1}
+    (folder / "x.json").write_text(json.dumps(doc), encoding="utf-8")
+    report = build_report(project)
+    (target,) = report.targets
+    assert target.unmeasured == "typed, not measured"
+    assert target.latest["source"].startswith("typed in for experiment #1, the last KEEP")
+    page = report.to_html()
+    assert "Some kept numbers were typed, not measured" in page
+    assert report.experiments[0]["typed"]

@@ -48,6 +48,8 @@ class TargetSection:
         charts: its own charts (one target per axis).
         latest: the latest measurement of the code in force for it (see
             :func:`latest_in_force`); empty when there is none.
+        unmeasured: how its kept numbers were obtained when not all were measured
+            (``"typed, not measured"``), else ``""``.
     """
 
     name: str
@@ -55,6 +57,7 @@ class TargetSection:
     summary: TargetSummary
     charts: tuple[Chart, ...]
     latest: dict[str, Any] = field(default_factory=dict)
+    unmeasured: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,13 +190,34 @@ def _target_sections(inputs: ReportInputs, max_points: int) -> list[TargetSectio
                 anchor=f"target-{i}",
                 summary=target_summary(name, rows),
                 charts=tuple(_target_charts(i, rows.iloc[-max_points:])),
-                latest=latest_in_force(name, rows, inputs.benches),
+                latest=latest_in_force(name, rows, inputs.benches, inputs.records),
+                unmeasured=_unmeasured(rows, inputs.records),
             )
         )
     return out
 
 
-def latest_in_force(name: str, rows: Any, benches: list[dict[str, Any]]) -> dict[str, Any]:
+def _source(record: dict[str, Any] | None) -> str:
+    """``measured``, ``typed`` or ``asserted`` from a row's record (``""``: no record)."""
+    ruling = (record or {}).get("ruling")
+    if isinstance(ruling, dict) and isinstance(ruling.get("evidence"), dict):
+        return str(ruling["evidence"].get("source") or "")
+    return ""
+
+
+def _unmeasured(rows: Any, records: dict[int, dict[str, Any]]) -> str:
+    """``"typed, not measured"`` when a KEEP of these rows rests on typed numbers."""
+    keeps = rows[rows["status"] == "KEEP"] if len(rows) else rows
+    sources = {_source(records.get(int(n))) for n in keeps.index}
+    return "typed, not measured" if "typed" in sources else ""
+
+
+def latest_in_force(
+    name: str,
+    rows: Any,
+    benches: list[dict[str, Any]],
+    records: dict[int, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The latest measurement of the code in force for target ``name``.
 
     With no KEEP, the code in force is the baseline: the target's latest saved
@@ -204,6 +228,8 @@ def latest_in_force(name: str, rows: Any, benches: list[dict[str, Any]]) -> dict
         name: the target.
         rows: its rows of the experiment frame.
         benches: saved ``bench`` runs, oldest first.
+        records: the rows' experiment records, by row number (say whether the KEEP's
+            numbers were typed).
     """
     mine = [b for b in benches if str(b.get("target", "")) == name]
     keeps = rows[rows["status"] == "KEEP"] if len(rows) else rows
@@ -232,8 +258,13 @@ def latest_in_force(name: str, rows: Any, benches: list[dict[str, Any]]) -> dict
         "p99_ms": _cell(last.get("optimized_p99_ms")),
         "throughput_ops_s": _cell(last.get("optimized_throughput")),
         "created": "",
-        "source": f"the after side of experiment #{number}, the last KEEP (no later "
-        "benchmark of the kept code was saved)",
+        "source": (
+            f"typed in for experiment #{number}, the last KEEP, not measured (no "
+            "benchmark of the kept code was saved)"
+            if _source((records or {}).get(int(number))) == "typed"
+            else f"the after side of experiment #{number}, the last KEEP (no later "
+            "benchmark of the kept code was saved)"
+        ),
     }
 
 

@@ -164,6 +164,6 @@ def plot_target_progress(source: Any) -> Figure:
             )
         ax.set_ylabel(f"{TIMES} the baseline (higher is better)")
         ax.set_xlabel("experiment")
-        ax.legend(loc="upper left")
+        ax.legend(loc="best")
         _ticks(ax)
     return fig

@@ -155,3 +155,38 @@ def test_a_person_status_is_asserted_and_a_tradeoff_is_not_recorded(project: Pat
     out = flow.record(s, ruling)
     assert out.status == "KEEP"
     assert git(project, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def _saved_compare(project: Path, git_info: dict[str, str]) -> str:
+    from codeflash_lab.workspace.runs import save_run
+
+    side = {"latency_ms": {"p50": 20.0}, "throughput_ops_s": 100.0}
+    fast = {"latency_ms": {"p50": 1.0}, "throughput_ops_s": 2000.0}
+    doc = {"target": TARGET, "concurrency": 2, "verdict": "KEEP", "a": side, "b": fast}
+    return str(save_run(project, "compare", {**doc, "git": git_info}))
+
+
+def test_a_stale_guard_or_compare_is_not_decided_on(project: Path) -> None:
+    s = flow.start(project, target=TARGET, pattern="blocking-call", description="drop it")
+    flow.apply_change(s, {SERVICE_PY: FAST_SERVICE})
+    assert flow.guard(s).ok
+    (project / SERVICE_PY).write_text(FAST_SERVICE + "\n# one more edit\n")
+    with pytest.raises(ValueError, match="changed after the guard ran"):
+        flow.decide(s)
+    flow.guard(s)
+    head = git(project, "rev-parse", "HEAD").strip()
+    committed = _saved_compare(project, {"base": head, "head": head, "base_rev": "HEAD",
+                                         "head_rev": "HEAD"})  # fmt: skip
+    flow.use_compare(s, committed)
+    with pytest.raises(ValueError, match=r"measured HEAD, not the uncommitted change in src/"):
+        flow.decide(s)
+    snapshot = git(project, "stash", "create").strip()
+    fresh = _saved_compare(project, {"base": head, "head": snapshot, "base_rev": head,
+                                     "head_rev": "WORKTREE"})  # fmt: skip
+    flow.use_compare(s, fresh)
+    assert flow.decide(s).verdict is Verdict.KEEP
+    (project / SERVICE_PY).write_text(FAST_SERVICE)
+    flow.guard(s)
+    with pytest.raises(ValueError, match="changed after the saved compare measured it"):
+        flow.decide(s)
+    assert flow.decide(s, status="DISCARD").rule is Rule.PERSON

@@ -37,7 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from codeflash_lab._git import head_sha, repo_root
-from codeflash_lab.bench.revisions import WORKTREE, uncommitted_files, untracked_files
+from codeflash_lab.bench.revisions import (
+    WORKTREE,
+    snapshot_worktree,
+    uncommitted_files,
+    untracked_files,
+)
 from codeflash_lab.categories import SLUGS
 from codeflash_lab.errors import GitError, WorkspaceError
 from codeflash_lab.experiments import guard as _guard
@@ -49,11 +54,13 @@ from codeflash_lab.experiments.flow_state import (
     FlowOutcome,
     changed_files,
     current,
+    fingerprint,
     is_ours,
     require_session,
     revert_files,
     save_patch,
     save_session,
+    tree_of,
     workspace,
 )
 from codeflash_lab.experiments.ledger import RecordResult, record_experiment
@@ -148,11 +155,37 @@ def guard(
     """Run the project's test command on the change. Changes ``.codeflash/experiment.json``."""
     s = require_session(session)
     root = repo_root(s.project)
+    code = fingerprint(s)
     run = _guard.run_guard(
         s.project, files=[root / f for f in changed_files(s)], timeout_s=timeout_s
     )
-    save_session(replace(s, guard=run))
+    save_session(replace(s, guard=run, guard_fingerprint=code))
     return run
+
+
+def _guard_stale(s: ExperimentSession) -> bool:
+    return s.guard is not None and s.guard_fingerprint not in (None, fingerprint(s))
+
+
+def _compare_stale(s: ExperimentSession, doc: Mapping[str, Any] | None) -> str | None:
+    """Why the saved compare does not describe the code as it is now, or ``None``."""
+    git = (doc or {}).get("git") or {}
+    head, head_rev = git.get("head"), git.get("head_rev")
+    if not head or not head_rev:
+        return None  # two running servers, or a compare of objects: nothing to check
+    root = repo_root(s.project)
+    if head_rev != WORKTREE:
+        changed = changed_files(s)
+        if changed:
+            return (
+                f"the saved compare measured {head_rev}, not the uncommitted change in "
+                f"{', '.join(changed[:3])}; compare with --head WORKTREE"
+            )
+        return None
+    then, now = tree_of(root, head), tree_of(root, snapshot_worktree(root))
+    if then and now and then != now:
+        return "the code changed after the saved compare measured it; compare again"
+    return None
 
 
 def measure(session: ExperimentSession | Workspace | str | os.PathLike[str], **options: Any) -> Any:
@@ -208,9 +241,19 @@ def decide(
     blocking_removed: str | None = None,
     status: str | None = None,
 ) -> Ruling:
-    """The ruling from the guard and the compare (pure over what the steps saved)."""
+    """The ruling from the guard and the compare (reads only).
+
+    Raises:
+        ValueError: nothing to decide from, or the guard run or the saved compare
+            describes other code than the working tree now (run that step again).
+    """
     s = require_session(session)
+    if _guard_stale(s):
+        raise ValueError("the code changed after the guard ran; run the guard again")
     numbers, doc = _compare_inputs(s)
+    stale = None if status is not None else _compare_stale(s, doc)
+    if stale:
+        raise ValueError(stale)
     cmp = None if numbers is None else compare_ruling(numbers, doc)
     return flow_ruling(compare=cmp, guard=s.guard, blocking_removed=blocking_removed, status=status)
 
@@ -355,7 +398,7 @@ def finish(
         **record_options: passed to :func:`record`.
     """
     s = require_session(project)
-    if run_guard and s.guard is None:
+    if run_guard and (s.guard is None or _guard_stale(s)):
         guard(s)
     broken = guard_ruling(require_session(s.project).guard)
     if compare is not None:

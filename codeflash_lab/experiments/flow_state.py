@@ -6,6 +6,7 @@ ended, and the git moves that save a change as a patch and put files back.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -14,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from codeflash_lab._git import run_git
-from codeflash_lab.bench.revisions import uncommitted_files, untracked_files
+from codeflash_lab._git import repo_root, run_git
+from codeflash_lab.bench.revisions import snapshot_worktree, uncommitted_files, untracked_files
 from codeflash_lab.errors import WorkspaceError
 from codeflash_lab.experiments.ledger import RecordResult
 from codeflash_lab.verdicts import Ruling
@@ -28,11 +29,13 @@ __all__ = [
     "FlowOutcome",
     "changed_files",
     "current",
+    "fingerprint",
     "is_ours",
     "require_session",
     "revert_files",
     "save_patch",
     "save_session",
+    "tree_of",
     "workspace",
 ]
 
@@ -61,6 +64,7 @@ class ExperimentSession:
         untracked_before: files git did not track at the start (not part of the change).
         concurrency: the concurrency to measure at (``None``: the compare's default).
         guard: the guard run, once :func:`guard` ran.
+        guard_fingerprint: the code the guard ran on (see :func:`fingerprint`).
         compare_ref: the saved compare run, once :func:`measure` or :func:`use_compare` ran.
         started: when :func:`start` ran (UTC, ISO 8601).
     """
@@ -73,6 +77,7 @@ class ExperimentSession:
     untracked_before: tuple[str, ...] = ()
     concurrency: int | None = None
     guard: GuardRun | None = None
+    guard_fingerprint: str | None = None
     compare_ref: str | None = None
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
@@ -86,6 +91,7 @@ class ExperimentSession:
             "untracked_before": list(self.untracked_before),
             "concurrency": self.concurrency,
             "guard": None if self.guard is None else self.guard.to_dict(),
+            "guard_fingerprint": self.guard_fingerprint,
             "compare_ref": self.compare_ref,
             "started": self.started,
         }
@@ -101,6 +107,7 @@ class ExperimentSession:
             untracked_before=tuple(doc.get("untracked_before") or ()),
             concurrency=doc.get("concurrency"),
             guard=GuardRun.from_dict(doc["guard"]) if doc.get("guard") else None,
+            guard_fingerprint=doc.get("guard_fingerprint"),
             compare_ref=doc.get("compare_ref"),
             started=str(doc.get("started") or ""),
         )
@@ -218,3 +225,28 @@ def revert_files(root: Path, files: list[str], untracked: set[str]) -> None:
     for f in files:
         if f in untracked:
             (root / f).unlink(missing_ok=True)
+
+
+def tree_of(repo: str | os.PathLike[str], commit: str) -> str | None:
+    """The tree hash of ``commit`` (``None`` when the object is gone)."""
+    try:
+        return run_git(["rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}"], repo).strip()
+    except Exception:
+        return None
+
+
+def fingerprint(session: ExperimentSession) -> str:
+    """What the code is now: the tracked files' tree plus the new files' contents.
+
+    Two equal fingerprints mean a guard run or a compare still describes the code.
+    """
+    root = repo_root(session.project)
+    tree = tree_of(root, snapshot_worktree(root)) or ""
+    digest = hashlib.sha256(tree.encode())
+    for name in sorted(set(untracked_files(root)) - set(session.untracked_before)):
+        digest.update(name.encode() + b"\0")
+        try:
+            digest.update((root / name).read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()[:20]

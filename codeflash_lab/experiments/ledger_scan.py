@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codeflash_lab.experiments.plateau import LedgerStatus, StatusBuilder, keep_gain
 from codeflash_lab.workspace.results import (
@@ -57,7 +58,7 @@ _ROW = re.compile(
     + r"(?:\t.*)?"
 )
 
-_Entry = tuple[int, "Experiment | tuple[int, str]"]
+_Entry = tuple[int, Any, str]  # (number, row or line number, "" or the line's text)
 
 
 def _f(text: str | None) -> float | None:
@@ -96,18 +97,18 @@ class LedgerDigest:
     def add(self, number: int, row: Experiment) -> None:
         """Take in one more row (the newest)."""
         self.rows = number
-        (self._keeps if row.status == "KEEP" else self._discards).append((number, row))
+        (self._keeps if row.status == "KEEP" else self._discards).append((number, row, ""))
         if row.concurrency is not None:
             self.last_concurrency = int(row.concurrency)
         self.builder.add(row)
 
     def _rows(self, entries: deque[_Entry]) -> list[tuple[int, Experiment]]:
         out: list[tuple[int, Experiment]] = []
-        for number, item in entries:
+        for number, item, line in entries:
             if isinstance(item, Experiment):
                 out.append((number, item))
             else:
-                lineno, line = item
+                lineno = item
                 out.append((number, parse_row(line.split("\t"), self.extra, self.path,
                                               lineno, False, [])))  # fmt: skip
         return out
@@ -157,25 +158,26 @@ def scan_ledger(path: str | os.PathLike[str], *, strict: bool = True) -> LedgerD
     match, builder, warnings = _ROW.fullmatch, digest.builder, []
     keeps, discards = digest._keeps, digest._discards
     number = 0
+    add = builder.add_fields
     for lineno, line in _lines(p):
-        if not line or not line.strip():
-            continue
-        number += 1
         m = match(line)
-        if m is None:  # the slow path: any other form, and every error message
-            row = parse_row(line.split("\t"), extra, p, lineno, strict, warnings)
-            status, pattern = row.status, row.pattern
-            gain = keep_gain(row) if status == "KEEP" else 0.0
-            conc = row.concurrency
-        else:
+        if m is not None:
             bl, ol, lc, bt, ot, tc, cc, st, pat = m.groups()
             status, pattern = st.upper(), pat.strip().lower()
             gain = _gain(bl, ol, lc, bt, ot, tc) if status == "KEEP" else 0.0
-            conc = None if cc is None else float(cc)
-        builder.add_fields(status, pattern, gain)
-        (keeps if status == "KEEP" else discards).append((number, (lineno, line)))
-        if conc is not None:
-            digest.last_concurrency = int(conc)
+            if cc is not None:
+                digest.last_concurrency = int(float(cc))
+        elif not line.strip():
+            continue
+        else:  # the slow path: any other form, and every error message
+            row = parse_row(line.split("\t"), extra, p, lineno, strict, warnings)
+            status, pattern = row.status, row.pattern
+            gain = keep_gain(row) if status == "KEEP" else 0.0
+            if row.concurrency is not None:
+                digest.last_concurrency = int(row.concurrency)
+        number += 1
+        add(status, pattern, gain)
+        (keeps if status == "KEEP" else discards).append((number, lineno, line))
     digest.rows = number
     return digest
 

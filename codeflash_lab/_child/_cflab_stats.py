@@ -71,45 +71,54 @@ def _read_proc_stat():
     return total - idle, total
 
 
+def _jiffies(pid):
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            rest = fh.read().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+    return int(rest[11]) + int(rest[12]) if len(rest) >= 13 else None
+
+
+def _kids(pid):
+    out = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                out.extend(int(c) for c in fh.read().split())
+        except OSError:
+            continue
+    return out
+
+
 def _our_jiffies():
     """``{pid: cpu jiffies}`` of the tool that started this child and all its descendants
     (this child, servers it started): never counted as other load (see ``bench.system``)."""
-    table = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return None
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/" + entry + "/stat", encoding="ascii", errors="replace") as fh:
-                rest = fh.read().rsplit(")", 1)[-1].split()
-        except OSError:
-            continue
-        if len(rest) >= 13:
-            table[int(entry)] = (int(rest[1]), int(rest[11]) + int(rest[12]))
     env = os.environ.get("CODEFLASH_LAB_ROOT_PID", "")
     root = int(env) if env.isdigit() else os.getppid()
-    children = {}
-    for pid, (ppid, _cpu) in table.items():
-        children.setdefault(ppid, []).append(pid)
     ours = {}
     stack = [root, os.getpid()]
     while stack:
         pid = stack.pop()
-        if pid in ours or pid not in table:
+        if pid in ours:
             continue
-        ours[pid] = table[pid][1]
-        stack.extend(children.get(pid, ()))
-    return ours
+        cpu = _jiffies(pid)
+        if cpu is None:
+            continue
+        ours[pid] = cpu
+        stack.extend(_kids(pid))
+    return ours or None
 
 
 def take_cpu_sample():
     """``(wall_s, process_cpu_s, machine_busy, machine_total, our_jiffies)``."""
+    ours = _our_jiffies()
     busy, total = _read_proc_stat()
     times = os.times()
-    ours = _our_jiffies() if total is not None else None
     return (time.perf_counter(), times.user + times.system, busy, total, ours)
 
 

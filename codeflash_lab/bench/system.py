@@ -101,16 +101,62 @@ def _proc_table() -> dict[int, tuple[int, int]] | None:
     return table
 
 
+def _children(pid: int) -> list[int] | None:
+    """Children of ``pid`` from ``/proc/<pid>/task/*/children`` (``None``: not available)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    out: list[int] = []
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                out.extend(int(c) for c in fh.read().split())
+        except FileNotFoundError:
+            return None
+        except OSError:
+            continue
+    return out
+
+
+def _cpu_jiffies(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            rest = fh.read().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+    return int(rest[11]) + int(rest[12]) if len(rest) >= 13 else None
+
+
 def our_cpu_seconds(root: int | None = None) -> dict[int, int] | None:
     """CPU jiffies of ``root`` (default :func:`measurement_root`) and all its descendants.
 
     These are the tool, its measuring children and the servers it started: the server
-    under test and our own processes are never "other load".
+    under test and our own processes are never "other load". The tree is walked through
+    ``/proc/<pid>/task/*/children``; without it, every process's ``stat`` is read.
     """
+    root = measurement_root() if root is None else root
+    ours: dict[int, int] = {}
+    stack = [root, os.getpid()]
+    while stack:
+        pid = stack.pop()
+        if pid in ours:
+            continue
+        cpu = _cpu_jiffies(pid)
+        if cpu is None:
+            continue
+        kids = _children(pid)
+        if kids is None:
+            return _our_cpu_by_table(root)
+        ours[pid] = cpu
+        stack.extend(kids)
+    return ours or None
+
+
+def _our_cpu_by_table(root: int) -> dict[int, int] | None:
     table = _proc_table()
     if table is None:
         return None
-    root = measurement_root() if root is None else root
     children: dict[int, list[int]] = {}
     for pid, (ppid, _cpu) in table.items():
         children.setdefault(ppid, []).append(pid)
@@ -127,9 +173,9 @@ def our_cpu_seconds(root: int | None = None) -> dict[int, int] | None:
 
 def take_cpu_sample() -> CpuSample:
     """Read wall time, this process's CPU time, the machine's jiffies and our processes'."""
+    ours = our_cpu_seconds()
     busy, total = _read_proc_stat()
     times = os.times()
-    ours = our_cpu_seconds() if total is not None else None
     return CpuSample(time.perf_counter(), times.user + times.system, busy, total, ours)
 
 

@@ -121,6 +121,14 @@ def test_item3_newlines_in_free_text_do_not_corrupt_handoff(ws: Workspace) -> No
     assert baseline.startswith("- app:h ## Keeps")
 
 
+def test_item3_a_multi_line_description_is_folded_into_the_commit_summary(
+    ws: Workspace, git_repo: Path
+) -> None:
+    (git_repo / "app.py").write_text("x = 1\n")
+    rec(ws, description="cancel early\n## Keeps", files=["app.py"])
+    assert git(git_repo, "log", "-1", "--format=%s").strip() == "async: cancel early ## Keeps"
+
+
 # item 4 (API side): files are relative to the project root, not the repository root
 
 

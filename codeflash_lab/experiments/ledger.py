@@ -31,6 +31,7 @@ from codeflash_lab.workspace.experiment_record import (
     GuardRun,
     find_record,
 )
+from codeflash_lab.workspace.handoff import fold_text
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.results import Experiment, read_results
 
@@ -171,7 +172,7 @@ def recover_ledger(workspace: Workspace | str | os.PathLike[str]) -> list[str]:
 def _lines(
     number: int, plan: RecordPlan, record: ExperimentRecord, experiment: Experiment
 ) -> list[str]:
-    desc, pattern = plan.row["description"], plan.row["pattern"]
+    desc, pattern = fold_text(plan.row["description"]), plan.row["pattern"]
     lines = [target_line(number, desc, pattern), result_line(number, experiment, plan.decision)]
     lines.append(f"[experiment {number}] {plan.ruling.line()}")
     if plan.note:
@@ -193,7 +194,7 @@ def _repeat(ws: Workspace, plan: RecordPlan, record: ExperimentRecord) -> Record
     experiment = txn.experiment_of(record)
     state = scan_ledger(ws.results_tsv).status()
     lines = [
-        target_line(number, plan.row["description"], plan.row["pattern"]),
+        target_line(number, fold_text(plan.row["description"]), plan.row["pattern"]),
         f"[experiment {number}] already recorded (record {record.id}); nothing done",
     ]
     sha = record.steps.get("commit")

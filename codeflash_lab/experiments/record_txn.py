@@ -252,7 +252,8 @@ def commit(ws: Workspace, plan: RecordPlan, record: ExperimentRecord) -> Experim
     if not plan.commits:
         return record
     sha = commit_keep(
-        ws.project, list(record.files), plan.row["description"], pre_commit=plan.pre_commit,
+        ws.project, list(record.files), fold_text(plan.row["description"]),
+        pre_commit=plan.pre_commit,
         trailer=f"{TRAILER}: {record.id}", force=plan.force, base=_toplevel(ws.project),
     )  # fmt: skip
     _fault("after-commit")

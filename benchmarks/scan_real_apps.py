@@ -134,6 +134,13 @@ def main() -> int:
     ok = ok and weighted >= 0.85
     print(f"precision over the sample: {raw:.2f}; weighted by category share: {weighted:.2f} "
           "(goal >= 0.85)")  # fmt: skip
+    judged = [(a, w, f) for a, w, f in shown if (a, w, f.code) in labels]
+    if judged:
+        good = sum(labels[(a, w, f.code)][0] == "TP" for a, w, f in judged)
+        print(
+            f"all shown findings with a label: {len(judged)} of {len(shown)}, precision "
+            f"{good / len(judged):.2f} (information: beyond the sample)"
+        )
     print(
         f"hidden by the defaults: {hidden_tests} findings in test files, {hidden_low} at low "
         f"confidence ({files} files scanned, {len(shown)} findings shown)"

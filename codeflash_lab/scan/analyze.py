@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from codeflash_lab.scan.context import FileContext
-from codeflash_lab.scan.crossmodule import outgoing_calls
+from codeflash_lab.scan.crossmodule import outgoing_calls, test_support
 from codeflash_lab.scan.files import decode_source
 from codeflash_lab.scan.finding import FileError
 from codeflash_lab.scan.registry import Rule, all_rules
@@ -81,7 +81,7 @@ def _run_rules(
     try:
         ctx = FileContext(tree, text, path, target_version)
         facts = outgoing_calls(ctx)
-        support = _test_support(ctx)
+        support = test_support(ctx)
         for rule in active:
             for hit in rule.check(ctx):
                 line = getattr(hit.node, "lineno", 1)
@@ -112,14 +112,6 @@ def _run_rules(
             if not (0 < f[0] <= len(lines) and _suppressed(lines[f[0] - 1], f[2], codes[f[2]]))
         ]
     return out, [], facts
-
-
-_TEST_MODULES = ("pytest", "unittest", "asynctest", "pytest_asyncio", "hypothesis")
-
-
-def _test_support(ctx: FileContext) -> bool:
-    """Test helpers shipped with the code (fixtures, mocks): they serve no requests."""
-    return any(name.partition(".")[0] in _TEST_MODULES for name in ctx.imports.names.values())
 
 
 def _active(raw: bytes, rules: Sequence[Rule] | None) -> list[Rule]:

@@ -16,15 +16,26 @@ from codeflash_lab.scan.context import FileContext
 
 __all__ = [
     "NETWORK",
+    "QUIET",
     "Export",
     "module_exports",
     "module_name",
     "outgoing_calls",
     "resolve_calls",
+    "test_support",
 ]
 
 #: The export code of an ``async def`` that awaits a network round trip.
 NETWORK = "NET"
+#: The flag of a plain call made by console or test-support code (reported low).
+QUIET = 2
+_TEST_MODULES = ("pytest", "unittest", "asynctest", "pytest_asyncio", "hypothesis")
+
+
+def test_support(ctx: FileContext) -> bool:
+    """Test helpers shipped with the code (fixtures, mocks): they serve no requests."""
+    return any(name.partition(".")[0] in _TEST_MODULES for name in ctx.imports.names.values())
+
 
 #: ``(function name, rule code, what it does)`` for a module-level sync function that blocks.
 Export = tuple[str, str, str]
@@ -56,13 +67,18 @@ def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
     Plain calls may block the loop; awaited ones (flag 1) tell whether awaits that could
     run together wait on the network.
     """
-    from codeflash_lab.scan.rules.blocking import offloaded
+    from codeflash_lab.scan.rules.blocking import console_program, offloaded
 
     out: list[_Call] = []
+    quiet: bool | None = None
     for call in ctx.calls:
         if not ctx.in_async(call):
             continue
         awaited = int(ctx.is_awaited(call))
+        if not awaited:
+            if quiet is None:
+                quiet = console_program(ctx) or test_support(ctx)
+            awaited = QUIET if quiet else 0
         found = _target(ctx, call.func)
         if found is None or (not awaited and offloaded(ctx, call)):
             continue

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from codeflash_lab.scan.context import FileContext
 from codeflash_lab.scan.crossmodule import (
     NETWORK,
+    QUIET,
     Export,
     module_exports,
     module_name,
@@ -21,7 +22,7 @@ from codeflash_lab.scan.crossmodule import (
 )
 from codeflash_lab.scan.files import decode_source, read_file
 from codeflash_lab.scan.finding import FileError
-from codeflash_lab.scan.rules.blocking import ENTRY_NAMES
+from codeflash_lab.scan.rules.blocking import start_up_name
 
 if TYPE_CHECKING:
     from codeflash_lab.scan.cache import ScanCache
@@ -88,14 +89,14 @@ def follow_imports(
     network: set[tuple[str, int, int]] = set()
     for caller, call, _target, (code, shown) in hits:
         if code == NETWORK:
-            if call[5]:
+            if call[5] == 1:
                 network.add((caller, call[0], call[1]))
             continue
-        if call[5]:
+        if call[5] == 1:
             continue  # an awaited call: it is not a blocking call
         where = f" in async function `{call[4]}`" if call[4] else ""
         message = f"blocking call {shown}{where}: defined in another module, it runs on the loop"
-        start_up = caller.endswith("__main__.py") or call[4] in ENTRY_NAMES
+        start_up = caller.endswith("__main__.py") or start_up_name(call[4]) or call[5] == QUIET
         level = "low" if start_up or code == "CFL106" else "medium"
         out.setdefault(caller, []).append((call[0], call[1], code, message, "", level, "", ()))
     _settle(results, calls, network)
@@ -112,7 +113,7 @@ def _settle(
     for path, _key, raw, _errors, _facts in results:
         awaited: dict[int, list[tuple[int, int]]] = {}
         for call in calls.get(path, ()):
-            if call[5]:
+            if call[5] == 1:
                 awaited.setdefault(call[0], []).append((call[0], call[1]))
         for i, f in enumerate(raw):
             if f[5] != "medium" or f[2] not in _SETTLED:

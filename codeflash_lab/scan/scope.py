@@ -6,7 +6,7 @@ import ast
 
 from codeflash_lab.scan.names import dotted
 
-__all__ = ["Scope", "bound_names", "dotted_receiver", "in_body", "is_def", "is_main_test"]
+__all__ = ["Scope", "dotted_receiver", "in_body", "is_def", "is_main_test"]
 
 
 class Scope:
@@ -46,21 +46,6 @@ class Scope:
     def name(self) -> str:
         """The function or class name (``""`` for modules and lambdas)."""
         return str(getattr(self.node, "name", ""))
-
-
-def bound_names(tree: ast.AST) -> frozenset[str]:
-    """Every name the module binds anywhere: assignments, parameters, defs, imports."""
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            out.add(node.id)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            out.add(node.name)
-        elif isinstance(node, ast.alias):
-            out.add((node.asname or node.name).partition(".")[0])
-    return frozenset(out)
 
 
 def in_body(scope_node: ast.AST, child: ast.AST) -> bool:

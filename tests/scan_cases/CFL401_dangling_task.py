@@ -120,3 +120,9 @@ async def dropped_shapes(jobs) -> None:
     (asyncio.create_task(job()) for job in jobs)  # expect: CFL401, CFL303
     flag = 1 if asyncio.create_task(jobs[0]()) else 2  # expect: CFL401
     return flag
+
+
+def run_until_stopped(loop, coro, on_done):
+    fut = loop.create_task(coro)
+    fut.add_done_callback(on_done)
+    loop.run_forever()

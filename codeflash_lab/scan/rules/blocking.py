@@ -14,7 +14,15 @@ from codeflash_lab.scan.context import FileContext, Scope
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit, Rule, register
 
-__all__ = ["ENTRY_NAMES", "FAMILY_CODES", "blocking_calls", "direct_blocking", "offloaded"]
+__all__ = [
+    "ENTRY_NAMES",
+    "FAMILY_CODES",
+    "blocking_calls",
+    "console_program",
+    "direct_blocking",
+    "offloaded",
+    "start_up_name",
+]
 
 #: The rule code reporting each family of blocking call.
 FAMILY_CODES = {
@@ -286,11 +294,15 @@ def _start_up(ctx: FileContext, func: Scope | None) -> bool:
         name = ctx.qualname(deco.func if isinstance(deco, ast.Call) else deco) or ""
         if name.partition(".")[0] in _CLI_MODULES:
             return True
-    name = func.name.lstrip("_")
-    return func.name in _ENTRY or name.startswith(_START_UP_PREFIXES)
+    return start_up_name(func.name)
 
 
-def _console_program(ctx: FileContext) -> bool:
+def start_up_name(name: str) -> bool:
+    """``main``, ``cli``, ``_pre_connect``, ``on_startup``: code run before serving."""
+    return name in _ENTRY or name.lstrip("_").startswith(_START_UP_PREFIXES)
+
+
+def console_program(ctx: FileContext) -> bool:
     """A console program: it prints and prompts its user, so it serves nobody else."""
     names = ctx.memo("called-names", lambda c: {c.qualname(call.func) for call in c.calls})
     prompts = {"builtins.input", "getpass.getpass"} & names or any(
@@ -310,7 +322,7 @@ class _BlockingRule(Rule):
                 func = ctx.function_scope(ctx.scope_of[call])
                 if _start_up(ctx, func):
                     confidence = "low"  # runs before the loop serves anything else
-                elif _console_program(ctx):
+                elif console_program(ctx):
                     confidence = "low"  # a console program talking to its user
                 where = f" in async function `{func.name}`" if func else ""
                 uses = f" (used on lines {', '.join(map(str, related))})" if related else ""

@@ -101,8 +101,8 @@ class DanglingTask(Rule):
                 names = loaded.get(id(scope))
                 if names is None:
                     names = loaded[id(scope)] = _loaded_names(scope.node)
-                if _declared_global(scope, target.id):
-                    continue
+                if _declared_global(scope, target.id) or _runs_loop(scope):
+                    continue  # a global, or a local that lives while the loop runs
                 if target.id not in names:
                     yield Hit(
                         call, f"task bound to `{target.id}`, which is never used: {self.message}"
@@ -128,6 +128,14 @@ def _dropped(ctx: FileContext, call: ast.Call, parent: ast.AST | None) -> bool:
     if isinstance(parent, ast.comprehension):
         return any(c is call for c in parent.ifs)
     return isinstance(parent, ast.withitem) and parent.context_expr is call
+
+
+def _runs_loop(scope: Scope) -> bool:
+    """A plain function that runs the loop itself: its locals outlive every task."""
+    return scope.kind == "function" and any(
+        isinstance(n, ast.Attribute) and n.attr in ("run_forever", "run_until_complete")
+        for n in ast.walk(scope.node)
+    )
 
 
 def _has_running_loop_check(scope: Scope) -> bool:

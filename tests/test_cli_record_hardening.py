@@ -137,9 +137,9 @@ finally:
 """
 
 
-def _status_under(project: Path, limit: int) -> subprocess.CompletedProcess[str]:
+def _under(project: Path, limit: int, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", _UNDER_LIMIT, str(limit), "status", "--format", "json"],
+        [sys.executable, "-c", _UNDER_LIMIT, str(limit), *args],
         cwd=project,
         capture_output=True,
         text=True,
@@ -150,14 +150,19 @@ def _status_under(project: Path, limit: int) -> subprocess.CompletedProcess[str]
 def test_item13_status_streams_the_log(project: Path) -> None:
     log = project / ".codeflash" / "results.tsv"
     _big_log(log, 10)
-    small = _status_under(project, 0)
+    small = _under(project, 0, "status", "--format", "json")
     assert small.returncode == 0, small.stderr
     peak = int(small.stderr.split("VMPEAK")[-1].split()[0])
     _big_log(log, 200_000)
-    big = _status_under(project, peak + 48 * 2**20)
+    limit = peak + 48 * 2**20
+    big = _under(project, limit, "status", "--format", "json")
     assert big.returncode == 0, big.stderr[-2000:]
     data: dict[str, Any] = json.loads(big.stdout)
     assert data["experiments"] == 200_000
+    rec = _under(project, limit, *RECORD, "-m", "big", "--latency-change=+1%", "--concurrency",
+                 "10", "--format", "json")  # fmt: skip
+    assert rec.returncode == 0, rec.stderr[-2000:]
+    assert json.loads(rec.stdout)["number"] == 200_001
 
 
 def _compare(project: Path, **over: Any) -> None:

@@ -211,11 +211,30 @@ def record_experiment(
     target_test: str,
     pattern: str,
     description: str,
+    baseline_latency_ms: float | None = None,
+    optimized_latency_ms: float | None = None,
+    baseline_throughput: float | None = None,
+    optimized_throughput: float | None = None,
+    concurrency: int | None = None,
+    tests_passed: int | None = None,
+    tests_failed: int | None = None,
+    commit: str | None = None,
+    status: str | None = None,
+    confirmed: bool | None = None,
+    blocking_removed: bool = False,
+    measured_verdict: str | None = None,
+    p99_change: float | None = None,
+    latency_change: float | None = None,
+    throughput_change: float | None = None,
+    new_baseline: bool = False,
+    files: tuple[str, ...] | list[str] = (),
+    tag_every: int = 3,
+    lesson: str | None = None,
+    pre_commit: bool = True,
     guard: GuardRun | None = None,
     ruling: Ruling | None = None,
     evidence_ref: str | None = None,
     force: bool = False,
-    **kwargs: Any,
 ) -> RecordResult:
     """Decide, then commit (a KEEP with ``files``), append one row to results.tsv and
     update HANDOFF.md, as one transaction.
@@ -239,15 +258,29 @@ def record_experiment(
         evidence_ref: where the numbers come from (a ``.codeflash/runs/`` file); without
             it typed numbers are shown as "typed, not measured".
         force: commit on a detached HEAD or during a rebase or bisect.
-        **kwargs: ``baseline_latency_ms``, ``optimized_latency_ms``,
-            ``baseline_throughput``, ``optimized_throughput``, ``concurrency``,
-            ``tests_passed``, ``tests_failed``, ``commit`` (the commit measured, default
-            HEAD), ``status`` (``KEEP``/``DISCARD`` chosen by a person), ``confirmed``,
-            ``blocking_removed``, ``measured_verdict``, ``p99_change``, ``latency_change``,
-            ``throughput_change`` (used when the two numbers are not given),
-            ``new_baseline``, ``files`` (relative to the project folder), ``tag_every``
-            (3 to 5), ``lesson`` (a learnings.md line), ``pre_commit`` (run the
-            project's hooks first): see :func:`~codeflash_lab.experiments.record_plan.plan_record`.
+        baseline_latency_ms: p50 before the change.
+        optimized_latency_ms: p50 after the change.
+        baseline_throughput: operations per second before.
+        optimized_throughput: operations per second after.
+        concurrency: operations in flight during the benchmark.
+        tests_passed: passing tests with the change.
+        tests_failed: failing tests with the change.
+        commit: the commit measured (default: HEAD of the project).
+        status: ``KEEP``/``DISCARD`` chosen by a person; overrides the rules (rule ``person``).
+        confirmed: for a change under 10%, the verdict of repeated runs (shown as asserted
+            without ``evidence_ref``).
+        blocking_removed: a blocking call is gone and asyncio debug mode confirms it.
+        measured_verdict: the benchmark comparison's verdict for these numbers, when they
+            came from one without a ruling.
+        p99_change: p99 latency change in percent, when known.
+        latency_change: p50 change in percent, used only when the two latencies are not given.
+        throughput_change: throughput change in percent, used only when the two
+            throughputs are not given.
+        new_baseline: accept a concurrency different from the locked one; noted in HANDOFF.md.
+        files: files to commit when the result is a KEEP (relative to the project folder).
+        tag_every: keeps per milestone tag (3 to 5).
+        lesson: a line for learnings.md (filed under ``worked`` for a KEEP, else ``failed``).
+        pre_commit: run the project's pre-commit hooks on ``files`` before committing.
 
     Returns:
         The :class:`RecordResult` (``repeated`` when the same experiment was already
@@ -265,8 +298,15 @@ def record_experiment(
     """
     ws = _ws(workspace).require()
     plan = plan_record(
-        target_test=target_test, pattern=pattern, description=description, guard=guard,
-        ruling=ruling, evidence_ref=evidence_ref, force=force, **kwargs,
+        target_test=target_test, pattern=pattern, description=description,
+        baseline_latency_ms=baseline_latency_ms, optimized_latency_ms=optimized_latency_ms,
+        baseline_throughput=baseline_throughput, optimized_throughput=optimized_throughput,
+        concurrency=concurrency, tests_passed=tests_passed, tests_failed=tests_failed,
+        commit=commit, status=status, confirmed=confirmed, blocking_removed=blocking_removed,
+        measured_verdict=measured_verdict, p99_change=p99_change, latency_change=latency_change,
+        throughput_change=throughput_change, new_baseline=new_baseline, files=files,
+        tag_every=tag_every, lesson=lesson, pre_commit=pre_commit, guard=guard, ruling=ruling,
+        evidence_ref=evidence_ref, force=force,
     )  # fmt: skip
     with txn.ledger_lock(ws):
         recovered = recovery.recover(ws)

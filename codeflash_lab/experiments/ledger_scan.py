@@ -155,7 +155,8 @@ def scan_ledger(path: str | os.PathLike[str], *, strict: bool = True) -> LedgerD
     if extra is None:
         return digest
     digest.extra = extra
-    match, builder, warnings = _ROW.fullmatch, digest.builder, []
+    match, builder = _ROW.fullmatch, digest.builder
+    warnings: list[str] = []
     keeps, discards = digest._keeps, digest._discards
     number = 0
     add = builder.add_fields

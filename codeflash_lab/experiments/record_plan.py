@@ -20,6 +20,7 @@ or a ``status`` stated without a saved run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from codeflash_lab.categories import SLUGS
@@ -193,8 +194,8 @@ def plan_record(
     lat = latency_change if lat is None else lat
     thr = percent_change(baseline_throughput, optimized_throughput)
     thr = throughput_change if thr is None else thr
-    ev = {"evidence_ref": evidence_ref, "confirmed": confirmed,
-          "blocking_removed": blocking_removed, "guard": guard}  # fmt: skip
+    ev = partial(_evidence, evidence_ref=evidence_ref, confirmed=confirmed,
+                 blocking_removed=blocking_removed, guard=guard)  # fmt: skip
 
     decision: Decision | None = None
     chosen: Ruling | None = None
@@ -209,11 +210,11 @@ def plan_record(
         if tests_failed:
             above.append(Ruling(Verdict.DISCARD, Rule.TESTS_FAILED,
                                 f"{tests_failed} test(s) failed with the change",
-                                _evidence(Rule.TESTS_FAILED, **ev)))  # fmt: skip
+                                ev(Rule.TESTS_FAILED)))  # fmt: skip
         if blocking_removed:
             above.append(Ruling(Verdict.KEEP, Rule.BLOCKING_REMOVED,
                                 "a blocking call was removed and debug mode no longer sees it",
-                                _evidence(Rule.BLOCKING_REMOVED, **ev)))  # fmt: skip
+                                ev(Rule.BLOCKING_REMOVED)))  # fmt: skip
         chosen = highest(ruling, *above)
     else:
         try:
@@ -238,7 +239,7 @@ def plan_record(
                 (lat or 0) >= THRESHOLD_PCT or (thr or 0) <= -THRESHOLD_PCT
             ):
                 rule = Rule.REGRESSION
-            chosen = ruling_from_decision(decision, _evidence(rule, **ev))
+            chosen = ruling_from_decision(decision, ev(rule))
             if chosen is not None and rule is Rule.REGRESSION and chosen.rule is Rule.NOISE:
                 chosen = Ruling(Verdict.DISCARD, Rule.REGRESSION, decision.reason, chosen.evidence)
 

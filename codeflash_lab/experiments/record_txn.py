@@ -192,6 +192,7 @@ def _toplevel(project: Path) -> Path:
 
 def _check_concurrency(ws: Workspace, digest: LedgerDigest, plan: RecordPlan) -> int | None:
     locked = load_methodology(ws)
+    ref: int | None
     if locked is not None:
         ref, source = locked.concurrency, "the locked methodology (methodology.json)"
     else:
@@ -272,11 +273,12 @@ def with_commit(record: ExperimentRecord, sha: str) -> ExperimentRecord:
 def experiment_of(record: ExperimentRecord) -> Experiment:
     """The results.tsv row a record writes."""
     row = dict(record.extra["row"])
-    return Experiment(**{k: row.get(k) for k in (
+    cells: dict[str, Any] = {k: row.get(k) for k in (
         "commit", "target_test", "baseline_latency_ms", "optimized_latency_ms",
         "latency_change", "baseline_throughput", "optimized_throughput", "throughput_change",
         "concurrency", "tests_passed", "tests_failed", "status", "pattern", "description",
-    )})  # fmt: skip
+    )}  # fmt: skip
+    return Experiment(**cells)
 
 
 def append(ws: Workspace, record: ExperimentRecord, digest: LedgerDigest) -> ExperimentRecord:

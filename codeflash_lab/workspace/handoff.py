@@ -243,7 +243,11 @@ def update_sections(
     workspace: Workspace | str | os.PathLike[str], bodies: Mapping[str, str]
 ) -> Path:
     """Replace several sections in one locked, atomic write (see :func:`update_section`)."""
-    return _edit(workspace, {t: (lambda old, b=b: b) for t, b in bodies.items()})
+    return _edit(workspace, {t: _constant(b) for t, b in bodies.items()})
+
+
+def _constant(body: str) -> Callable[[str | None], str]:
+    return lambda old: body
 
 
 def append_to_section(workspace: Workspace | str | os.PathLike[str], title: str, text: str) -> Path:

@@ -16,6 +16,8 @@ import pytest
 
 from codeflash_lab.errors import GitError, ResultsFormatError, WorkspaceError
 from codeflash_lab.experiments.ledger import read_ledger, record_experiment
+from codeflash_lab.verdicts import Rule, Ruling, Verdict
+from codeflash_lab.workspace.experiment_record import GuardRun
 from codeflash_lab.workspace.handoff import ensure_handoff, read_section, section_titles
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.results import ensure_results_file
@@ -302,3 +304,37 @@ def test_files_touched_by_keeps_leaves_out_reverted_keeps(ws: Workspace, git_rep
     plateau = read_section(ws, "Rotation and plateau state") or ""
     assert "Files touched by keeps: app.py (1)" in plateau
     assert "gone.py" not in plateau
+
+
+@pytest.mark.parametrize(
+    ("given", "over", "status", "rule"),
+    [
+        ((Verdict.KEEP, Rule.THRESHOLD), {}, "KEEP", "threshold"),
+        ((Verdict.KEEP, Rule.THRESHOLD), {"tests_failed": 2}, "DISCARD", "tests-failed"),
+        ((Verdict.DISCARD, Rule.NOISE), {"blocking_removed": True}, "KEEP", "blocking-removed"),
+        ((Verdict.DISCARD, Rule.ERRORS), {"blocking_removed": True}, "DISCARD", "errors"),
+        ((Verdict.INCONCLUSIVE, Rule.UNPROVEN), {}, "DISCARD", "unproven"),
+    ],
+)
+def test_a_ruling_is_taken_as_is_unless_a_higher_rule_applies(
+    ws: Workspace, given: tuple[Verdict, Rule], over: dict[str, Any], status: str, rule: str
+) -> None:
+    ruling = Ruling(given[0], given[1], "from the compare")
+    r = rec(ws, ruling=ruling, evidence_ref="runs/compare-1.json", **over)
+    assert (r.experiment.status, str(r.ruling.rule)) == (status, rule)
+    (doc,) = sidecars(ws)
+    assert doc["ruling"]["rule"] == rule
+    if rule == str(given[1]):
+        assert doc["ruling"]["evidence"] == {
+            "source": "measured", "ref": "runs/compare-1.json", "summary": "", "facts": {},
+        }  # fmt: skip
+
+
+def test_a_guard_run_is_kept_in_the_sidecar_and_its_failures_count(ws: Workspace) -> None:
+    guard = GuardRun("python -m pytest -q", True, passed=4, failed=1, source="junit-xml")
+    r = rec(ws, guard=guard)
+    assert (r.experiment.status, str(r.ruling.rule)) == ("DISCARD", "tests-failed")
+    (doc,) = sidecars(ws)
+    assert doc["guard"]["failed"] == 1
+    assert doc["ruling"]["evidence"]["source"] == "measured"
+    assert "4 passed, 1 failed" in doc["ruling"]["evidence"]["summary"]

@@ -78,7 +78,7 @@ def test_a_small_gain_the_rounds_support_is_kept_as_confirmed() -> None:
 
 
 def test_identical_arms_are_noise_only_when_the_interval_rules_out_the_floor() -> None:
-    d = decide(arm(10.0, 4), arm(10.0, 4, shift=2))
+    d = decide(arm(10.0, 5), arm(10.0, 5, shift=2))
     assert (d.verdict, d.rule) == ("DISCARD", Rule.NOISE), d.reason
     assert "rule out a gain of 3 %" in d.reason
 
@@ -113,8 +113,8 @@ def test_before_the_first_look_nothing_is_settled() -> None:
 
 
 def test_p99_from_few_ops_is_shown_but_never_decides() -> None:
-    a = [r.with_changes(ok_ops=500) for r in arm(10.0, 4)]
-    b = [r.with_changes(ok_ops=500) for r in arm(10.0, 4, p99_factor=4.0, shift=2)]
+    a = [r.with_changes(ok_ops=500) for r in arm(10.0, 5)]
+    b = [r.with_changes(ok_ops=500) for r in arm(10.0, 5, p99_factor=4.0, shift=2)]
     d = decide(a, b)
     assert d.criteria["p99"].low_confidence
     assert (d.verdict, d.rule) == ("DISCARD", Rule.NOISE)

@@ -119,7 +119,9 @@ def nginx_on_core0() -> Iterator[tuple[str, list[int]]]:
     port = _free_port()
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_CONF.format(dir=folder, port=port))
-    proc = subprocess.Popen(["taskset", "-c", "0", "nginx", "-c", str(conf), "-p", str(folder)])
+    proc = subprocess.Popen(  # its own session, as bench_http.py's server
+        ["taskset", "-c", "0", "nginx", "-c", str(conf), "-p", str(folder)], start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -248,7 +250,7 @@ def client_bound(reps: int, seconds: float, baseline_rev: str) -> None:
     print("Locust figures are stated, not claimed as scaling: both cores are shared.")
 
 
-def locust_p50(base_url: str, reps: int, seconds: float) -> None:
+def locust_p50(base_url: str, reps: int, seconds: float, concurrency: int = 50) -> None:
     """10 ms handler at concurrency 50: Locust's p50 beside the built-in client's."""
     from codeflash_lab.bench import bench
 
@@ -259,14 +261,14 @@ def locust_p50(base_url: str, reps: int, seconds: float) -> None:
             order = ["builtin", "locust"] if rep % 2 == 0 else ["locust", "builtin"]
             for who in order:
                 if who == "builtin":
-                    config = BenchConfig(concurrency=50, min_run_s=seconds, warmup_s=1.0)
+                    config = BenchConfig(concurrency=concurrency, min_run_s=seconds, warmup_s=1.0)
                     run = bench(url, config=config, runs=1, save=False, progress=False).runs[0]
                 else:
-                    config = BenchConfig(concurrency=50, min_run_s=seconds, warmup_s=1.0,
-                                         engine="locust", workers=2)  # fmt: skip
+                    config = BenchConfig(concurrency=concurrency, min_run_s=seconds,
+                                         warmup_s=1.0, engine="locust", workers=2)  # fmt: skip
                     run = engine.measure(Measurable.of(url), config)
                 p50[who].append(run.latency_ms["p50"])
-                print(f"rep {rep} 10 ms handler, c=50, {who:7s}: p50 {run.latency_ms['p50']:.2f} "
+                print(f"rep {rep} 10 ms handler, c={concurrency}, {who:7s}: p50 {run.latency_ms['p50']:.2f} "
                       f"ms, p99 {run.latency_ms['p99']:.2f} ms, {run.throughput_ops_s:,.0f} "
                       f"req/s, errors {run.errors}")  # fmt: skip
     b, lo = statistics.median(p50["builtin"]), statistics.median(p50["locust"])

@@ -100,10 +100,13 @@ def spawn_env() -> dict[str, str]:
 def _spawn(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
     env = spawn_env()
     with log.open("wb") as out:
-        # Its own session: a Ctrl-C reaches only us, and we stop every process we started.
+        # Its own process group: a Ctrl-C reaches only us, and we stop every process we
+        # started. The same session, though: with the kernel's autogroup scheduling a new
+        # session would get a CPU share of its own, unlike the built-in client's process,
+        # and the two engines would not be measured alike on a busy machine.
         return subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True,
+            process_group=0,
         )  # fmt: skip
 
 

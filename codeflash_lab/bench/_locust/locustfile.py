@@ -17,6 +17,9 @@ name up. The master's routes (``/cflab/...``) exist only on its web UI, which th
 workbench binds to 127.0.0.1.
 """
 
+# Locust's and Flask's decorators are untyped; the functions they wrap are typed.
+# mypy: disable-error-code="untyped-decorator"
+
 from __future__ import annotations
 
 import os

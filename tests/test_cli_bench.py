@@ -164,3 +164,16 @@ def test_compare_base_head_in_worktrees(git_repo: Path) -> None:
     assert doc["b"]["label"] == "HEAD"
     assert doc["criteria"]["throughput"]["change_pct"] > 100
     assert git(git_repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep", "bench"])
+def test_help_prints_no_doubled_percent_sign(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "%%" not in text
+    if command == "compare":
+        assert "--budget" in text
+        assert "10 %" in text

@@ -62,21 +62,12 @@ def _read_proc_stat() -> tuple[int, int] | tuple[None, None]:
 
 
 def measurement_root() -> int:
-    """The process whose tree is "ours": the tool that started this measuring child, or
-    this process when it measures in-process.
-
-    ``CODEFLASH_LAB_ROOT_PID`` overrides it; a fresh measuring process
-    (``python -m codeflash_lab.bench._worker``) counts its parent, the tool, as the root.
+    """The process whose tree is "ours": this process (the tool measuring in-process), or
+    ``CODEFLASH_LAB_ROOT_PID`` when set. A fresh measuring child counts its parent, the
+    tool, as the root (``codeflash_lab/_child/_cflab_stats.py``).
     """
     env = os.environ.get("CODEFLASH_LAB_ROOT_PID", "")
-    if env.isdigit():
-        return int(env)
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    name = getattr(spec, "name", "") or ""
-    if name.startswith("codeflash_lab.") and name.endswith("_worker"):
-        return os.getppid()
-    return os.getpid()
+    return int(env) if env.isdigit() else os.getpid()
 
 
 def _proc_table() -> dict[int, tuple[int, int]] | None:

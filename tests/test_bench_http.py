@@ -76,3 +76,69 @@ def test_reachability_check(server: LoopbackServer) -> None:
     closed.stop()
     with pytest.raises(TargetError, match="connection refused"):
         asyncio.run(check_reachable(parse_target(url + "/ok")))
+
+
+def test_a_body_larger_than_the_read_buffer(server: LoopbackServer) -> None:
+    big = bytes(range(256)) * 1024  # 256 KiB, four times the reused buffer
+    assert _call(server.url + "/echo", times=3, method="POST", body=big) == [200] * 3
+
+
+def test_a_cancelled_request_never_hands_its_reply_to_the_next(server: LoopbackServer) -> None:
+    target = parse_target(server.url + "/slow")
+
+    async def go() -> tuple[object, int, int, bool]:
+        conn = HttpConnection(target, build_request(target))
+        try:
+            first = await conn.request()
+            used = conn._proto
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(conn.request(), 0.001)  # its reply comes later
+            second = await conn.request()
+            return first, second, await conn.request(), conn._proto is not used
+        finally:
+            await conn.aclose()
+
+    # The late reply stays on the old connection: the next request opens a new one.
+    assert asyncio.run(go()) == (200, 200, 200, True)
+
+
+def _child_http():  # the measuring child's copy, loaded by path as the child loads it
+    import importlib.util
+    from pathlib import Path
+
+    import codeflash_lab
+
+    path = Path(codeflash_lab.__file__).parent / "_child" / "_cflab_http.py"
+    spec = importlib.util.spec_from_file_location("_cflab_http_under_test", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_measuring_childs_copy_reads_the_same_answers(server: LoopbackServer) -> None:
+    from codeflash_lab.targets import resolve_loopback
+
+    http = _child_http()
+
+    async def go(path: str, times: int, **request: object) -> list[object]:
+        target = parse_target(server.url + path)
+        checked = resolve_loopback(target).to_dict()
+        conn = http.HttpConnection(checked, build_request(target, **request))  # type: ignore[arg-type]
+        out: list[object] = []
+        try:
+            for _ in range(times):
+                try:
+                    out.append(await conn.request())
+                except Exception as exc:
+                    out.append(type(exc).__name__)
+        finally:
+            await conn.aclose()
+        return out
+
+    assert asyncio.run(go("/ok", 3)) == [200] * 3
+    assert asyncio.run(go("/chunked", 2)) == [200] * 2
+    assert asyncio.run(go("/status/500", 2)) == ["HttpStatusError"] * 2
+    big = b"x" * (200 * 1024)
+    assert asyncio.run(go("/echo", 2, method="POST", body=big)) == [200] * 2

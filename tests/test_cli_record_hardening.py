@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
+from codeflash_lab.workspace.experiment_record import ExperimentRecord, write_pending
 from codeflash_lab.workspace.handoff import ensure_handoff
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.results import COLUMNS, ensure_results_file
@@ -113,6 +114,20 @@ def test_item9_a_keep_commit_without_journal_or_row_is_reported(project: Path) -
     sha = git(project, "rev-parse", "--short=12", "HEAD").strip()
     assert f"keep commit {sha}" in out
     assert "no row in results.tsv" in out
+
+
+def test_status_leaves_a_record_in_progress_alone(project: Path) -> None:
+    ws = Workspace(project)
+    entry = ExperimentRecord(
+        id="0123456789abcdef", target="t", pattern="blocking-call", description="d",
+        ruling=None, status="DISCARD",
+    )  # fmt: skip
+    path = write_pending(ws, entry)
+    with FileLock(str(project / ".codeflash" / "ledger.lock")):
+        proc = cli(project, "status")
+    assert proc.returncode == 0, proc.stderr
+    assert "a record in progress holds the ledger lock" in proc.stdout
+    assert path.exists()
 
 
 def _big_log(path: Path, n: int) -> None:

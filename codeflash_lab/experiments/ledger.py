@@ -12,11 +12,13 @@ the next ``record`` or ``status``; a retry of a finished one does nothing.
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab._git import is_git_repo
+from codeflash_lab.errors import WorkspaceError
 from codeflash_lab.experiments import record_recovery as recovery
 from codeflash_lab.experiments import record_txn as txn
 from codeflash_lab.experiments.decision import Decision
@@ -158,14 +160,27 @@ def workspace_history(
     return history_summary(ws.project, discarded_patterns=discarded)
 
 
-def recover_ledger(workspace: Workspace | str | os.PathLike[str]) -> list[str]:
+def recover_ledger(
+    workspace: Workspace | str | os.PathLike[str], *, wait: float | None = 2.0
+) -> list[str]:
     """Finish or roll back records an interrupted run left behind, and report keep commits
-    that no record accounts for. Returns one ``[recovered]`` line per finding."""
+    that no record accounts for. Returns one ``[recovered]`` line per finding.
+
+    Args:
+        workspace: the project.
+        wait: seconds to wait for the ledger lock; when another record holds it longer,
+            its journal entry is its own and is left alone (``None``: the usual 30 s).
+    """
     ws = _ws(workspace).require()
     lines: list[str] = []
     if any((ws.root / "pending").glob("*.json")):
-        with txn.ledger_lock(ws):
-            lines += recovery.recover(ws)
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(txn.ledger_lock(ws, wait=wait))
+            except WorkspaceError:
+                lines.append("[recovered] nothing: a record in progress holds the ledger lock")
+            else:
+                lines += recovery.recover(ws)
     return lines + recovery.orphan_commits(ws)
 
 

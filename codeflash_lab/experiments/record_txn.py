@@ -84,12 +84,12 @@ FAULT_ENV = "CODEFLASH_LAB_FAULT"
 
 
 @contextmanager
-def ledger_lock(ws: Workspace) -> Iterator[None]:
+def ledger_lock(ws: Workspace, *, wait: float | None = None) -> Iterator[None]:
     """Hold ``.codeflash/ledger.lock`` (one record at a time per project), then the locks of
     HANDOFF.md and results.tsv, always in this order, before anything is written: a lock
     held elsewhere for too long fails the record before its first change, naming it."""
     with (
-        file_lock(ws.root / "ledger.lock"),
+        file_lock(ws.root / "ledger.lock", wait=wait),
         handoff_lock(ws),
         file_lock(Path(f"{ws.results_tsv}.lock")),
     ):

@@ -30,17 +30,23 @@ def lock_timeout() -> float:
 
 
 @contextmanager
-def file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path, *, wait: float | None = None) -> Iterator[None]:
     """Hold the lock file ``path``.
 
+    Args:
+        path: the lock file.
+        wait: seconds to wait this time (default: :func:`lock_timeout`).
+
     Raises:
-        WorkspaceError: another process held it longer than :func:`lock_timeout`
-            (the message names the lock file).
+        WorkspaceError: another process held it longer than that (the message names the
+            lock file).
     """
     from filelock import FileLock, Timeout
 
     timeout = lock_timeout()
     lock = FileLock(str(path), timeout=timeout, is_singleton=True)
+    if wait is not None:
+        timeout = wait
     try:
         lock.acquire(timeout=timeout)
     except Timeout:

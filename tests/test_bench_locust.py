@@ -25,6 +25,7 @@ import pytest
 from codeflash_lab.bench import BenchConfig, bench
 from codeflash_lab.bench.locust_engine import LocustEngine, active
 from codeflash_lab.bench.runner import Measurable
+from codeflash_lab.bench.system import our_cpu_seconds
 from codeflash_lab.errors import MethodologyError
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.methodology import load_methodology
@@ -120,6 +121,9 @@ def test_two_workers_counts_add_up_and_nothing_is_left(server: CountingServer) -
     with engine:
         pids, ports = engine.pids, (engine.bind_port, engine.web_port)
         assert len(pids) == 3  # the master and two workers
+        ours = our_cpu_seconds()
+        assert ours is not None
+        assert set(pids) <= set(ours)  # left out of the background-busy share
         first = engine.measure(Measurable.of(url), _config(), index=0)
         reports_a = engine.last_reports
         served_a = server.paths["/a"]
@@ -264,6 +268,7 @@ from test_bench_locust import CountingServer
 from codeflash_lab.bench import BenchConfig
 from codeflash_lab.bench.locust_engine import LocustEngine
 from codeflash_lab.bench.runner import Measurable
+from codeflash_lab.bench.system import our_cpu_seconds
 
 with CountingServer() as srv:
     with LocustEngine(workers=1, master_bind="10.200.0.1:0", allow_remote=True) as engine:

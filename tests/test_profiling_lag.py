@@ -45,6 +45,12 @@ async def _clean() -> None:
         await asyncio.sleep(0.01)
 
 
+def _ours(result: LagResult) -> list:  # type: ignore[type-arg]
+    # A busy machine can add unrelated stalls (a late wake-up of an idle loop);
+    # the planted one is the stall that names this file.
+    return [s for s in result.stalls if s.path == HERE]
+
+
 def _monitor(work, **kwargs) -> LagResult:  # type: ignore[no-untyped-def]
     async def main() -> LagResult:
         async with LagMonitor(**kwargs) as mon:
@@ -56,22 +62,18 @@ def _monitor(work, **kwargs) -> LagResult:  # type: ignore[no-untyped-def]
 
 def test_a_blocking_sleep_is_one_stall_pointing_at_its_line() -> None:
     result = _monitor(_sleeps_in_coroutine)
-    assert len(result.stalls) == 1
-    stall = result.stalls[0]
+    (stall,) = _ours(result)
     assert 30.0 <= stall.lag_ms <= 500.0
-    assert stall.path == HERE
     assert stall.line == _line_of(_sleeps_in_coroutine, "time.sleep(0.05)")
     assert stall.task is not None
     assert stall.task.endswith("main")
-    assert result.max_ms == pytest.approx(stall.lag_ms)
+    assert result.max_ms >= stall.lag_ms
 
 
 def test_a_cpu_loop_is_attributed_to_the_function_that_spins() -> None:
     result = _monitor(_cpu_in_coroutine)
-    assert len(result.stalls) == 1
-    stall = result.stalls[0]
+    (stall,) = _ours(result)
     assert 40.0 <= stall.lag_ms <= 500.0
-    assert stall.path == HERE
     loop_line = _line_of(_crunch, "planted: CPU loop")
     assert stall.line in (loop_line, loop_line + 1)
     assert any(name == "_cpu_in_coroutine" for _p, _l, name in stall.stack)
@@ -88,11 +90,10 @@ def test_the_hook_measures_the_callback_itself_and_is_removed_afterwards() -> No
     original = events.Handle._run
     result = _monitor(_sleeps_in_coroutine, hook=True)
     assert events.Handle._run is original
-    assert len(result.slow_callbacks) == 1
-    slow = result.slow_callbacks[0]
+    (slow,) = [c for c in result.slow_callbacks if c.path == HERE]
     assert 45.0 <= slow.duration_ms <= 500.0
-    assert slow.path == HERE
-    assert result.stalls[0].duration_ms == pytest.approx(slow.duration_ms)
+    (stall,) = _ours(result)
+    assert stall.duration_ms == pytest.approx(slow.duration_ms)
 
 
 def test_nested_hooked_monitors_restore_the_loop_machinery() -> None:
@@ -107,20 +108,22 @@ def test_nested_hooked_monitors_restore_the_loop_machinery() -> None:
 
     outer, inner = asyncio.run(main())
     assert events.Handle._run is original
-    assert len(outer.slow_callbacks) == len(inner.slow_callbacks) == 1
+    assert len([c for c in outer.slow_callbacks if c.path == HERE]) == 1
+    assert len([c for c in inner.slow_callbacks if c.path == HERE]) == 1
 
 
 def test_result_renders_as_dict_frame_text_and_html() -> None:
     result = _monitor(_sleeps_in_coroutine, sample_stacks=False)
     doc = json.loads(json.dumps(result.to_dict()))
-    assert doc["stalls"] == 1
-    assert doc["stall_list"][0]["lag_ms"] > 20
+    stalls = doc["stalls"]  # 1, or more when a busy machine adds an unrelated one
+    assert stalls >= 1
+    assert all(s["lag_ms"] > 20 for s in doc["stall_list"])
     assert {"p50_ms", "p99_ms", "max_ms", "samples", "interval_s"} <= set(doc)
     frame = result.to_frame()
     assert list(frame.columns) == ["t_s", "lag_ms", "stall"]
-    assert int(frame["stall"].sum()) == 1
-    assert len(result.stalls_frame()) == 1
-    assert "1 stall(s) over 20 ms" in str(result)
+    assert int(frame["stall"].sum()) == stalls
+    assert len(result.stalls_frame()) == stalls
+    assert f"{stalls} stall(s) over 20 ms" in str(result)
     assert "<table" in result._repr_html_()
 
 

@@ -101,6 +101,31 @@ def test_item9_a_kill_after_the_commit_is_recovered_by_status(project: Path) -> 
     assert len(rows(project)) == 1
 
 
+def test_item9_a_kill_after_the_row_is_finished_without_a_second_row(project: Path) -> None:
+    proc = cli(project, *RECORD, "-m", "row then kill", "--latency-change=+1%",
+               env={"CODEFLASH_LAB_FAULT": "after-row"})  # fmt: skip
+    assert proc.returncode == 137, proc.stderr
+    assert len(rows(project)) == 1
+    assert "recovered" in ok(project, "status")
+    assert len(rows(project)) == 1
+    (side,) = (project / ".codeflash" / "experiments").glob("*.json")
+    assert json.loads(side.read_text())["state"] == "done"
+    assert "#1 " in (project / ".codeflash" / "HANDOFF.md").read_text()
+
+
+def test_item9_a_kill_before_the_commit_is_rolled_back(project: Path) -> None:
+    (project / "app.py").write_text("x = 1\n")
+    args = (*RECORD, "-m", "early kill", "--latency-change=-30%", "--files", "app.py")
+    proc = cli(project, *args, env={"CODEFLASH_LAB_FAULT": "after-begin"})
+    assert proc.returncode == 137, proc.stderr
+    assert "rolled back" in ok(project, "status")
+    (side,) = (project / ".codeflash" / "experiments").glob("*.json")
+    assert json.loads(side.read_text())["state"] == "rolled-back"
+    assert rows(project) == []
+    assert "committed" in ok(project, *args)  # the retry records it for real
+    assert len(rows(project)) == 1
+
+
 def test_item9_a_keep_commit_without_journal_or_row_is_reported(project: Path) -> None:
     (project / "app.py").write_text("x = 1\n")
     proc = cli(

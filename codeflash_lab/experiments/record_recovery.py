@@ -31,7 +31,7 @@ from codeflash_lab.workspace.experiment_record import (
 )
 from codeflash_lab.workspace.handoff import fold_text
 from codeflash_lab.workspace.layout import Workspace
-from codeflash_lab.workspace.results import iter_results, row_line
+from codeflash_lab.workspace.results import count_rows, row_line
 
 __all__ = ["find_commit", "orphan_commits", "recover"]
 
@@ -49,13 +49,29 @@ def find_commit(ws: Workspace, record_id: str, limit: int = 50) -> str | None:
 
 
 def _row_number(ws: Workspace, record: ExperimentRecord) -> int | None:
-    """The number of the record's row if results.tsv already holds it (newest match)."""
-    wanted = row_line(experiment_of(record)).rstrip("\n")
-    found = None
-    for number, row in iter_results(ws.results_tsv, strict=False):
-        if row_line(row).rstrip("\n") == wanted:
-            found = number
-    return found
+    """The number of the record's row if results.tsv already holds it.
+
+    Every record recovers leftovers before it appends, so a row the interrupted record
+    wrote is still the last one: only the end of the file is read.
+    """
+    path = ws.results_tsv
+    if not path.exists():
+        return None
+    wanted = row_line(experiment_of(record)).rstrip("\n").encode("utf-8")
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 65536))
+        lines = [line for line in fh.read().split(b"\n") if line.strip()]
+    if lines and lines[-1].rstrip(b"\r") == wanted:
+        return count_rows(path)
+    return None
+
+
+def _still_staged(ws: Workspace, files: tuple[str, ...]) -> list[str]:
+    if not files or not is_git_repo(ws.project):
+        return []
+    top = run_git(["rev-parse", "--show-toplevel"], ws.project).strip()
+    out = run_git(["diff", "--cached", "--name-only", "-z"], top, check=False)
+    return sorted(set(out.split("\0")) & set(files))
 
 
 def recover(ws: Workspace) -> list[str]:
@@ -71,10 +87,11 @@ def recover(ws: Workspace) -> list[str]:
             sha = find_commit(ws, record.id)
             if sha is None:
                 finish_record(ws, replace(record, state="rolled-back"))
-                files = ", ".join(record.files)
+                staged = _still_staged(ws, record.files)
+                note = f"; still staged: {', '.join(staged)}" if staged else ""
                 lines.append(
-                    f"[recovered] {record.id}: rolled back, its commit never landed "
-                    f"(check whether {files} are still staged)"
+                    f"[recovered] record {record.id} ({fold_text(record.description)}) rolled "
+                    f"back: its keep commit never landed{note}"
                 )
                 continue
             record = with_commit(record, sha).step(commit=sha)

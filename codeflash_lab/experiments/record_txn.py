@@ -16,9 +16,10 @@ step               changes
 
 All of it runs under the ledger lock (``.codeflash/ledger.lock``), so rows, HANDOFF.md
 and commits of concurrent records never interleave. :func:`recover` (run first by
-``record`` and ``status``) finishes an entry left behind once its commit exists, and
-rolls back one whose commit never landed (:mod:`~codeflash_lab.experiments.record_recovery`). Setting ``CODEFLASH_LAB_FAULT=after-commit``
-ends the process right after the commit, to test that recovery.
+``record`` and ``status``, in :mod:`~codeflash_lab.experiments.record_recovery`) finishes
+an entry left behind once its commit exists, and rolls back one whose commit never
+landed. ``CODEFLASH_LAB_FAULT`` set to ``after-begin``, ``after-commit`` or ``after-row``
+ends the process at that point, to test that recovery.
 """
 
 from __future__ import annotations
@@ -236,6 +237,7 @@ def begin(ws: Workspace, plan: RecordPlan, prep: Prepared) -> ExperimentRecord:
         },
     )
     write_pending(ws, record)
+    _fault("after-begin")
     return record
 
 
@@ -288,6 +290,7 @@ def append(ws: Workspace, record: ExperimentRecord, digest: LedgerDigest) -> Exp
     """
     experiment = experiment_of(record)
     number = append_experiment(ws.results_tsv, experiment)
+    _fault("after-row")
     digest.add(number, experiment)
     append_row_evidence(ws, number, record.id, record.ruling.line() if record.ruling else "")
     record = record.step(row=number)

@@ -95,7 +95,7 @@ def is_loopback_host(host: str) -> bool:
     Args:
         host: a host name or an IPv4/IPv6 address (brackets allowed).
     """
-    name = host.strip("[]").lower()
+    name = host.strip("[]").rstrip(".").lower()
     if name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
         return True
     try:

@@ -218,6 +218,19 @@ def test_the_checked_target_is_json_and_round_trips() -> None:
     )
 
 
+def test_a_fully_qualified_dot_localhost_name_is_not_looked_up_either(
+    resolver: FakeResolver,
+) -> None:
+    from codeflash_lab.targets import resolve_loopback
+
+    checked = resolve_loopback("http://App.Localhost.:9000/")
+    assert (checked.addr, checked.host_header, resolver.calls) == (
+        "127.0.0.1",
+        "app.localhost:9000",
+        [],
+    )
+
+
 def test_an_ipv6_loopback_literal_connects_to_itself() -> None:
     from codeflash_lab.targets import resolve_loopback
 

@@ -303,3 +303,34 @@ def test_a_worker_joins_a_non_loopback_master_inside_a_private_network_namespace
     assert len(doc["per_worker"]) == 2  # the local worker and the one that joined
     assert all(n > 0 for n in doc["per_worker"])
     assert sum(doc["per_worker"]) == doc["ok"]
+
+
+def test_compare_keeps_one_master_for_both_arms(
+    server: CountingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeflash_lab.bench import compare
+
+    started: list[list[int]] = []
+    real_start = LocustEngine.start
+
+    def counted(self: LocustEngine) -> LocustEngine:
+        engine = real_start(self)
+        started.append(engine.pids)
+        return engine
+
+    monkeypatch.setattr(LocustEngine, "start", counted)
+    base = f"http://127.0.0.1:{server.port}"
+    result = compare(
+        base + "/a", base + "/b", config=_config(min_run_s=0.5, warmup_s=0.2),
+        preset="quick", budget_s=60, save=False, progress=False,
+    )  # fmt: skip
+    assert len(started) == 1  # one master and its workers for every run of A and B
+    assert result.environment["engine"] == "locust"
+    assert result.environment["workers"] == 2
+    assert set(result.order) == {"A", "B"}
+    assert len(result.a_runs) == len(result.b_runs) >= 3
+    assert all(r.ok_ops > 0 and r.errors == 0 for r in (*result.a_runs, *result.b_runs))
+    assert server.paths["/a"] >= sum(r.ok_ops for r in result.a_runs)
+    assert server.paths["/b"] >= sum(r.ok_ops for r in result.b_runs)
+    assert len(started[0]) == 3
+    assert all(_gone(pid) for pid in started[0])

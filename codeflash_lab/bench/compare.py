@@ -170,6 +170,7 @@ def compare(
         _round_bar(design.max_rounds, name, progress, budget) as bar,
     ):
         engine = engine_environment(config)
+        deadline = time.monotonic() + budget  # the engine's start-up is not part of the budget
         taken = run_rounds(
             _counting(take_round, bar),
             config=config,

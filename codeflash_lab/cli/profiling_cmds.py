@@ -165,8 +165,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         from codeflash_lab.profiling.yappi_cache import install_yappi
 
         folder = install_yappi(interpreter_for(args.project).path)
-        print(f"yappi installed into {folder} (the project's environment is untouched)",
-              file=sys.stderr)  # fmt: skip
+        print(f"yappi for the project's interpreter: {folder}", file=sys.stderr)
     result = profile_target(
         args.target,
         cwd=str(args.project),

@@ -140,11 +140,18 @@ def ensure_yappi(python: str, *, reuse_own: bool = True) -> YappiSource:
 def install_yappi(python: str, *, env: dict[str, str] | None = None) -> Path:
     """Run :func:`install_command` for ``python``; return the folder it filled.
 
+    Nothing is installed when ``python`` imports yappi already or the private folder has
+    it: that folder is returned.
+
     Raises:
         ProfilingError: pip failed; one line (offline when the index could not be reached).
     """
-    abi, _ = _query(python)
+    abi, importable = _query(python)
+    if importable:
+        return Path(importable).parent
     folder = yappi_folder(abi)
+    if _has_yappi(folder):
+        return folder
     folder.mkdir(parents=True, exist_ok=True)
     run_env = {**os.environ, **(env or {})}
     try:

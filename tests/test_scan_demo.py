@@ -32,3 +32,11 @@ def test_the_default_view_shows_every_planted_finding(
     shown = scan_paths([SERVICE_DIR / "shopfront"], cache=False)
     assert shown.hidden_low == 0
     assert len(shown.findings) == len(WORKSHOP_EXERCISES)
+
+
+@pytest.mark.parametrize("item", WORKSHOP_EXERCISES, ids=lambda e: e.name)
+def test_each_planted_file_scanned_alone_keeps_its_high_confidence_finding(item: object) -> None:
+    path = SERVICE_DIR / item.file  # type: ignore[attr-defined]
+    result = scan_paths([path], cache=False, min_confidence="low")
+    found = [(f.category, f.confidence) for f in result.findings]
+    assert found == [(item.pattern, "high")]  # type: ignore[attr-defined]

@@ -127,3 +127,51 @@ def test_a_rule_edit_gives_a_new_cache_key(tmp_path: Path, monkeypatch: pytest.M
         assert engine_digest() != before
     finally:
         engine_digest.cache_clear()
+
+
+NETWORK = """import aiohttp
+
+
+async def fetch_price(session, sku):
+    async with session.get(f"/prices/{sku}") as resp:
+        return await resp.json()
+
+
+async def price_total(session, skus):
+    return sum([await fetch_price(session, s) for s in skus])
+"""
+STEPS = """from .network import price_total
+from .profiles import load_profile
+
+
+async def checkout(session, user, skus):
+    profile = await load_profile(session, user)
+    total = await price_total(session, skus)
+    return profile, total
+"""
+PROFILES = """async def load_profile(session, user):
+    async with session.get(f"/users/{user}") as resp:
+        return await resp.json()
+"""
+
+
+def test_awaits_of_project_functions_that_reach_the_network_are_high_confidence(
+    tmp_path: Path,
+) -> None:
+    pkg = tmp_path / "shop"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "network.py").write_text(NETWORK, encoding="utf-8")
+    (pkg / "profiles.py").write_text(PROFILES, encoding="utf-8")
+    (pkg / "steps.py").write_text(STEPS, encoding="utf-8")
+    whole = scan_paths([tmp_path], workers=1)
+    alone = scan_paths([pkg / "steps.py"], workers=1)
+    for result in (whole, alone):
+        hits = [f for f in result.findings if f.code == "CFL301"]
+        assert [(Path(f.path).name, f.line, f.confidence) for f in hits] == [
+            ("steps.py", 6, "high")
+        ]
+    local = "async def load_profile(session, user):\n    return {'user': user}\n"
+    (pkg / "profiles.py").write_text(local, encoding="utf-8")
+    settled = scan_paths([pkg / "steps.py"], workers=1, min_confidence="low")
+    assert [(f.code, f.confidence) for f in settled.findings] == [("CFL301", "low")]

@@ -21,6 +21,7 @@ __all__ = [
     "module_exports",
     "module_name",
     "outgoing_calls",
+    "probe_modules",
     "resolve_calls",
     "test_support",
 ]
@@ -140,6 +141,40 @@ def _absolute(caller_module: str, is_package: bool, level: int, name: str) -> st
     if level > 1:
         base = base[: len(base) - (level - 1)] if len(base) >= level - 1 else []
     return ".".join([*base, name]) if base else name
+
+
+def probe_modules(
+    calls: Mapping[str, Sequence[_Call]], modules: Mapping[str, str]
+) -> dict[str, str]:
+    """Modules of the caller's own package that were not scanned but exist on disk.
+
+    Scanning one file of a package still follows its imports of sibling modules (the
+    workshop checker scans a single file). Returns ``{path: module name}`` of those found.
+    """
+    known = set(modules.values())
+    found: dict[str, str] = {}
+    for path, items in calls.items():
+        me = modules.get(path, "")
+        if not me:
+            continue
+        is_pkg = os.path.basename(path).startswith("__init__.")
+        parts = me.count(".") + 1
+        root = os.path.dirname(os.path.abspath(path))
+        for _ in range(parts if is_pkg else parts - 1):
+            root = os.path.dirname(root)
+        for call in items:
+            level, dotted_name = call[2], call[3]
+            full = _absolute(me, is_pkg, level, dotted_name) if level else dotted_name
+            mod = full.rpartition(".")[0]
+            if not mod or mod in known or mod.partition(".")[0] != me.partition(".")[0]:
+                continue
+            base = os.path.join(root, *mod.split("."))
+            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                if os.path.isfile(candidate):
+                    found[candidate] = mod
+                    known.add(mod)
+                    break
+    return found
 
 
 def resolve_calls(

@@ -18,6 +18,7 @@ from codeflash_lab.scan.crossmodule import (
     Export,
     module_exports,
     module_name,
+    probe_modules,
     resolve_calls,
 )
 from codeflash_lab.scan.files import decode_source, read_file
@@ -74,6 +75,7 @@ def follow_imports(
         return {}
     packages: dict[str, bool] = {}
     modules = {r[0]: module_name(r[0], packages) for r in results}
+    modules.update(probe_modules(calls, modules))
     needed, _ = resolve_calls(calls, modules)
     exports: dict[str, tuple[Export, ...]] = {}
     for path in needed:

@@ -28,12 +28,30 @@ def _small_read(ctx: FileContext, node: ast.AST) -> tuple[ast.Await, int] | None
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr in ("read", "readline", "read1")):
         return None
-    size = literal_int(call.args[0]) if call.args else None
+    size = _size(ctx, call.args[0]) if call.args else None
     if size is None or not 0 < size <= SMALL_CHUNK:
         return None
     if ctx.type_of(func.value, ctx.scope_of[call]) not in _THREAD_FILES:
         return None
     return node, size
+
+
+def _size(ctx: FileContext, expr: ast.AST) -> int | None:
+    """A constant size, or the constant default of the parameter that holds it."""
+    size = literal_int(expr)
+    if size is not None or not isinstance(expr, ast.Name):
+        return size
+    func = ctx.function_scope(ctx.scope_of[expr])
+    if func is None:
+        return None
+    args = func.node.args  # type: ignore[attr-defined]
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    for arg, default in pairs:
+        if arg.arg == expr.id:
+            return literal_int(default)
+    return None
 
 
 def small_chunk_reads(ctx: FileContext, loop: ast.While) -> Hit | None:

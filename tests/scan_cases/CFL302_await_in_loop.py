@@ -286,3 +286,14 @@ async def run_steps(first, second, ctx):
 async def ban_everyone(guild, members):
     for member in members:
         await guild.ban(member)  # expect: CFL302/low
+
+
+async def send_file(send, path, chunk_size=4096):
+    import aiofiles
+
+    async with aiofiles.open(path, "rb") as fp:
+        more_body = True
+        while more_body:
+            chunk = await fp.read(chunk_size)  # expect: CFL302/high
+            more_body = len(chunk) == chunk_size
+            await send({"body": chunk, "more_body": more_body})

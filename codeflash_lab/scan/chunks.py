@@ -46,8 +46,12 @@ def _size(ctx: FileContext, expr: ast.AST) -> int | None:
         return None
     args = func.node.args  # type: ignore[attr-defined]
     positional = [*args.posonlyargs, *args.args]
-    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
-    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    pairs = list(
+        zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    pairs += [
+        (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    ]
     for arg, default in pairs:
         if arg.arg == expr.id:
             return literal_int(default)

@@ -15,8 +15,23 @@ import sysconfig
 import venv
 import zipfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ["FAST_SERVICE", "NOOP_SERVICE", "SERVICE", "TARGET", "git", "make_project"]
+__all__ = [
+    "FAST_SERVICE",
+    "NOOP_SERVICE",
+    "OWN_TARGET",
+    "SERVICE",
+    "TARGET",
+    "drop_the_wait",
+    "git",
+    "make_project",
+    "own_git_project",
+]
+
+#: The own project's (``tests/own_project.py``) handler with a 20 ms wait to remove.
+OWN_TARGET = "svc.handlers:slow_path"
+OWN_HANDLERS = "src/svc/handlers.py"
 
 TARGET = "src/tinysvc/service.py:handle"
 
@@ -119,3 +134,29 @@ def make_project(root: Path) -> Path:
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "tinysvc")
     return root
+
+
+def own_git_project(dest: Path, venv: Any) -> Path:
+    """``tests/own_project.py``'s project at ``dest`` as a git repository (with an identity)
+    whose tests import its own ``src`` (the shared venv's ``.pth`` names the first copy)."""
+    from own_project import write_own_project
+
+    project = write_own_project(dest, venv)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'testpaths = ["tests"]', 'testpaths = ["tests"]\npythonpath = ["src"]'
+        )
+    )
+    git(project, "init", "-q", "-b", "main")
+    git(project, "config", "user.name", "Own Project")
+    git(project, "config", "user.email", "own@example.invalid")
+    git(project, "config", "commit.gpgsign", "false")
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "service")
+    return project
+
+
+def drop_the_wait(text: str) -> str:
+    """The own project's handlers without slow_path's 20 ms wait (the KEEP)."""
+    return text.replace("    await asyncio.sleep(0.02)\n", "", 1)

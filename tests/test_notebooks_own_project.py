@@ -5,16 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flow_project import FAST_SERVICE, git, make_project
+from flow_project import OWN_TARGET, drop_the_wait, git, own_git_project
+from own_project import OwnVenv, own_venv
 
 from codeflash_lab.errors import NotebookError
 from codeflash_lab.lab import run_notebook
 from codeflash_lab.workspace.results import read_results
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-SERVICE_PY = "src/tinysvc/service.py"
+HANDLERS_PY = "src/svc/handlers.py"
 #: A module:function target, resolved from the project's src/ in the project's interpreter.
-TARGET = "tinysvc.service:handle"
+TARGET = OWN_TARGET
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> OwnVenv:
+    return own_venv(tmp_path_factory)
 
 
 def _text(path: Path) -> str:
@@ -39,8 +45,10 @@ def _run(name: str, out: Path, **parameters: object) -> None:
 
 
 @pytest.mark.slow
-def test_notebooks_01_to_03_on_an_own_project(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "tinysvc")
+def test_notebooks_01_to_03_on_an_own_project(venv: OwnVenv, tmp_path: Path) -> None:
+    project = own_git_project(tmp_path / "svc", venv)
+    before = venv.listing()
+    kept = drop_the_wait((project / HANDLERS_PY).read_text())
     out = tmp_path / "executed"
     common = {"project_dir": str(project)}
     _run("01_discovery.ipynb", out, **common)
@@ -50,7 +58,7 @@ def test_notebooks_01_to_03_on_an_own_project(tmp_path: Path) -> None:
         **common,
         target=TARGET,
         debug_command='.venv/bin/python -c \'import asyncio, sys; sys.path.insert(0, "src"); '
-        "from tinysvc.service import handle; asyncio.run(handle())'",
+        "from svc.handlers import blocking; asyncio.run(blocking())'",
         profile_target=TARGET,
     )
     _run(
@@ -58,21 +66,20 @@ def test_notebooks_01_to_03_on_an_own_project(tmp_path: Path) -> None:
         out,
         **common,
         target=TARGET,
-        pattern="blocking-call",
-        summary="drop the blocking sleep from handle",
-        change={SERVICE_PY: FAST_SERVICE},
+        pattern="sequential-awaits",
+        summary="drop the 20 ms wait from slow_path",
+        change={HANDLERS_PY: kept},
     )
-    assert "guard: tests: 2 passed, 0 failed" in _text(out / "01_discovery.ipynb")
+    assert "guard: tests: 1 passed, 0 failed" in _text(out / "01_discovery.ipynb")
     baseline = _text(out / "02_baseline.ipynb")
     assert "(exit 0)" in baseline
     assert "asyncio debug: 1 slow callback" in baseline
     assert f"[baseline] {TARGET}: p50 " in baseline
     loop = _text(out / "03_experiment_loop.ipynb")
     assert "KEEP [threshold]" in loop
-    assert "noise" not in loop
+    assert "show it is noise" not in loop
     rows = read_results(project / ".codeflash" / "results.tsv").rows
-    assert [(r.status, r.tests_passed, r.tests_failed) for r in rows] == [("KEEP", 2, 0)]
-    assert (
-        git(project, "log", "-1", "--format=%s") == "async: drop the blocking sleep from handle\n"
-    )
-    assert (project / SERVICE_PY).read_text() == FAST_SERVICE
+    assert [(r.status, r.tests_passed, r.tests_failed) for r in rows] == [("KEEP", 1, 0)]
+    assert git(project, "log", "-1", "--format=%s") == "async: drop the 20 ms wait from slow_path\n"
+    assert (project / HANDLERS_PY).read_text() == kept
+    assert venv.listing() == before

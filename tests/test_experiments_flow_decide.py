@@ -50,6 +50,9 @@ def test_removed_blocking_beats_a_compare_that_saw_nothing() -> None:
     ruling = flow_ruling(compare=flat, guard=PASSED, blocking_removed="runs/debug.json")
     assert (ruling.verdict, ruling.rule) == (Verdict.KEEP, Rule.BLOCKING_REMOVED)
     assert flow_ruling(compare=flat, guard=FAILED, blocking_removed="x").rule is Rule.TESTS_FAILED
+    claimed = flow_ruling(compare=flat, guard=PASSED, blocking_removed=True)
+    assert claimed.rule is Rule.BLOCKING_REMOVED
+    assert claimed.evidence.source is Source.ASSERTED
 
 
 def test_a_guard_that_could_not_run_decides_nothing() -> None:

@@ -238,7 +238,7 @@ def _compare_inputs(s: ExperimentSession) -> tuple[CompareNumbers | None, dict[s
 def decide(
     session: ExperimentSession | Workspace | str | os.PathLike[str],
     *,
-    blocking_removed: str | None = None,
+    blocking_removed: str | bool | None = None,
     status: str | None = None,
 ) -> Ruling:
     """The ruling from the guard and the compare (reads only).
@@ -379,7 +379,7 @@ def finish(
     *,
     compare: str | None = None,
     run_guard: bool = True,
-    blocking_removed: str | None = None,
+    blocking_removed: str | bool | None = None,
     status: str | None = None,
     lesson: str | None = None,
     compare_options: Mapping[str, Any] | None = None,

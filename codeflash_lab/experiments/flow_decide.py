@@ -95,7 +95,7 @@ def flow_ruling(
     *,
     compare: Ruling | None,
     guard: GuardRun | None = None,
-    blocking_removed: str | None = None,
+    blocking_removed: str | bool | None = None,
     status: str | None = None,
 ) -> Ruling:
     """The one decision of an experiment.
@@ -104,7 +104,8 @@ def flow_ruling(
         compare: the compare's ruling (``None`` when nothing was measured).
         guard: the guard run, if one ran.
         blocking_removed: what shows debug mode no longer sees the blocking call (a debug
-            capture's path or summary), or ``None``.
+            capture's path or summary); ``True`` when a person says so without one (shown
+            as asserted); ``None``/``False``: not claimed.
         status: ``KEEP``/``DISCARD`` chosen by a person: outranks every rule, shown as asserted.
 
     Raises:
@@ -125,11 +126,16 @@ def flow_ruling(
         )
     blocking = None
     if blocking_removed:
+        evidence = (
+            Evidence(Source.ASSERTED, summary="a person says debug mode confirms it")
+            if blocking_removed is True
+            else Evidence(Source.MEASURED, ref=str(blocking_removed))
+        )
         blocking = Ruling(
             Verdict.KEEP,
             Rule.BLOCKING_REMOVED,
             "debug mode no longer sees the event loop blocked at the changed call",
-            Evidence(Source.MEASURED, ref=blocking_removed),
+            evidence,
         )
     ruling = highest(guard_ruling(guard), blocking, compare)
     if ruling is None:

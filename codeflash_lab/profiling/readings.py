@@ -19,6 +19,7 @@ __all__ = [
     "HIGH_SHARE",
     "OWN_TIME_READINGS",
     "WAITING_SHARE",
+    "cpu_availability",
     "reading_for",
     "with_cpu_pass",
 ]
@@ -58,27 +59,49 @@ def reading_for(ttot: float, tsub: float, wall: float, *, off_cpu: bool = False)
 
 #: Readings a CPU-clock pass can turn into "waiting".
 OWN_TIME_READINGS = ("itself slow", "both")
-#: Own CPU time under this share of own wall time is waiting, whatever else runs.
-WAITING_SHARE = 0.05
+#: Own time is off the CPU when its CPU share is under this fraction of what a busy loop
+#: got from the machine at the same time (a loaded machine gives every thread less).
+WAITING_SHARE = 0.3
+
+
+def cpu_availability(seconds: float = 0.05) -> float:
+    """The share of wall time a busy loop on this thread gets on the CPU right now.
+
+    On an idle machine it is close to 1; with more runnable threads than cores it
+    drops, and so does the CPU share of any computing function.
+    """
+    import time
+
+    wall0, cpu0 = time.perf_counter(), time.thread_time()
+    while time.perf_counter() - wall0 < seconds:
+        pass
+    wall = time.perf_counter() - wall0
+    return max(0.0, min(1.0, (time.thread_time() - cpu0) / wall)) if wall > 0 else 1.0
+
+
 CPU_PASS_NOTE = (
     "own time checked against a CPU-clock pass: 'waiting' means the function's own time "
     "was spent off the CPU (a thread, a future, a lock or I/O), 'itself slow' that it computed"
 )
 
 
-def with_cpu_pass(result: ProfileResult, cpu_rows: list[dict[str, Any]]) -> ProfileResult:
+def with_cpu_pass(
+    result: ProfileResult, cpu_rows: list[dict[str, Any]], *, availability: float = 1.0
+) -> ProfileResult:
     """``result`` with each own-time reading checked against a CPU-clock pass of the same code.
 
     Each function's own CPU per call (from ``cpu_rows``) is scaled to its calls in
     ``result`` and divided by its own wall time: its *CPU share*. On a loaded machine a
     computing function gets less than the whole CPU, so the share is judged two ways:
-    own time is off the CPU when the share is under :data:`WAITING_SHARE`, or under a
+    own time is off the CPU when the share is under :data:`WAITING_SHARE` of
+    ``availability`` (what a busy loop got, :func:`cpu_availability`), or under a
     quarter of the largest share among the rows with a large own time.
 
     Args:
         result: the WALL-clock profile.
         cpu_rows: rows (``name``, ``path``, ``line``, ``ncall``, ``tsub_s``) of a CPU-clock
             profile of the same target.
+        availability: the CPU share a busy loop got around the CPU pass (1: idle machine).
     """
     per_call = {
         (str(r["path"]), int(r["line"]), str(r["name"])): float(r["tsub_s"]) / int(r["ncall"])
@@ -99,7 +122,8 @@ def with_cpu_pass(result: ProfileResult, cpu_rows: list[dict[str, Any]]) -> Prof
     rows = []
     for i, row in enumerate(result.rows):
         share = shares.get(i)
-        off = share is not None and (share < WAITING_SHARE or share < 0.25 * best)
+        floor = WAITING_SHARE * max(availability, 0.02)
+        off = share is not None and (share < floor or share < 0.25 * best)
         rows.append(
             replace(row, reading=reading_for(row.ttot_s, row.tsub_s, result.wall_s, off_cpu=off))
         )

@@ -19,6 +19,7 @@ from codeflash_lab.profiling._stack import is_library_path
 from codeflash_lab.profiling._sync import run_sync
 from codeflash_lab.profiling.readings import (
     OWN_TIME_READINGS,
+    cpu_availability,
     reading_for,
     with_cpu_pass,
 )
@@ -360,7 +361,8 @@ def profile_callable(
     result = one_pass("wall", duration_s)
     if result.error is None and any(r.reading in OWN_TIME_READINGS for r in result.rows):
         cpu = one_pass("cpu", min(duration_s, result.wall_s))
-        result = with_cpu_pass(result, [r.to_dict() for r in cpu.rows])
+        rows = [r.to_dict() for r in cpu.rows]
+        result = with_cpu_pass(result, rows, availability=cpu_availability())
     return _top(result, top)
 
 
@@ -449,5 +451,6 @@ def profile_target(
                                       "duration_s": min(duration_s, wall)}}  # fmt: skip
         cpu = run_job(cpu_job, python=interpreter.path, cwd=cwd, timeout_s=duration_s * 20 + 120)
         if cpu["profile"].get("clock") == "cpu":  # an older child ignores the clock
-            result = with_cpu_pass(result, list(cpu["profile"]["rows"]))
+            rows = list(cpu["profile"]["rows"])
+            result = with_cpu_pass(result, rows, availability=cpu_availability())
     return result

@@ -83,6 +83,8 @@ def background_load(burners: int, mixed: bool) -> Iterator[list[int]]:
                 "done'"
             )
         )
+    if pids:
+        print(f"load processes started (pids): {' '.join(map(str, pids))}", flush=True)
     try:
         time.sleep(1.0 if pids else 0.0)
         yield pids

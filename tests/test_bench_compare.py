@@ -82,7 +82,7 @@ def test_more_failures_beat_a_faster_candidate() -> None:
 
 
 def test_a_budget_too_small_for_the_first_look_is_refused_by_name() -> None:
-    with pytest.raises(MeasurementError, match="cannot hold the 3 rounds"):
+    with pytest.raises(MeasurementError, match="cannot hold the 4 rounds"):
         compare(slow_op, fast_op, config=QUICK, progress=False, budget_s=0.5)
 
 

@@ -62,7 +62,7 @@ def arm(p50: float, rounds: int, *, p99_factor: float = 1.5, shift: int = 0) -> 
 
 
 def test_a_clear_gain_is_kept_under_the_threshold_rule() -> None:
-    d = decide(arm(10.0, 3), arm(7.0, 3, shift=5))
+    d = decide(arm(10.0, 4), arm(7.0, 4, shift=5))
     assert (d.verdict, d.rule) == ("KEEP", Rule.THRESHOLD), d.reason
     assert d.settled
     assert d.criteria["p50"].interval is not None
@@ -78,7 +78,7 @@ def test_a_small_gain_the_rounds_support_is_kept_as_confirmed() -> None:
 
 
 def test_identical_arms_are_noise_only_when_the_interval_rules_out_the_floor() -> None:
-    d = decide(arm(10.0, 5), arm(10.0, 5, shift=2))
+    d = decide(arm(10.0, 6), arm(10.0, 6, shift=2))
     assert (d.verdict, d.rule) == ("DISCARD", Rule.NOISE), d.reason
     assert "rule out a gain of 3 %" in d.reason
 
@@ -92,7 +92,7 @@ def test_opposite_moves_are_a_tradeoff() -> None:
 
 
 def test_a_small_noise_checked_regression_is_discarded() -> None:
-    d = decide(arm(10.0, 5), arm(10.6, 5, shift=4))
+    d = decide(arm(10.0, 6), arm(10.6, 6, shift=4))
     assert (d.verdict, d.rule) == ("DISCARD", Rule.REGRESSION), d.reason
     assert d.regression
 
@@ -106,29 +106,29 @@ def test_more_errors_beat_any_latency_verdict() -> None:
 
 
 def test_before_the_first_look_nothing_is_settled() -> None:
-    d = decide(arm(10.0, 2), arm(5.0, 2))
+    d = decide(arm(10.0, 3), arm(5.0, 3))
     assert d.verdict == "INCONCLUSIVE"
     assert d.rule == Rule.UNPROVEN
     assert not d.settled
 
 
 def test_p99_from_few_ops_is_shown_but_never_decides() -> None:
-    a = [r.with_changes(ok_ops=500) for r in arm(10.0, 5)]
-    b = [r.with_changes(ok_ops=500) for r in arm(10.0, 5, p99_factor=4.0, shift=2)]
+    a = [r.with_changes(ok_ops=500) for r in arm(10.0, 6)]
+    b = [r.with_changes(ok_ops=500) for r in arm(10.0, 6, p99_factor=4.0, shift=2)]
     d = decide(a, b)
     assert d.criteria["p99"].low_confidence
     assert (d.verdict, d.rule) == ("DISCARD", Rule.NOISE)
 
 
 def test_a_ruling_names_its_rule_and_evidence() -> None:
-    d = decide(arm(10.0, 3), arm(7.0, 3, shift=5))
+    d = decide(arm(10.0, 4), arm(7.0, 4, shift=5))
     ruling = d.ruling(ref="runs/compare-x.json", facts={"budget_s": 25})
     assert ruling.verdict is Verdict.KEEP
     assert ruling.rule is Rule.THRESHOLD
     assert ruling.evidence.ref == "runs/compare-x.json"
     assert ruling.evidence.facts["budget_s"] == 25
-    assert ruling.evidence.facts["rounds"] == 3
-    assert "after 3 rounds" in ruling.line()
+    assert ruling.evidence.facts["rounds"] == 4
+    assert "after 4 rounds" in ruling.line()
 
 
 class Script:

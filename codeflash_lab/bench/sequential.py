@@ -8,7 +8,7 @@ Method: a **group-sequential design with a fixed schedule of looks and Bonferron
   paired log-ratio ``d = log(metric_B / metric_A)``; the rounds are the unit of
   replication.
 - The verdict may only be read at the looks of a schedule fixed before the compare starts
-  (after rounds 3, 5, 8, 12 and 16 for the full preset). At look ``k`` the interval is the
+  (after rounds 4, 6, 8, 12 and 16 for the full preset). At look ``k`` the interval is the
   Student-t interval of the mean of ``d`` at two-sided level ``alpha / K`` (``K`` looks in
   the schedule), turned into a gain (``1 - exp(d)`` for latency, ``exp(d) - 1`` for
   throughput).
@@ -51,9 +51,11 @@ __all__ = [
 #: Looks of the full compare. Few looks, spread out: each one spends a larger share of the
 #: error rate (alpha / 5), which on noisy machines decides more often within the budget than
 #: looking after every round (checked by simulation, tests/test_bench_decision_simulation.py).
-FULL_LOOKS: tuple[int, ...] = (3, 5, 8, 12, 16)
+#: Every look follows an even number of rounds, so each arm has run first as often as second
+#: (an order effect cancels in the mean), and the first look has 3 degrees of freedom.
+FULL_LOOKS: tuple[int, ...] = (4, 6, 8, 12, 16)
 #: Looks of the short preset (20-30 s): three looks, alpha / 3 each.
-QUICK_LOOKS: tuple[int, ...] = (3, 5, 8)
+QUICK_LOOKS: tuple[int, ...] = (4, 6, 8)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,8 +106,11 @@ def test_item9_a_kill_after_the_row_is_finished_without_a_second_row(project: Pa
                env={"CODEFLASH_LAB_FAULT": "after-row"})  # fmt: skip
     assert proc.returncode == 137, proc.stderr
     assert len(rows(project)) == 1
+    cut_short = project / ".codeflash" / "pending" / ".tmp-cut-short.json"
+    cut_short.write_text("{")  # what a kill inside an atomic write leaves
     assert "recovered" in ok(project, "status")
     assert len(rows(project)) == 1
+    assert not cut_short.exists()
     (side,) = (project / ".codeflash" / "experiments").glob("*.json")
     assert json.loads(side.read_text())["state"] == "done"
     assert "#1 " in (project / ".codeflash" / "HANDOFF.md").read_text()

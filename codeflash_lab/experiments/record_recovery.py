@@ -74,14 +74,27 @@ def _still_staged(ws: Workspace, files: tuple[str, ...]) -> list[str]:
     return sorted(set(out.split("\0")) & set(files))
 
 
+def _drop_temp_files(ws: Workspace) -> None:
+    """Temp files of atomic writes a kill cut short (safe under the ledger lock, which also
+    holds HANDOFF.md's: nobody else is writing them)."""
+    for folder, pattern in (
+        (pending_dir(ws), ".tmp-*.json"),
+        (experiments_dir(ws), ".tmp-*.json"),
+        (ws.root, ".tmp-*.md"),
+    ):
+        for path in folder.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
 def recover(ws: Workspace) -> list[str]:
     """Finish or roll back the journal entries left behind (call under :func:`ledger_lock`).
 
-    An entry whose keep commit never landed is rolled back (its sidecar says so); any
-    other is finished: the commit is found by its trailer, the row appended unless it is
+    Temp files of atomic writes a kill cut short are removed. An entry whose keep commit
+    never landed is rolled back (its sidecar says so); any other is finished: the commit is found by its trailer, the row appended unless it is
     there, HANDOFF.md rebuilt. Returns one line per entry.
     """
     lines: list[str] = []
+    _drop_temp_files(ws)
     for record in pending_records(ws):
         if record.extra.get("commits") and not record.steps.get("commit"):
             sha = find_commit(ws, record.id)

@@ -77,7 +77,7 @@ def test_bench_job_writes_a_run(tmp_path: Path) -> None:
     doc = run_job(job, python=sys.executable, cwd=tmp_path, timeout_s=60)
     run = doc["run"]
     assert run["index"] == 3
-    assert run["ok_ops"] > 10
+    assert run["ok_ops"] > 0
     assert run["mode"] == "closed"
     assert run["latency_ms"]["p50"] >= 1.0
     assert run["warmup_ops"] > 0

@@ -64,7 +64,7 @@ def test_bench_compare_profile_lag_debug_in_the_projects_venv(
     bench = _json(capsys)
     assert bench["runs"][0]["isolation"] == "process"
     assert bench["errors"] == 0
-    assert bench["ops"] > 10
+    assert bench["ops"] > 0
 
     code = main(["compare", "svc.handlers:slow_path", "svc.handlers:handle",
                  "--runs", "2", "--max-runs", "2", *QUICK, *where])  # fmt: skip

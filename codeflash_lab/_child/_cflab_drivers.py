@@ -13,6 +13,15 @@ import contextlib
 import random
 from collections import deque
 from time import perf_counter_ns
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # names for annotations only: the child also starts on Python 3.8
+    from collections.abc import Callable, Coroutine
+
+    #: ``make_op(worker_index)`` returns the zero-argument coroutine function a worker calls.
+    Op = Callable[[], Coroutine[Any, Any, Any]]
+    OpFactory = Callable[[int], Op]
+    Around = Callable[[], Any]  # an async context manager factory
 
 _NOT_DONE = -2
 _FAILED = -1
@@ -21,8 +30,18 @@ _FAILED = -1
 class RawRun:
     """Raw samples of one measured phase."""
 
-    def __init__(self, latencies_ns, errors=0, error_kinds=None, first_error=None,
-                 elapsed_ns=0, warmup_ops=0, dropped=0, schedule_lag_ns=None, service_ns=None):  # fmt: skip
+    def __init__(
+        self,
+        latencies_ns: list[int],
+        errors: int = 0,
+        error_kinds: dict[str, int] | None = None,
+        first_error: str | None = None,
+        elapsed_ns: int = 0,
+        warmup_ops: int = 0,
+        dropped: int = 0,
+        schedule_lag_ns: list[int] | None = None,
+        service_ns: list[int] | None = None,
+    ) -> None:
         self.latencies_ns = latencies_ns
         self.errors = errors
         self.error_kinds = error_kinds or {}
@@ -35,12 +54,12 @@ class RawRun:
 
 
 class _Tally:
-    def __init__(self):
+    def __init__(self) -> None:
         self.count = 0
-        self.kinds = {}
-        self.first = None
+        self.kinds: dict[str, int] = {}
+        self.first: str | None = None
 
-    def add(self, kind, message):
+    def add(self, kind: str, message: str) -> None:
         self.count += 1
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         if self.first is None:
@@ -50,14 +69,14 @@ class _Tally:
 class _Watchdog:
     """Cancels a worker whose current op has run longer than the timeout."""
 
-    def __init__(self, workers, timeout_s):
+    def __init__(self, workers: int, timeout_s: float | None) -> None:
         self.started = [0] * workers
         self.fired = [False] * workers
-        self.tasks = []
+        self.tasks: list[asyncio.Task[None]] = []
         self.timeout_ns = int(timeout_s * 1e9) if timeout_s else 0
         self._period = min(max(timeout_s / 4, 0.001), 0.25) if timeout_s else 0.0
 
-    async def watch(self):
+    async def watch(self) -> None:
         while True:
             await asyncio.sleep(self._period)
             now = perf_counter_ns()
@@ -66,7 +85,7 @@ class _Watchdog:
                     self.fired[w] = True
                     self.tasks[w].cancel()
 
-    def absorb(self, w):
+    def absorb(self, w: int) -> None:
         self.fired[w] = False
         task = self.tasks[w]
         uncancel = getattr(task, "uncancel", None)  # Python 3.11+ counts cancel requests
@@ -75,9 +94,12 @@ class _Watchdog:
                 uncancel()
 
 
-async def _run_workers(workers, dog):
-    dog.tasks = [asyncio.ensure_future(fn(w)) for w, fn in enumerate(workers)]
-    watcher = asyncio.ensure_future(dog.watch()) if dog.timeout_ns else None
+async def _run_workers(
+    workers: list[Callable[[int], Coroutine[Any, Any, None]]], dog: _Watchdog
+) -> None:
+    loop = asyncio.get_running_loop()
+    dog.tasks = [loop.create_task(fn(w)) for w, fn in enumerate(workers)]
+    watcher = loop.create_task(dog.watch()) if dog.timeout_ns else None
     try:
         await asyncio.gather(*dog.tasks)
     finally:
@@ -89,12 +111,14 @@ async def _run_workers(workers, dog):
                 await watcher
 
 
-def _text(exc):
+def _text(exc: BaseException) -> str:
     text = str(exc)
     return text.splitlines()[0] if text else ""
 
 
-async def _closed_phase(ops, limit, seconds, size_hint, timeout_s, batch):
+async def _closed_phase(
+    ops: list[Op], limit: int, seconds: float, size_hint: int, timeout_s: float | None, batch: int
+) -> tuple[list[int], int, _Tally]:
     buf = [_NOT_DONE] * max(limit, size_hint, 16)
     counter = [0]
     tally = _Tally()
@@ -103,7 +127,7 @@ async def _closed_phase(ops, limit, seconds, size_hint, timeout_s, batch):
     start = perf_counter_ns()
     deadline = start + int(seconds * 1e9)
 
-    def failed(w, exc):
+    def failed(w: int, exc: BaseException) -> None:
         if isinstance(exc, asyncio.CancelledError):
             if not fired[w]:
                 raise exc
@@ -112,7 +136,7 @@ async def _closed_phase(ops, limit, seconds, size_hint, timeout_s, batch):
         else:
             tally.add(type(exc).__name__, _text(exc))
 
-    async def worker(w):
+    async def worker(w: int) -> None:
         # Hot path: locals only, two clock reads per op, nothing allocated.
         fn, ctr, started_, fired_, clock = ops[w], counter, started, fired, perf_counter_ns
         calls = range(batch)
@@ -152,7 +176,16 @@ async def _closed_phase(ops, limit, seconds, size_hint, timeout_s, batch):
     return samples, elapsed, tally
 
 
-async def run_closed(make_op, concurrency, ops, seconds, warmup_s, timeout_s, batch, around):
+async def run_closed(
+    make_op: OpFactory,
+    concurrency: int,
+    ops: int | None,
+    seconds: float,
+    warmup_s: float,
+    timeout_s: float | None,
+    batch: int,
+    around: Around,
+) -> RawRun:
     """Closed loop: ``concurrency`` workers over a shared counter (see ``bench.drivers``)."""
     fns = [make_op(w) for w in range(concurrency)]
     warm_limit = (ops // 10) if ops else 0
@@ -166,7 +199,9 @@ async def run_closed(make_op, concurrency, ops, seconds, warmup_s, timeout_s, ba
     return RawRun(samples, tally.count, tally.kinds, tally.first, elapsed, len(warm))
 
 
-def arrival_offsets_ns(rate, seconds, arrivals="constant", seed=0):
+def arrival_offsets_ns(
+    rate: float, seconds: float, arrivals: str = "constant", seed: int = 0
+) -> list[int]:
     """Intended start offsets (ns) of an open-loop schedule (see ``bench.openloop``)."""
     horizon = seconds * 1e9
     if arrivals == "constant":
@@ -181,28 +216,30 @@ def arrival_offsets_ns(rate, seconds, arrivals="constant", seed=0):
     return out
 
 
-async def _open_phase(ops, offsets, max_backlog, timeout_s):
+async def _open_phase(
+    ops: list[Op], offsets: list[int], max_backlog: int, timeout_s: float | None
+) -> tuple[RawRun, int]:
     loop = asyncio.get_running_loop()
     n = len(offsets)
     lat = [_NOT_DONE] * n
     serv = [_NOT_DONE] * n
     lag = [_NOT_DONE] * n
-    backlog = deque()
-    idle = deque()
+    backlog: deque[int] = deque()
+    idle: deque[asyncio.Future[None]] = deque()
     tally = _Tally()
     dog = _Watchdog(len(ops), timeout_s)
     started, fired = dog.started, dog.fired
     state = {"dropped": 0, "done": False, "last": 0}
     start = perf_counter_ns() + 1_000_000
 
-    def wake(count):
+    def wake(count: int) -> None:
         while count > 0 and idle:
             fut = idle.popleft()
             if not fut.done():
                 fut.set_result(None)
                 count -= 1
 
-    async def dispatcher():
+    async def dispatcher() -> None:
         released = 0
         while released < n:
             now = perf_counter_ns()
@@ -219,7 +256,7 @@ async def _open_phase(ops, offsets, max_backlog, timeout_s):
         state["done"] = True
         wake(len(idle))
 
-    async def worker(w):
+    async def worker(w: int) -> None:
         fn = ops[w]
         while True:
             if backlog:
@@ -255,7 +292,7 @@ async def _open_phase(ops, offsets, max_backlog, timeout_s):
                 idle.append(fut)
                 await fut
 
-    disp = asyncio.ensure_future(dispatcher())
+    disp = loop.create_task(dispatcher())
     try:
         await _run_workers([worker] * len(ops), dog)
     finally:
@@ -271,8 +308,18 @@ async def _open_phase(ops, offsets, max_backlog, timeout_s):
     return raw, n
 
 
-async def run_open(make_op, pool, rate, seconds, warmup_s, arrivals, seed, timeout_s,
-                   max_backlog, around):  # fmt: skip
+async def run_open(
+    make_op: OpFactory,
+    pool: int,
+    rate: float,
+    seconds: float,
+    warmup_s: float,
+    arrivals: str,
+    seed: int,
+    timeout_s: float | None,
+    max_backlog: int | None,
+    around: Around,
+) -> RawRun:
     """Open loop: arrivals at ``rate``/s served by ``pool`` workers (see ``bench.openloop``)."""
     fns = [make_op(w) for w in range(pool)]
     cap = max_backlog if max_backlog is not None else 10 * pool

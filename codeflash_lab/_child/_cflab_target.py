@@ -16,18 +16,19 @@ import importlib.util
 import inspect
 import os
 import sys
+from typing import Any
 
 
 class TargetError(Exception):
     """The target cannot be parsed, imported or found, or is not an async callable."""
 
 
-def _first_line(exc):
+def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _add_to_path(folder, first=False):
+def _add_to_path(folder: str, first: bool = False) -> None:
     entry = str(folder)
     if first and entry in sys.path:
         sys.path.remove(entry)
@@ -35,7 +36,7 @@ def _add_to_path(folder, first=False):
         sys.path.insert(0, entry)
 
 
-def _package_name(file):
+def _package_name(file: str) -> tuple[str, str] | None:
     stem = os.path.splitext(os.path.basename(file))[0]
     parts = [stem] if os.path.basename(file) != "__init__.py" else []
     folder = os.path.dirname(file)
@@ -47,7 +48,7 @@ def _package_name(file):
     return folder, ".".join(parts)
 
 
-def _load_module(spec, name, cwd):
+def _load_module(spec: str, name: str, cwd: str) -> Any:
     _add_to_path(cwd, first=True)
     try:
         return importlib.import_module(name)
@@ -57,7 +58,7 @@ def _load_module(spec, name, cwd):
         raise TargetError(f"target {spec!r}: cannot import {name!r} ({_first_line(exc)})") from None
 
 
-def _load_file(spec, file):
+def _load_file(spec: str, file: str) -> Any:
     if not os.path.isfile(file):
         raise TargetError(f"target {spec!r}: file {file!r} does not exist")
     in_package = _package_name(file)
@@ -93,7 +94,7 @@ def _load_file(spec, file):
     return module
 
 
-def is_async_callable(obj):
+def is_async_callable(obj: object) -> bool:
     """True for ``async def`` functions, partials of them and objects with an async ``__call__``."""
     if inspect.iscoroutinefunction(obj):
         return True
@@ -101,7 +102,14 @@ def is_async_callable(obj):
     return call is not None and not inspect.isclass(obj) and inspect.iscoroutinefunction(call)
 
 
-def resolve(spec, path, module, attr, cwd, confine=None):
+def resolve(
+    spec: str,
+    path: str | None,
+    module: str | None,
+    attr: str,
+    cwd: str | None,
+    confine: str | None = None,
+) -> Any:
     """The async callable a parsed callable target names.
 
     Args:
@@ -121,7 +129,7 @@ def resolve(spec, path, module, attr, cwd, confine=None):
         file = path if os.path.isabs(path) else os.path.join(base, path)
         obj = _load_file(spec, os.path.realpath(file))
     else:
-        obj = _load_module(spec, module, base)
+        obj = _load_module(spec, module or "", base)
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)

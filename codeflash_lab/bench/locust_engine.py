@@ -17,6 +17,7 @@ import contextvars
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -163,6 +164,7 @@ class LocustEngine:
             MeasurementError: Locust is missing, or the master or a worker did not come up.
         """
         require_locust()
+        self._logs.mkdir(parents=True, exist_ok=True)
         self.web_port = _free_port("127.0.0.1")
         master = [
             self.python, "-m", "locust", "-f", str(LOCUSTFILE), "--master",
@@ -203,6 +205,7 @@ class LocustEngine:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(STOP_S)
+        shutil.rmtree(self._logs, ignore_errors=True)
 
     def __enter__(self) -> LocustEngine:
         return self.start()

@@ -25,6 +25,7 @@ import functools
 import json
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if sys.path and os.path.abspath(sys.path[0] or ".") == _HERE:
@@ -39,15 +40,21 @@ import _cflab_target as targets  # noqa: E402
 sys.path.remove(_HERE)
 
 
+if TYPE_CHECKING:  # names for annotations only: this file also starts on Python 3.8
+    from collections.abc import AsyncIterator, Callable, Coroutine
+
+    Job = dict[str, Any]
+
+
 class JobError(Exception):
     """The job cannot run: reported as ``{"error", "error_type"}``."""
 
-    def __init__(self, message, error_type="TargetError"):
+    def __init__(self, message: str, error_type: str = "TargetError") -> None:
         super().__init__(message)
         self.error_type = error_type
 
 
-def run_loop(make, loop_name="asyncio"):
+def run_loop(make: Callable[[], Coroutine[Any, Any, Any]], loop_name: str = "asyncio") -> Any:
     """Run ``make()`` to completion on a brand-new event loop, then close it."""
     if loop_name == "uvloop":
         try:
@@ -57,7 +64,7 @@ def run_loop(make, loop_name="asyncio"):
                 f"loop 'uvloop' requested but uvloop is not installed in {sys.executable}",
                 "MeasurementError",
             ) from None
-        loop = uvloop.new_event_loop()
+        loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
     else:
         loop = asyncio.new_event_loop()
     try:
@@ -72,7 +79,7 @@ def run_loop(make, loop_name="asyncio"):
             loop.close()
 
 
-def _callable(job):
+def _callable(job: Job) -> Callable[[], Coroutine[Any, Any, Any]]:
     target = job["target"]
     func = targets.resolve(
         job["spec"], target.get("path"), target.get("module"), target["attr"],
@@ -82,7 +89,7 @@ def _callable(job):
     return functools.partial(func, *args, **kwargs) if (args or kwargs) else func
 
 
-async def _source(job):
+async def _source(job: Job) -> tuple[Callable[[int], Any], list[Any]]:
     """The per-worker op factory and the connections to close afterwards."""
     if job["target"].get("kind") == "url":
         checked = job["checked"]
@@ -90,9 +97,9 @@ async def _source(job):
         if problem:
             raise JobError(problem)
         request = job["request"].encode("latin-1")
-        conns = []
+        conns: list[Any] = []
 
-        def make_http(_w):
+        def make_http(_w: int) -> Any:
             conn = http.HttpConnection(checked, request)
             conns.append(conn)
             return conn.request
@@ -102,9 +109,9 @@ async def _source(job):
     return (lambda _w: op), []
 
 
-def _around(probe_facts, stall_ms):
+def _around(probe_facts: dict[str, Any], stall_ms: float) -> Callable[[], Any]:
     @contextlib.asynccontextmanager
-    async def around():
+    async def around() -> AsyncIterator[None]:
         monitor = lag.LagProbe(threshold_ms=stall_ms)
         await monitor.__aenter__()
         before = stats.take_cpu_sample()
@@ -127,10 +134,10 @@ def _around(probe_facts, stall_ms):
     return around
 
 
-async def _measure(job):
+async def _measure(job: Job) -> dict[str, Any]:
     c = job["config"]
     make_op, closers = await _source(job)
-    probe = {}
+    probe: dict[str, Any] = {}
     around = _around(probe, float(job.get("stall_ms", 10.0)))
     try:
         if c.get("rate") is not None:
@@ -152,11 +159,11 @@ async def _measure(job):
     return _facts(raw, probe, c, int(job.get("index", 0)))
 
 
-def _run_seconds(c):
-    return max(c.get("duration_s") or 0.0, c["min_run_s"])
+def _run_seconds(c: Job) -> float:
+    return float(max(c.get("duration_s") or 0.0, c["min_run_s"]))
 
 
-def _facts(raw, probe, c, index):
+def _facts(raw: Any, probe: dict[str, Any], c: Job, index: int) -> dict[str, Any]:
     ok = len(raw.latencies_ns)
     batch = int(c.get("batch", 1))
     closed = c.get("rate") is None
@@ -190,14 +197,14 @@ def _facts(raw, probe, c, index):
     }
 
 
-def _lag(job):
+def _lag(job: Job) -> dict[str, Any]:
     op = _callable(job)
     opts = job.get("lag") or {}
     monitor = lag.LagProbe(
         opts.get("interval_s", 0.01), opts.get("threshold_ms", 20.0), True, bool(opts.get("hook"))
     )
 
-    async def main():
+    async def main() -> Any:
         async with monitor:
             end = _now() + float(opts.get("duration_s", 1.0))
             try:
@@ -209,16 +216,17 @@ def _lag(job):
                 pass
         return monitor.result()
 
-    return run_loop(main, job.get("loop", "asyncio"))
+    result: dict[str, Any] = run_loop(main, job.get("loop", "asyncio"))
+    return result
 
 
-def _now():
+def _now() -> float:
     import time
 
     return time.perf_counter()
 
 
-def _profile(job):
+def _profile(job: Job) -> dict[str, Any]:
     for folder in job.get("extra_path") or ():
         if folder not in sys.path:
             sys.path.append(folder)
@@ -232,20 +240,20 @@ def _profile(job):
     sys.path.remove(_HERE)
     op = _callable(job)
     opts = job.get("profile") or {}
-    return _cflab_profile.profile(
+    return _cflab_profile.profile(  # type: ignore[no-any-return]
         op, run_loop, job.get("loop", "asyncio"), float(opts.get("duration_s", 1.0)),
         int(opts.get("max_calls", 1000)), bool(opts.get("include_library")), opts.get("top"),
         clock=str(opts.get("clock", "wall")),
     )  # fmt: skip
 
 
-def _probe(job):
+def _probe(job: Job) -> dict[str, Any]:
     import time
 
     opts = job.get("probe") or {}
     n, repeats = int(opts.get("n", 10)), int(opts.get("repeats", 5))
 
-    async def main():
+    async def main() -> Any:
         make_op, closers = await _source(job)
         ops = [make_op(w) for w in range(n)]
         seqs, gathers = [], []
@@ -265,25 +273,26 @@ def _probe(job):
                 await conn.aclose()
         return {"sequential_s": seqs, "gathered_s": gathers}
 
-    return run_loop(main, job.get("loop", "asyncio"))
+    result: dict[str, Any] = run_loop(main, job.get("loop", "asyncio"))
+    return result
 
 
-def _call(job):
+def _call(job: Job) -> dict[str, Any]:
     op = _callable(job)
 
-    async def main():
+    async def main() -> Any:
         await op()
 
     run_loop(main, job.get("loop", "asyncio"))
     return {"calls": 1}
 
 
-def _write(path, doc):
+def _write(path: str, doc: dict[str, Any]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, default=str)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Run the job; exit 0 with a result, 2 with an error record, 130 on Ctrl-C."""
     argv = sys.argv[1:] if argv is None else argv
     if argv:

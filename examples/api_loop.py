@@ -27,6 +27,7 @@ from codeflash_lab import (
     init_workspace,
     prepare_prs,
     profile_target,
+    read_results,
     review,
     run_debug,
     scan_paths,
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     project: Path = args.project.resolve()
     short = {"min_run_s": 0.15, "warmup_s": 0.02} if args.quick else {}
     config = BenchConfig(concurrency=args.concurrency, **short)
-    quick_compare = {"preset": "quick", "budget_s": 8.0} if args.quick else {}
+    quick_compare = {"preset": "quick"} if args.quick else {}
 
     setup = init_workspace(project)
     print(setup.discovery.progress_line())
@@ -89,9 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     result = review(project)
     record_review(result, project)
     print(result.to_text().splitlines()[0])
-    prs = prepare_prs(project, review_result=result)
-    for pr in prs.prs:
-        print(f"[pr] {pr.body}")
+    if any(row.status == "KEEP" for row in read_results(project / ".codeflash" / "results.tsv")):
+        for pr in prepare_prs(project, review_result=result).prs:
+            print(f"[pr] {pr.body}")
+    else:
+        print("[pr] none: nothing was kept")
     report = build_report(project).to_file(project / ".codeflash" / "report.html")
     print(f"[report] {report}")
     return 0

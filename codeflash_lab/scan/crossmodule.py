@@ -68,7 +68,8 @@ def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
     Plain calls may block the loop; awaited ones (flag 1) tell whether awaits that could
     run together wait on the network.
     """
-    from codeflash_lab.scan.rules.blocking import console_program, offloaded
+    from codeflash_lab.scan.rules.blocking import offloaded
+    from codeflash_lab.scan.startup import console_program
 
     out: list[_Call] = []
     quiet: bool | None = None

@@ -23,7 +23,7 @@ from codeflash_lab.scan.crossmodule import (
 )
 from codeflash_lab.scan.files import decode_source, read_file
 from codeflash_lab.scan.finding import FileError
-from codeflash_lab.scan.rules.blocking import start_up_name
+from codeflash_lab.scan.startup import start_up_name
 
 if TYPE_CHECKING:
     from codeflash_lab.scan.cache import ScanCache

@@ -13,16 +13,9 @@ from codeflash_lab.scan.catalog import BARE_NAMES, FUNCTIONS, LAZY, METHODS, OFF
 from codeflash_lab.scan.context import FileContext, Scope
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.registry import Hit, Rule, register
+from codeflash_lab.scan.startup import console_program, start_up
 
-__all__ = [
-    "ENTRY_NAMES",
-    "FAMILY_CODES",
-    "blocking_calls",
-    "console_program",
-    "direct_blocking",
-    "offloaded",
-    "start_up_name",
-]
+__all__ = ["FAMILY_CODES", "blocking_calls", "direct_blocking", "offloaded"]
 
 #: The rule code reporting each family of blocking call.
 FAMILY_CODES = {
@@ -273,44 +266,6 @@ _WHY = {
 }
 
 
-ENTRY_NAMES = _ENTRY = frozenset(
-    {"main", "_main", "amain", "async_main", "cli", "run_cli", "entrypoint"}
-)
-
-
-#: Hooks that run once before a service takes work (``_pre_connect``, ``on_startup``).
-_START_UP_PREFIXES = ("pre_connect", "pre_start", "startup", "on_startup", "bootstrap")
-_CLI_MODULES = frozenset({"click", "asyncclick", "typer", "rich_click", "cloup"})
-
-
-def _start_up(ctx: FileContext, func: Scope | None) -> bool:
-    """Code of a program's entry point (``__main__.py``, ``async def main``, a command-line
-    command declared with click or typer): nothing else runs on its loop yet."""
-    if ctx.path.endswith("__main__.py"):
-        return True
-    if func is None:
-        return False
-    for deco in getattr(func.node, "decorator_list", ()):
-        name = ctx.qualname(deco.func if isinstance(deco, ast.Call) else deco) or ""
-        if name.partition(".")[0] in _CLI_MODULES:
-            return True
-    return start_up_name(func.name)
-
-
-def start_up_name(name: str) -> bool:
-    """``main``, ``cli``, ``_pre_connect``, ``on_startup``: code run before serving."""
-    return name in _ENTRY or name.lstrip("_").startswith(_START_UP_PREFIXES)
-
-
-def console_program(ctx: FileContext) -> bool:
-    """A console program: it prints and prompts its user, so it serves nobody else."""
-    names = ctx.memo("called-names", lambda c: {c.qualname(call.func) for call in c.calls})
-    prompts = {"builtins.input", "getpass.getpass"} & names or any(
-        (n or "").partition(".")[0] in _CLI_MODULES for n in names
-    )
-    return "builtins.print" in names and bool(prompts)
-
-
 class _BlockingRule(Rule):
     family = ""
     category = "blocking-call"
@@ -320,7 +275,7 @@ class _BlockingRule(Rule):
         for family, call, shown, confidence, related in blocking_calls(ctx):
             if family == self.family:
                 func = ctx.function_scope(ctx.scope_of[call])
-                if _start_up(ctx, func):
+                if start_up(ctx, func):
                     confidence = "low"  # runs before the loop serves anything else
                 elif console_program(ctx):
                     confidence = "low"  # a console program talking to its user

@@ -16,12 +16,16 @@ import sysconfig
 import threading
 import time
 from asyncio import events
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # names for annotations only: the child also starts on Python 3.8
+    Stack = list[list[Any]]  # [path, line, function], outermost first
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _EVENTS = os.path.join("asyncio", "events.py")
 
 
-def _library_roots():
+def _library_roots() -> tuple[str, ...]:
     roots = {_HERE}
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         path = sysconfig.get_paths().get(key)
@@ -33,7 +37,7 @@ def _library_roots():
 _ROOTS = _library_roots()
 
 
-def is_library_path(path):
+def is_library_path(path: str) -> bool:
     """True for the standard library, installed packages and this child's own files."""
     if not path or path.startswith("<"):
         return True
@@ -44,10 +48,10 @@ def is_library_path(path):
     return any(real == r or real.startswith(r + os.sep) for r in _ROOTS)
 
 
-def sample_stack(thread_id, limit=40):
+def sample_stack(thread_id: int, limit: int = 40) -> Stack:
     """The thread's stack as ``[path, line, function]``, outermost first, below the loop."""
     frame = sys._current_frames().get(thread_id)
-    out = []
+    out: Stack = []
     while frame is not None:
         out.append([frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name])
         frame = frame.f_back
@@ -58,13 +62,13 @@ def sample_stack(thread_id, limit=40):
     return out[-limit:]
 
 
-def is_selector_poll(stack):
+def is_selector_poll(stack: Stack) -> bool:
     """True when the loop is idle in its selector (or between polls): no culprit there."""
     run_once = os.path.join("asyncio", "base_events.py")
     return any(name == "_run_once" and path.endswith(run_once) for path, _l, name in stack[-2:])
 
 
-def user_frame(stack):
+def user_frame(stack: Stack) -> list[Any] | None:
     """The innermost frame of the project's own code, or ``None``."""
     for entry in reversed(stack):
         if not is_library_path(entry[0]):
@@ -72,7 +76,7 @@ def user_frame(stack):
     return None
 
 
-def describe_task(task):
+def describe_task(task: asyncio.Task[Any] | None) -> str | None:
     if task is None:
         return None
     coro = task.get_coro()
@@ -80,7 +84,9 @@ def describe_task(task):
     return f"{task.get_name()}: {qualname}"
 
 
-def _stall(t_s, lag_ms, stack, task):
+def _stall(
+    t_s: float, lag_ms: float, stack: Stack, task: asyncio.Task[Any] | None
+) -> dict[str, Any]:
     where = user_frame(stack)
     return {
         "t_s": t_s,
@@ -97,23 +103,29 @@ def _stall(t_s, lag_ms, stack, task):
 class LagProbe:
     """Measure how late the loop wakes a sleeping probe task (use as ``async with``)."""
 
-    def __init__(self, interval_s=0.01, threshold_ms=20.0, sample_stacks=False, hook=False):
+    def __init__(
+        self,
+        interval_s: float = 0.01,
+        threshold_ms: float = 20.0,
+        sample_stacks: bool = False,
+        hook: bool = False,
+    ) -> None:
         self.interval_s = float(interval_s)
         self.threshold_ms = float(threshold_ms)
         self.sample_stacks = sample_stacks
         self.hook = hook
-        self.times = []
-        self.lags = []
-        self.samples = []  # (wake time the stall followed, stall dict)
-        self.slow = []
+        self.times: list[float] = []
+        self.lags: list[float] = []
+        self.samples: list[tuple[float, dict[str, Any]]] = []  # (wake the stall followed, stall)
+        self.slow: list[dict[str, Any]] = []
         self.start = self.end = self.last_wake = self.asleep_since = 0.0
-        self._task = None
+        self._task: asyncio.Task[None] | None = None
         self._stop = threading.Event()
-        self._thread = None
-        self._current = None  # hook: [start, stacks] of the callback running now
-        self._original = None
+        self._thread: threading.Thread | None = None
+        self._current: list[Any] | None = None  # hook: [start, stacks] of the callback running now
+        self._original: Any = None
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> LagProbe:
         loop = asyncio.get_running_loop()
         self.start = self.last_wake = self.asleep_since = time.perf_counter()
         if self.hook:
@@ -126,22 +138,25 @@ class LagProbe:
             self._thread.start()
         return self
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, *exc: object) -> None:
         self.end = now = time.perf_counter()
         late_ms = (now - self.asleep_since - self.interval_s) * 1000.0
         if late_ms > self.threshold_ms:  # a stall ran up to the exit: count it
             self.times.append(now - self.start)
             self.lags.append(late_ms)
-        self._task.cancel()
+        task = self._task
+        if task is not None:
+            task.cancel()
         self._stop.set()
         if self._original is not None:
-            events.Handle._run = self._original
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+            events.Handle._run = self._original  # type: ignore[method-assign]
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self._thread is not None:
             self._thread.join(timeout=1.0)
 
-    async def _probe(self):
+    async def _probe(self) -> None:
         interval, clock = self.interval_s, time.perf_counter
         while True:
             before = self.asleep_since = clock()
@@ -151,12 +166,12 @@ class LagProbe:
             self.times.append(now - self.start)
             self.lags.append(max(0.0, (now - before - interval) * 1000.0))
 
-    def _install(self):
+    def _install(self) -> None:
         original = self._original = events.Handle._run
         threshold_s = self.threshold_ms / 1000.0
         probe = self
 
-        def run(handle):
+        def run(handle: Any) -> None:
             entry = probe._current = [time.perf_counter(), []]
             try:
                 original(handle)
@@ -178,9 +193,9 @@ class LagProbe:
                         "stack": stack,
                     })  # fmt: skip
 
-        events.Handle._run = run
+        events.Handle._run = run  # type: ignore[method-assign,assignment]
 
-    def _watch(self, loop_thread, loop):
+    def _watch(self, loop_thread: int, loop: asyncio.AbstractEventLoop) -> None:
         poll = max(0.001, min(0.005, self.threshold_ms / 4000.0))
         limit = self.interval_s + self.threshold_ms / 2000.0
         sampled_for = -1.0
@@ -188,7 +203,7 @@ class LagProbe:
             now = time.perf_counter()
             current = self._current
             busy = current is not None and now - current[0] > self.threshold_ms / 2000.0
-            if busy and len(current[1]) < 64:
+            if busy and current is not None and len(current[1]) < 64:
                 current[1].append(sample_stack(loop_thread))
             if not self.sample_stacks:
                 continue
@@ -203,11 +218,11 @@ class LagProbe:
             late_s = now - last - self.interval_s
             self.samples.append((last, _stall(now - self.start, late_s * 1000.0, stack, task)))
 
-    def result(self):
+    def result(self) -> dict[str, Any]:
         """The ``LagResult``-shaped dict: samples, stalls with their culprits, slow callbacks."""
         n = min(len(self.times), len(self.lags))
         samples = [[self.times[i], self.lags[i]] for i in range(n)]
-        stalls = []
+        stalls: list[dict[str, Any]] = []
         for i, (t_s, lag_ms) in enumerate(samples):
             if lag_ms <= self.threshold_ms:
                 continue

@@ -53,13 +53,16 @@ def check_scan(ctx: ReviewContext) -> list[ReviewFinding]:
         for f in result.findings:
             if f.line not in lines or f.category in _COVERED_ELSEWHERE:
                 continue
+            confidence = getattr(f, "confidence", "high")
+            if confidence == "low":
+                continue  # the scanner's default view leaves these out too
             findings.append(
                 ReviewFinding(
                     CHECK,
                     "warning" if str(f.impact).upper() == "HIGH" else "info",
                     changed.path,
                     int(f.line),
-                    f"{f.code} [{f.category}] {f.message}",
+                    f"{f.code} [{f.category}] ({confidence} confidence) {f.message}",
                     f.fix,
                 )
             )

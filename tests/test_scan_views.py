@@ -146,3 +146,21 @@ def test_newer_grammar_in_a_project_that_requires_it_is_counted_apart(tmp_path: 
     broken = scan_paths([tmp_path], cache=False)
     assert broken.needs_newer == ()
     assert broken.errors[0].message.startswith("syntax error")
+
+
+def test_cli_confidence_flag_and_text_show_each_findings_confidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bot.py"
+    path.write_text(LOW, encoding="utf-8")
+    assert main(["scan", "--no-save-run", str(path)]) == 0
+    assert "1 low-confidence findings" in capsys.readouterr().out
+    assert main(["scan", "--no-save-run", "--confidence", "low", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:4:5: CFL301 [sequential-awaits]" in out
+    assert "(low confidence)" in out
+    assert (
+        main(["scan", "--no-save-run", "--confidence", "low", "--format", "json", str(path)]) == 1
+    )
+    record = json.loads(capsys.readouterr().out)[0]
+    assert (record["confidence"], record["gain"].startswith("depends")) == ("low", True)

@@ -164,7 +164,7 @@ def recover_ledger(
     workspace: Workspace | str | os.PathLike[str], *, wait: float | None = 2.0
 ) -> list[str]:
     """Finish or roll back records an interrupted run left behind, and report keep commits
-    that no record accounts for. Returns one ``[recovered]`` line per finding.
+    that no record accounts for. Returns one ``[recovered]`` or ``[ledger]`` line per finding.
 
     Args:
         workspace: the project.
@@ -178,7 +178,10 @@ def recover_ledger(
             try:
                 stack.enter_context(txn.ledger_lock(ws, wait=wait))
             except WorkspaceError:
-                lines.append("[recovered] nothing: a record in progress holds the ledger lock")
+                lines.append(
+                    "[ledger] a record in progress holds the ledger lock; its journal entry "
+                    "is left to it"
+                )
             else:
                 lines += recovery.recover(ws)
     return lines + recovery.orphan_commits(ws)

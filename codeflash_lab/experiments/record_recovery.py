@@ -142,7 +142,7 @@ def orphan_commits(ws: Workspace, limit: int = 20) -> list[str]:
             ).exists()
             if not known:
                 lines.append(
-                    f"[recovered] keep commit {sha} ({TRAILER}: {rid}) has no row in results.tsv "
+                    f"[ledger] keep commit {sha} ({TRAILER}: {rid}) has no row in results.tsv "
                     f"and no record: record it with 'codeflash-lab record --commit {sha} ...' "
                     "and its numbers, or revert it"
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,22 @@ def test_an_unignored_venv_is_not_carried(git_repo: Path) -> None:
     (git_repo / "env" / "lib.py").write_text("x = 1\n")
     (git_repo / "bench.py").write_text("x = 1\n")
     assert untracked_files(git_repo) == ["bench.py"]
+
+
+def test_a_snapshot_needs_no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "noid"
+    repo.mkdir()
+    env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.invalid",
+           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.invalid"}  # fmt: skip
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    (repo / "f.txt").write_text("one\n")
+    subprocess.run(["git", "add", "f.txt"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "commit.gpgsign=false", "commit", "-qm", "one"], cwd=repo,
+                   check=True, env={**os.environ, **env})  # fmt: skip
+    monkeypatch.setenv("HOME", str(tmp_path / "empty-home"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in env:
+        monkeypatch.delenv(name, raising=False)
+    (repo / "f.txt").write_text("two\n")
+    sha = snapshot_worktree(repo)
+    assert git(repo, "show", f"{sha}:f.txt") == "two\n"

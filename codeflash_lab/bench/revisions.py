@@ -64,7 +64,9 @@ def snapshot_worktree(repo: str | os.PathLike[str]) -> str:
     """A commit holding the tracked files as they are now (``git stash create``), or HEAD
     when nothing tracked differs. No ref, stash entry or index changes."""
     root = repo_root(repo)
-    sha = run_git(["stash", "create", "codeflash-lab: snapshot of the working tree"], root)
+    # the snapshot commit is never referenced: a stand-in identity works without user config
+    ident = ["-c", "user.name=codeflash-lab", "-c", "user.email=codeflash-lab@localhost"]
+    sha = run_git([*ident, "stash", "create", "codeflash-lab: snapshot of the working tree"], root)
     return sha.strip() or run_git(["rev-parse", "HEAD"], root).strip()
 
 

@@ -49,8 +49,8 @@ async def handle():
 
 
 async def blocking():
-    """A request that blocks the event loop for 30 ms (time.sleep in async code)."""
-    time.sleep(0.03)
+    """A request that blocks the event loop for 80 ms (time.sleep in async code)."""
+    time.sleep(0.08)
     return tinydep.shape({"ok": True})
 
 

@@ -94,7 +94,8 @@ def test_bench_compare_profile_lag_debug_in_the_projects_venv(
     records = json.loads(capsys.readouterr().out)
     slow = [r for r in records if r["kind"] == "slow-callback"]
     assert slow
-    assert slow[0]["path"].endswith("src/svc/handlers.py")
+    # The line comes from a stack sample taken while the callback blocks.
+    assert any((r["path"] or "").endswith("src/svc/handlers.py") for r in slow)
 
     # Nothing was installed into the project's venv: yappi went to the private cache.
     assert venv.listing() == before

@@ -329,7 +329,10 @@ def test_compare_keeps_one_master_for_both_arms(
     assert result.environment["workers"] == 2
     assert set(result.order) == {"A", "B"}
     assert len(result.a_runs) == len(result.b_runs) >= 3
-    assert all(r.ok_ops > 0 and r.errors == 0 for r in (*result.a_runs, *result.b_runs))
+    runs = (*result.a_runs, *result.b_runs)
+    assert all(r.ok_ops > 0 and r.errors == 0 for r in runs), [
+        (r.arm, r.ok_ops, r.errors, r.first_error, r.elapsed_s) for r in runs
+    ]
     assert server.paths["/a"] >= sum(r.ok_ops for r in result.a_runs)
     assert server.paths["/b"] >= sum(r.ok_ops for r in result.b_runs)
     assert len(started[0]) == 3

@@ -311,12 +311,16 @@ class LocustEngine:
             self._window += 1
             window = self._window
             before = take_cpu_sample()
-            self._call("/cflab/mark", {"window": window})
-            state = self._sleep(config.min_run_s if config.ops else config.run_seconds,
-                                deadline, "run")  # fmt: skip
+            seconds = config.min_run_s if config.ops else config.run_seconds
+            # Each worker times its own window (``seconds``); by op count we say when.
+            self._call(
+                "/cflab/mark", {"window": window, "seconds": None if config.ops else seconds}
+            )
+            state = self._sleep(seconds, deadline, "run")
             while config.ops and int(state["requests"]) - warm < config.ops:
                 state = self._sleep(1.0, deadline, "run")
-            self._call("/cflab/end", {"window": window})
+            if config.ops:
+                self._call("/cflab/end", {"window": window})
             after = take_cpu_sample()
             result = self._collect(window, deadline)
             self.last_reports = list(result["reports"])

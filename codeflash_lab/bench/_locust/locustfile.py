@@ -7,8 +7,9 @@ with it and talks to the master over HTTP on 127.0.0.1.
 Every worker records each request's time (Locust's ``request`` event, float ms) into
 its own histogram: 1 µs buckets below 65.536 ms, then 16 significant bits (well under
 0.01 %). Locust's own statistics round to whole milliseconds, too coarse for a 10 %
-rule. Between a ``mark`` and an ``end`` message a worker records; at the end it sends
-its histogram, its errors by kind, its measured seconds and its CPU seconds to the
+rule. From a ``mark`` message on, a worker records for the seconds it names (timed by
+the worker, so a message that arrives late never shortens the window), or until an
+``end`` message; then it sends its histogram, its errors by kind, its measured seconds and its CPU seconds to the
 master, which keeps them per window for the workbench to fetch (``/cflab/result``).
 
 Users are ``FastHttpUser``s with no wait time (a closed loop) sent to the address the
@@ -129,15 +130,24 @@ def _set_target(environment: Any, msg: Any, **_: Any) -> None:
 
 
 def _mark(environment: Any, msg: Any, **_: Any) -> None:
-    _REC.start(int(msg.data["window"]))
+    # The window is timed here: a worker that gets the message late (a busy machine)
+    # still records for the whole length asked for.
+    window = int(msg.data["window"])
+    _REC.start(window)
+    if msg.data.get("seconds"):
+        gevent.spawn_later(float(msg.data["seconds"]), _finish, environment, window)
+
+
+def _finish(environment: Any, window: int) -> None:
+    if _REC.window != window:
+        return
+    report = _REC.report()
+    report["window"] = window
+    environment.runner.send_message("cflab_report", report)
 
 
 def _end(environment: Any, msg: Any, **_: Any) -> None:
-    if _REC.window != int(msg.data["window"]):
-        return
-    report = _REC.report()
-    report["window"] = int(msg.data["window"])
-    environment.runner.send_message("cflab_report", report)
+    _finish(environment, int(msg.data["window"]))
 
 
 def _collect(environment: Any, msg: Any, **_: Any) -> None:
@@ -213,9 +223,10 @@ def _routes(environment: Any) -> None:
 
     @app.route("/cflab/mark", methods=["POST"])
     def mark() -> Any:
-        window = int(request.get_json(force=True)["window"])
+        doc = request.get_json(force=True)
+        window = int(doc["window"])
         _REPORTS[window] = {"expected": runner.worker_count, "reports": []}
-        runner.send_message("cflab_mark", {"window": window})
+        runner.send_message("cflab_mark", {"window": window, "seconds": doc.get("seconds")})
         return jsonify(ok=True, workers=runner.worker_count)
 
     @app.route("/cflab/end", methods=["POST"])

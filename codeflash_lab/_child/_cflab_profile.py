@@ -9,20 +9,31 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from _cflab_lag import is_library_path
 
+if TYPE_CHECKING:  # names for annotations only: the child also starts on Python 3.8
+    from collections.abc import Callable, Coroutine
+
 
 def profile(
-    make_call, run_loop, loop_name, duration_s, max_calls, include_library, top, clock="wall"
-):
+    make_call: Callable[[], Coroutine[Any, Any, Any]],
+    run_loop: Callable[..., Any],
+    loop_name: str,
+    duration_s: float,
+    max_calls: int,
+    include_library: bool,
+    top: int | None,
+    clock: str = "wall",
+) -> dict[str, Any]:
     """Call the target under yappi's ``clock`` (``wall``, or ``cpu`` for the pass that tells
     waiting from computing); the rows, wall time, calls and any error."""
     import yappi
 
-    state = {"calls": 0, "error": None, "wall": 0.0, "tid": None}
+    state: dict[str, Any] = {"calls": 0, "error": None, "wall": 0.0, "tid": None}
 
-    async def main():
+    async def main() -> None:
         state["tid"] = threading.get_ident()
         if yappi.is_running():
             raise RuntimeError("yappi is already running in this process")

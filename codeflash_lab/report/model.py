@@ -275,6 +275,12 @@ def _run_charts(inputs: ReportInputs) -> list[Chart]:
         return _saved_run_charts(inputs)
 
 
+def _on(run: dict[str, Any] | None) -> str:
+    """`` Target: GET /x.`` for a saved run that names one."""
+    target = str((run or {}).get("target") or "")
+    return f" Target: {target}." if target else ""
+
+
 def _saved_run_charts(inputs: ReportInputs) -> list[Chart]:
     from codeflash_lab.viz import plot_findings, plot_lag, plot_latency_cdf, plot_sweep
 
@@ -285,7 +291,7 @@ def _saved_run_charts(inputs: ReportInputs) -> list[Chart]:
                 "cdf",
                 "Latest A/B latency distribution",
                 "Percentiles of the latest compare run; each step right adds a nine "
-                "(90%, 99%, 99.9%). Thin lines are single runs.",
+                "(90%, 99%, 99.9%). Thin lines are single runs." + _on(inputs.compare),
                 plot_latency_cdf(inputs.compare),
             )
         )
@@ -294,7 +300,8 @@ def _saved_run_charts(inputs: ReportInputs) -> list[Chart]:
             _chart(
                 "sweep",
                 "Concurrency sweep",
-                "Past the knee, more operations in flight add latency without adding throughput.",
+                "Past the knee, more operations in flight add latency without adding throughput."
+                + _on(inputs.sweep),
                 plot_sweep(inputs.sweep),
             )
         )

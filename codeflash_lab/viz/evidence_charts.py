@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from codeflash_lab.viz.style import (
     IMPACT_COLORS,
     STATUS_COLORS,
     chart_style,
+    compact_width,
     message_figure,
     new_figure,
     safe_text,
@@ -146,8 +148,9 @@ def plot_findings(findings: Any) -> Figure:
     order = sorted(
         counts, key=lambda c: ({"HIGH": 0, "MEDIUM": 1}.get(impact[c], 2), -counts[c], c)
     )
+    narrow = compact_width() is not None  # labels on two lines, more room per bar
     with chart_style():
-        fig, ax = new_figure(9.0, 1.0 + 0.4 * len(order))
+        fig, ax = new_figure(9.0, (1.3 + 0.55 * len(order)) if narrow else 1.0 + 0.4 * len(order))
         y = list(range(len(order)))[::-1]
         colors = [IMPACT_COLORS.get(impact[c], IMPACT_COLORS["LOW"]) for c in order]
         ax.barh(y, [counts[c] for c in order], color=colors, height=0.62)
@@ -163,10 +166,16 @@ def plot_findings(findings: Any) -> Figure:
         labels = [
             safe_text(f"{category(c).title} ({impact[c]})" if c in SLUGS else c, 48) for c in order
         ]
+        if narrow:
+            labels = [textwrap.fill(label, 22) for label in labels]
         ax.set_yticks(y, labels)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("findings")
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_title(f"{title}  ·  {len(rows)} in total, highest impact first")
+        ax.set_title(
+            f"{len(rows)} findings, highest impact first"
+            if narrow
+            else f"{title}  ·  {len(rows)} in total, highest impact first"
+        )
         ax.margins(x=0.08)
     return fig

@@ -24,6 +24,7 @@ __all__ = [
     "STATUS_COLORS",
     "chart_style",
     "compact_charts",
+    "compact_width",
     "figure_png",
     "fit_titles",
     "message_figure",
@@ -120,6 +121,11 @@ def compact_charts(width: float = 4.8) -> Iterator[None]:
         _COMPACT.reset(token)
 
 
+def compact_width() -> float | None:
+    """The figure width of compact mode (:func:`compact_charts`), or ``None`` outside it."""
+    return _COMPACT.get()
+
+
 def pattern_color(pattern: str) -> str:
     """The colour of a ``pattern`` slug (grey for anything unknown)."""
     return PATTERN_COLORS.get(str(pattern).strip().lower(), _OTHER_COLOR)
@@ -173,7 +179,7 @@ def new_figure(
             panels = subplots["ncols"]
             subplots = {**subplots, "nrows": panels, "ncols": 1}  # stack the panels
             height *= panels * 0.8
-        height = max(2.6, min(height * compact / width * 1.25, 7.5))
+        height = max(2.6, min(height, 7.5))  # rows of labels keep their room
         width = compact
         layout = "constrained"
     fig = Figure(figsize=(width, height), layout=layout)

@@ -11,9 +11,16 @@ import math
 import os
 import statistics
 import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # names for annotations only: the child also starts on Python 3.8
+    from collections.abc import Sequence
+
+    #: ``(wall_s, process_cpu_s, machine_busy, machine_total, our_jiffies)``.
+    CpuSample = tuple[float, float, Any, Any, Any]
 
 
-def percentile(sorted_values, q):
+def percentile(sorted_values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile of sorted values, linear interpolation (Hyndman & Fan 7)."""
     pos = (len(sorted_values) - 1) * q / 100.0
     lo = math.floor(pos)
@@ -22,7 +29,9 @@ def percentile(sorted_values, q):
     return float(sorted_values[lo]) + (float(sorted_values[hi]) - float(sorted_values[lo])) * frac
 
 
-def quantile_ci(sorted_values, q, confidence=0.95):
+def quantile_ci(
+    sorted_values: Sequence[float], q: float, confidence: float = 0.95
+) -> tuple[float, float]:
     """Distribution-free CI of a quantile from order statistics (normal approximation)."""
     n = len(sorted_values)
     z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
@@ -32,7 +41,7 @@ def quantile_ci(sorted_values, q, confidence=0.95):
     return float(sorted_values[lo]), float(sorted_values[hi])
 
 
-def summarize_latencies(values_ns):
+def summarize_latencies(values_ns: Sequence[int]) -> dict[str, float]:
     """Latency summary in ms: ``p50 p90 p99 p999 max min mean std`` and p50/p99 CIs."""
     ordered = sorted(values_ns)
     scale = 1e-6
@@ -57,7 +66,7 @@ def summarize_latencies(values_ns):
     }
 
 
-def _read_proc_stat():
+def _read_proc_stat() -> tuple[int, int] | tuple[None, None]:
     try:
         with open("/proc/stat", encoding="ascii") as fh:
             fields = fh.readline().split()
@@ -71,7 +80,7 @@ def _read_proc_stat():
     return total - idle, total
 
 
-def _jiffies(pid):
+def _jiffies(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
             rest = fh.read().rsplit(")", 1)[-1].split()
@@ -80,8 +89,8 @@ def _jiffies(pid):
     return int(rest[11]) + int(rest[12]) if len(rest) >= 13 else None
 
 
-def _kids(pid):
-    out = []
+def _kids(pid: int) -> list[int]:
+    out: list[int] = []
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -95,12 +104,12 @@ def _kids(pid):
     return out
 
 
-def _our_jiffies():
+def _our_jiffies() -> dict[int, int] | None:
     """``{pid: cpu jiffies}`` of the tool that started this child and all its descendants
     (this child, servers it started): never counted as other load (see ``bench.system``)."""
     env = os.environ.get("CODEFLASH_LAB_ROOT_PID", "")
     root = int(env) if env.isdigit() else os.getppid()
-    ours = {}
+    ours: dict[int, int] = {}
     stack = [root, os.getpid()]
     while stack:
         pid = stack.pop()
@@ -114,7 +123,7 @@ def _our_jiffies():
     return ours or None
 
 
-def take_cpu_sample():
+def take_cpu_sample() -> CpuSample:
     """``(wall_s, process_cpu_s, machine_busy, machine_total, our_jiffies)``."""
     ours = _our_jiffies()
     busy, total = _read_proc_stat()
@@ -122,7 +131,7 @@ def take_cpu_sample():
     return (time.perf_counter(), times.user + times.system, busy, total, ours)
 
 
-def cpu_shares(before, after):
+def cpu_shares(before: CpuSample, after: CpuSample) -> tuple[float, float | None]:
     """``(client_cpu, background_busy)`` between two samples (see ``bench.system``)."""
     wall = max(after[0] - before[0], 1e-9)
     own = max(after[1] - before[1], 0.0)
@@ -142,7 +151,7 @@ def cpu_shares(before, after):
     return client, min(max(background, 0.0), 1.0)
 
 
-def nest_asyncio_applied():
+def nest_asyncio_applied() -> bool:
     """True when nest-asyncio swapped asyncio's C Task for the pure-Python one."""
     if getattr(asyncio, "_nest_patched", False):
         return True

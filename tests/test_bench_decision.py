@@ -62,7 +62,7 @@ def arm(p50: float, rounds: int, *, p99_factor: float = 1.5, shift: int = 0) -> 
 
 
 def test_a_clear_gain_is_kept_under_the_threshold_rule() -> None:
-    d = decide(arm(10.0, 4), arm(7.0, 4, shift=5))
+    d = decide(arm(10.0, 6), arm(7.0, 6, shift=5))
     assert (d.verdict, d.rule) == ("KEEP", Rule.THRESHOLD), d.reason
     assert d.settled
     assert d.criteria["p50"].interval is not None
@@ -84,7 +84,7 @@ def test_identical_arms_are_noise_only_when_the_interval_rules_out_the_floor() -
 
 
 def test_opposite_moves_are_a_tradeoff() -> None:
-    d = decide(arm(10.0, 4), arm(8.0, 4, p99_factor=2.4, shift=1))
+    d = decide(arm(10.0, 6), arm(8.0, 6, p99_factor=2.4, shift=1))
     assert (d.verdict, d.rule) == ("TRADEOFF", Rule.TRADEOFF), d.reason
     assert d.criteria["p99"].worse
     assert d.criteria["p50"].better
@@ -105,6 +105,17 @@ def test_more_errors_beat_any_latency_verdict() -> None:
     assert "a faster failure is not a gain" in d.reason
 
 
+def test_a_zone_at_one_look_only_settles_nothing() -> None:
+    # Rounds 1-4 favour B by a stretch of luck, rounds 5-6 do not: the first look alone is
+    # in the KEEP zone, the second is not, so nothing is settled.
+    a = arm(10.0, 6)
+    b = arm(7.0, 4, shift=5) + arm(10.0, 2, shift=3)
+    assert decide(a[:4], b[:4]).verdict == "INCONCLUSIVE"
+    d = decide(a, b)
+    assert (d.verdict, d.rule) == ("INCONCLUSIVE", Rule.UNPROVEN)
+    assert not d.settled
+
+
 def test_before_the_first_look_nothing_is_settled() -> None:
     d = decide(arm(10.0, 3), arm(5.0, 3))
     assert d.verdict == "INCONCLUSIVE"
@@ -121,14 +132,14 @@ def test_p99_from_few_ops_is_shown_but_never_decides() -> None:
 
 
 def test_a_ruling_names_its_rule_and_evidence() -> None:
-    d = decide(arm(10.0, 4), arm(7.0, 4, shift=5))
+    d = decide(arm(10.0, 6), arm(7.0, 6, shift=5))
     ruling = d.ruling(ref="runs/compare-x.json", facts={"budget_s": 25})
     assert ruling.verdict is Verdict.KEEP
     assert ruling.rule is Rule.THRESHOLD
     assert ruling.evidence.ref == "runs/compare-x.json"
     assert ruling.evidence.facts["budget_s"] == 25
-    assert ruling.evidence.facts["rounds"] == 4
-    assert "after 4 rounds" in ruling.line()
+    assert ruling.evidence.facts["rounds"] == 6
+    assert "after 6 rounds" in ruling.line()
 
 
 class Script:

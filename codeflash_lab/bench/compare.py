@@ -100,7 +100,7 @@ def compare(
         a: baseline target (spec, async callable or :class:`Measurable`).
         b: candidate target.
         config: settings of every run (same loop, concurrency, client for both arms).
-        preset: ``"full"`` (default: 60 s budget) or ``"quick"`` (25 s), or a
+        preset: ``"full"`` (default: 60 s budget) or ``"quick"`` (30 s), or a
             :class:`~codeflash_lab.bench.presets.Preset`.
         budget_s: hard cap in seconds on the whole compare (default: the preset's).
         design: look schedule and error rate (default: the preset's).

@@ -277,6 +277,12 @@ def _ci_text(crit: Iterable[Criterion]) -> str:
 def decide(a: Sequence[Run], b: Sequence[Run], *, design: Design | None = None) -> Decision:
     """The verdict over the rounds taken so far (read at the last look reached).
 
+    A zone settles the compare only when the look before gave the same verdict: on a busy
+    machine the noise of neighbouring rounds is not independent (a stretch of seconds can
+    favour one arm), and a verdict that must hold over two looks is not made by one such
+    stretch. (Needing two events keeps the union bound: the error rate can only fall.)
+    The errors rule needs no second look.
+
     Args:
         a: A's runs, in round order.
         b: B's runs, paired with ``a`` by position.
@@ -287,6 +293,26 @@ def decide(a: Sequence[Run], b: Sequence[Run], *, design: Design | None = None) 
     """
     design = design or Design()
     rounds = min(len(a), len(b))
+    now = _decide_at(a, b, design, rounds)
+    if not now.settled or now.rule in (Rule.ERRORS, Rule.UNPROVEN) or now.look is None:
+        return now
+    earlier = [n for n in design.looks if n < now.look]
+    before = (
+        _decide_at(a[: earlier[-1]], b[: earlier[-1]], design, earlier[-1]) if earlier else None
+    )
+    if before is not None and before.settled and before.verdict == now.verdict:
+        return now
+    return replace(
+        now,
+        verdict="INCONCLUSIVE",
+        rule=Rule.UNPROVEN,
+        settled=False,
+        regression=False,
+        reason=f"{now.verdict} at this look only ({now.reason}); the next look must agree",
+    )
+
+
+def _decide_at(a: Sequence[Run], b: Sequence[Run], design: Design, rounds: int) -> Decision:
     look = design.look_at(rounds)
     crit = _criteria(a, b, design, look)
     common = {"rounds": rounds, "look": look, "design": design, "criteria": crit}

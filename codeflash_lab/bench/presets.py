@@ -51,7 +51,7 @@ class Preset:
 
 
 FULL = Preset("full", 60.0, Design(FULL_LOOKS), run_s=1.0, warmup_s=0.5)
-QUICK = Preset("quick", 25.0, Design(QUICK_LOOKS), run_s=0.5, warmup_s=0.2)
+QUICK = Preset("quick", 30.0, Design(QUICK_LOOKS), run_s=0.5, warmup_s=0.2)
 PRESETS = {p.name: p for p in (FULL, QUICK)}
 
 

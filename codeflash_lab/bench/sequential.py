@@ -19,6 +19,9 @@ Method: a **group-sequential design with a fixed schedule of looks and Bonferron
   so a wrong verdict needs a missed interval: P(wrong verdict) <= alpha per criterion.
   Stopping early (budget spent, Ctrl-C) only leaves unspent alpha. The price of the union
   bound is width: it is conservative, never optimistic.
+- A verdict also needs the look before to give it (see ``decision.decide``): requiring two
+  events can only lower the error rate, and it guards against a stretch of correlated
+  rounds, which busy machines produce.
 - Assumptions: the paired log-ratios of a compare are independent and roughly normal with
   one mean (alternating orders keep a linear drift out of the mean). Runs lengthened at a
   round boundary lower the spread of later rounds; the pooled standard deviation still

@@ -106,13 +106,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--budget",
         type=float,
         metavar="S",
-        help="hard cap in seconds on the whole compare (default: 60, or 25 with --preset quick)",
+        help="hard cap in seconds on the whole compare (default: 60, or 30 with --preset quick)",
     )
     c.add_argument(
         "--preset",
         choices=("full", "quick"),
         default="full",
-        help="full (60 s budget) or quick (25 s, fewer looks): same rules either way",
+        help="full (60 s budget) or quick (30 s, fewer looks): same rules either way",
     )
     c.add_argument("--runs", type=int, help=argparse.SUPPRESS)  # older scripts: ignored
     c.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)  # older scripts: ignored

@@ -17,7 +17,7 @@ class DemoSettings:
         latency_ms: response time of the fake upstream service.
         runs: runs of the baseline benchmark (a single target); A/B comparisons take
             interleaved rounds instead, as many as their preset's budget allows.
-        preset: the compare preset (``"full"``: 60 s budget; ``"quick"``: 25 s): the same
+        preset: the compare preset (``"full"``: 60 s budget; ``"quick"``: 30 s): the same
             adaptive compare and rules, with a smaller budget and fewer looks.
         run_s: measured seconds per run.
         warmup_s: discarded warm-up seconds before each run.
@@ -101,7 +101,7 @@ DEMO_QUICK = DemoSettings(
     exercises=("sequential-awaits", "blocking-call", "offload-render"),
     isolation="loop",
 )
-"""``demo --quick``: the same steps with short runs and the short compare preset (25 s)."""
+"""``demo --quick``: the same steps with short runs and the short compare preset (30 s)."""
 
 
 def demo_settings(quick: bool) -> DemoSettings:

@@ -21,7 +21,7 @@ class Preset:
     Attributes:
         name: ``"quick"`` or ``"full"``.
         runs: repeated runs of a single-target benchmark (``bench``).
-        compare_preset: the compare preset (``"quick"``: 25 s budget, ``"full"``: 60 s): A/B
+        compare_preset: the compare preset (``"quick"``: 30 s budget, ``"full"``: 60 s): A/B
             comparisons take interleaved rounds until a verdict or that budget is spent.
         duration_s: measured seconds per run.
         warmup_s: seconds of warm-up discarded before each run.
@@ -88,7 +88,7 @@ QUICK = Preset(
     upstream_latency_ms=20.0,
     compare_preset="quick",
 )
-"""Short runs for the test suite and a first look: the short compare preset (25 s budget)."""
+"""Short runs for the test suite and a first look: the short compare preset (30 s budget)."""
 
 FULL = Preset(
     name="full",

@@ -150,7 +150,7 @@ class LocustEngine:
         self.python = python or sys.executable
         self.web_port = 0
         self.procs: list[subprocess.Popen[bytes]] = []
-        self._logs = Path(tempfile.mkdtemp(prefix="codeflash-locust-"))
+        self._logs = Path(tempfile.gettempdir())  # its own folder once started
         self._window = 0
         #: The workers' reports of the last run (histogram, errors, seconds, CPU seconds).
         self.last_reports: list[dict[str, Any]] = []
@@ -164,7 +164,7 @@ class LocustEngine:
             MeasurementError: Locust is missing, or the master or a worker did not come up.
         """
         require_locust()
-        self._logs.mkdir(parents=True, exist_ok=True)
+        self._logs = Path(tempfile.mkdtemp(prefix="codeflash-locust-"))
         self.web_port = _free_port("127.0.0.1")
         master = [
             self.python, "-m", "locust", "-f", str(LOCUSTFILE), "--master",
@@ -205,7 +205,8 @@ class LocustEngine:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(STOP_S)
-        shutil.rmtree(self._logs, ignore_errors=True)
+        if self._logs.name.startswith("codeflash-locust-"):
+            shutil.rmtree(self._logs, ignore_errors=True)
 
     def __enter__(self) -> LocustEngine:
         return self.start()

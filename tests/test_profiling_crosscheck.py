@@ -181,3 +181,17 @@ def test_reports_that_cannot_be_compared_are_never_a_removal() -> None:
     assert not evidence
     assert "not comparable" in evidence.evidence
     assert blocking_call_removed(a, DebugReport(records=()), path="/x.py", line=3).removed
+
+
+def test_short_slow_callbacks_of_a_busy_machine_do_not_veto_a_removal() -> None:
+    stack = (("/svc.py", 10, "handler"), ("/svc.py", 16, "handler"))
+    blocked = DebugRecord(kind="slow-callback", name="handler", duration_ms=120.0,
+                          path="/svc.py", line=16, stack=stack)  # fmt: skip
+    busy = DebugRecord(kind="slow-callback", name="handler", duration_ms=12.0,
+                       path="/svc.py", line=17, stack=(("/svc.py", 17, "handler"),))  # fmt: skip
+    before = DebugReport(records=(blocked,), threshold_ms=5.0)
+    after = DebugReport(records=(busy,), threshold_ms=5.0)
+    evidence = blocking_call_removed(before, after, path="/svc.py", line=16)
+    assert evidence.removed, evidence.evidence
+    still = DebugReport(records=(blocked,), threshold_ms=5.0)
+    assert not blocking_call_removed(before, still, path="/svc.py", line=16).removed

@@ -278,7 +278,8 @@ def blocking_call_removed(
        no slow callback has ``f`` on its stack blocking in ``f`` itself or in something it
        calls that was not a slow site of its own before (so a blocking call moved into a
        helper that ``f`` calls still counts against it, while a separate slow function ``f``
-       also calls, seen before and after, does not);
+       also calls, seen before and after, does not); a slow callback under half as long as
+       the shortest one blocked at that line is the busy machine, not the call;
     2. the scenario's total slow-callback time went down by at least half of what was
        blocked at that line (a call moved elsewhere keeps the total up).
 
@@ -337,10 +338,14 @@ def blocking_call_removed(
     # Slow sites of the baseline that are not the fixed call (a checksum the same handler
     # calls, say): still blocking after the fix, they are unrelated and veto nothing.
     unrelated = {innermost(r, target[0]) for r in slow_before if r not in at_line} - {None}
+    # A slow callback a fraction as long as the blocked ones is the machine being busy (at a
+    # 5 ms threshold, any callback is slow when the CPU is shared 10 ways), not the call.
+    floor_ms = 0.5 * min((r.duration_ms or 0.0) for r in at_line) if at_line else 0.0
     still = [
         r
         for r in slow_after
-        if function is not None
+        if (r.duration_ms or 0.0) >= floor_ms
+        and function is not None
         and any(_norm(p) == where and name == function for p, _n, name in r.stack)
         and (innermost(r, where) == function or innermost(r, where) not in unrelated)
     ]

@@ -185,7 +185,10 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
         revert_fix(ctx.demo.project, item)
         if candidate is not None:
             ctx.servers.stop(candidate)
-    reason = record.decision.reason if record.decision else "decided by hand"
+    if record.ruling is not None:
+        reason = record.ruling.line()
+    else:
+        reason = record.decision.reason if record.decision else "decided by hand"
     return ExperimentOutcome(
         number=record.number,
         name=item.name,

@@ -68,23 +68,24 @@ def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
     Plain calls may block the loop; awaited ones (flag 1) tell whether awaits that could
     run together wait on the network.
     """
+    from codeflash_lab.scan.once import cached_once
     from codeflash_lab.scan.rules.blocking import offloaded
-    from codeflash_lab.scan.startup import console_program
+    from codeflash_lab.scan.startup import console_program, start_up
 
     out: list[_Call] = []
     quiet: bool | None = None
     for call in ctx.calls:
         if not ctx.in_async(call):
             continue
+        caller = ctx.function_scope(ctx.scope_of[call])
         awaited = int(ctx.is_awaited(call))
         if not awaited:
             if quiet is None:
                 quiet = console_program(ctx) or test_support(ctx)
-            awaited = QUIET if quiet else 0
+            awaited = QUIET if quiet or start_up(ctx, caller) else 0
         found = _target(ctx, call.func)
-        if found is None or (not awaited and offloaded(ctx, call)):
+        if found is None or (not awaited and (offloaded(ctx, call) or cached_once(ctx, call))):
             continue
-        caller = ctx.function_scope(ctx.scope_of[call])
         name = caller.name if caller else ""
         out.append((call.lineno, call.col_offset + 1, found[0], found[1], name, awaited))
     return tuple(out)
@@ -93,6 +94,7 @@ def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
 def module_exports(ctx: FileContext) -> tuple[Export, ...]:
     """Module-level plain functions of ``ctx`` that block the loop when called from it."""
     from codeflash_lab.scan.network import does_network
+    from codeflash_lab.scan.once import cached_once
     from codeflash_lab.scan.rules.blocking import FAMILY_CODES, direct_blocking
     from codeflash_lab.scan.rules.cpu import heavy_work
 
@@ -104,6 +106,8 @@ def module_exports(ctx: FileContext) -> tuple[Export, ...]:
             continue
         for node in scope.nodes:
             if not isinstance(node, ast.Call) or ctx.scope_of[node] is not scope:
+                continue
+            if cached_once(ctx, node):
                 continue
             found = direct_blocking(ctx, node)
             if found is not None:

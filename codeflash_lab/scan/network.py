@@ -16,7 +16,7 @@ from codeflash_lab.scan.flow import callee_name
 from codeflash_lab.scan.scope import Scope
 from codeflash_lab.scan.verbs import EFFECTS
 
-__all__ = ["call_kind", "does_network", "receiver_words"]
+__all__ = ["call_kind", "does_network", "in_process_client", "receiver_words"]
 
 _NET_WORDS = re.compile(
     r"(^|_)(json|https?|url|uri|api|fetch|download|upload|requests?|graphql|rpc|remote|webhook"
@@ -146,3 +146,32 @@ def call_kind(ctx: FileContext, call: ast.Call) -> str:
     ):
         return "imported"
     return "unknown"
+
+
+#: Transports that call an application in the same process: no socket, nothing to pool.
+_IN_PROCESS = frozenset({"ASGITransport", "WSGITransport", "MockTransport"})
+
+
+def in_process_client(ctx: FileContext, call: ast.Call) -> bool:
+    """True when the client talks to an app in this process (``transport=ASGITransport(app)``,
+    ``app=app``), so creating it per call pays no connection set-up."""
+    for kw in call.keywords:
+        if kw.arg == "app":
+            return True
+        if kw.arg != "transport":
+            continue
+        value = kw.value
+        if isinstance(value, ast.Name):
+            scope = ctx.scope_of[call]
+            bound = [
+                n.value
+                for n in scope.nodes
+                if isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == value.id for t in n.targets)
+            ]
+            value = bound[-1] if len(bound) == 1 else value
+        if isinstance(value, ast.Call):
+            name = ctx.qualname(value.func) or callee_name(value)
+            if name.rpartition(".")[2] in _IN_PROCESS:
+                return True
+    return False

@@ -24,11 +24,41 @@ _CLI_MODULES = frozenset({"click", "asyncclick", "typer", "rich_click", "cloup"}
 
 def start_up(ctx: FileContext, func: Scope | None) -> bool:
     """Code of a program's entry point (``__main__.py``, ``async def main``, a command-line
-    command declared with click or typer): nothing else runs on its loop yet."""
+    command declared with click or typer, or an ``async def`` that only such entry points
+    run, e.g. a check the ``serve`` command runs before serving): nothing else runs on its
+    loop yet."""
     if ctx.path.endswith("__main__.py"):
         return True
     if func is None:
         return False
+    if _entry(ctx, func):
+        return True
+    return func.is_async and func.name in ctx.memo("run-by-entry", _run_by_entry)
+
+
+def _run_by_entry(ctx: FileContext) -> frozenset[str]:
+    """Module-level ``async def`` names that are used only inside entry points of the file
+    (``asyncio.run(check(ds))`` in a click command): they run before anything is served."""
+    candidates = {
+        s.name: s
+        for s in ctx.scopes
+        if s.is_async and s.parent is ctx.module and not s.node.decorator_list  # type: ignore[attr-defined]
+    }
+    if not candidates:
+        return frozenset()
+    uses: dict[str, list[bool]] = {}
+    for scope in ctx.scopes:
+        for node in scope.nodes:
+            if not (isinstance(node, ast.Name) and node.id in candidates):
+                continue
+            if ctx.scope_of[node] is not scope:
+                continue
+            user = ctx.function_scope(scope)
+            uses.setdefault(node.id, []).append(user is not None and _entry(ctx, user))
+    return frozenset(name for name, seen in uses.items() if seen and all(seen))
+
+
+def _entry(ctx: FileContext, func: Scope) -> bool:
     for deco in getattr(func.node, "decorator_list", ()):
         name = ctx.qualname(deco.func if isinstance(deco, ast.Call) else deco) or ""
         if name.partition(".")[0] in _CLI_MODULES:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from codeflash_lab.scan.catalog import BARE_NAMES, FUNCTIONS, LAZY, METHODS, OFFLOADERS, PREFIXES
 from codeflash_lab.scan.context import FileContext, Scope
 from codeflash_lab.scan.names import dotted
+from codeflash_lab.scan.once import cached_once
 from codeflash_lab.scan.registry import Hit, Rule, register
 from codeflash_lab.scan.startup import console_program, start_up
 
@@ -210,7 +211,8 @@ def blocking_calls(ctx: FileContext) -> list[Blocking]:
 
     Calls inside a nested ``def``, ``lambda`` or class body are not counted, nor calls
     that are directly awaited or used in ``async with`` (unless they are well-known sync
-    functions, which block however they are written). A call from async code to a plain
+    functions, which block however they are written), nor calls whose result is computed
+    once and kept (``if not hasattr(self, "_x"): self._x = ...``). A call from async code to a plain
     helper of the same module that blocks is counted at the call site. A catalogue name
     written without its import (``subprocess.run`` with no ``import subprocess``) is
     reported at medium confidence.
@@ -230,6 +232,8 @@ def blocking_calls(ctx: FileContext) -> list[Blocking]:
                     shown = found[0].removeprefix("builtins.")
                     out.append((FUNCTIONS[found[0]], call, f"`{shown}()`", "high", ()))
                 continue
+            if cached_once(c, call):
+                continue  # computed the first time only, then kept
             direct = _direct(c, call)
             if direct is not None:
                 related = _uses(c, call) if c.qualname(call.func) in _OPENERS else ()
@@ -243,7 +247,7 @@ def blocking_calls(ctx: FileContext) -> list[Blocking]:
                 inner = (
                     _direct(c, n)
                     for n in helper.nodes
-                    if isinstance(n, ast.Call) and c.scope_of[n] is helper
+                    if isinstance(n, ast.Call) and c.scope_of[n] is helper and not cached_once(c, n)
                 )
                 helpers[id(helper)] = next((f for f in inner if f is not None), None)
             via = helpers[id(helper)]

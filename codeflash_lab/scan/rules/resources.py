@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from codeflash_lab.scan.context import COMPREHENSIONS, LOOPS, FileContext, Scope
 from codeflash_lab.scan.names import dotted
+from codeflash_lab.scan.network import in_process_client
 from codeflash_lab.scan.registry import Hit, Rule, register
 
 __all__: list[str] = []
@@ -201,7 +202,8 @@ class ClientPerRequest(Rule):
     set-up every time and defeat connection pooling. Fix: create the client once (module
     scope, ``__init__``, the app's lifespan or startup hook) and reuse it. Not flagged:
     clients that are stored, returned or yielded, or created in entry points and
-    start-up functions outside loops.
+    start-up functions outside loops, and clients over an in-process transport
+    (``httpx.ASGITransport``), which open no connection.
     """
 
     code = "CFL501"
@@ -218,6 +220,8 @@ class ClientPerRequest(Rule):
             scope = ctx.scope_of[call]
             func = ctx.function_scope(scope)
             if func is None or not func.is_async or func.name in ("__init__", "__aenter__"):
+                continue
+            if in_process_client(ctx, call):
                 continue
             short = name.rpartition(".")[2]
             loops = [lp for lp in ctx.enclosing_loops(call) if not isinstance(lp, ast.While)]

@@ -1,0 +1,106 @@
+"""Work done once and kept: a call under a "not computed yet" guard that stores its result.
+
+``if not hasattr(self, "_hash"): self._hash = read(...)``, ``if self._data is None: ...``,
+``if key not in self._cache: self._cache[key] = ...``: the blocking call runs the first
+time only, then the stored value answers. Paying it once per process frees nothing worth
+a change, so such calls are not reported as blocking the loop.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from codeflash_lab.scan.context import FileContext
+from codeflash_lab.scan.names import dotted
+
+__all__ = ["cached_once"]
+
+
+def _guarded(test: ast.AST) -> tuple[str, str] | None:
+    """``(kind, target)`` a "not yet computed" test checks: ``attr`` or ``key`` of a store."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = test.operand
+        if (
+            isinstance(inner, ast.Call)
+            and isinstance(inner.func, ast.Name)
+            and inner.func.id == "hasattr"
+            and len(inner.args) == 2
+            and isinstance(inner.args[1], ast.Constant)
+            and isinstance(inner.args[1].value, str)
+        ):
+            owner = dotted(inner.args[0])
+            return ("attr", f"{owner}.{inner.args[1].value}") if owner else None
+        name = dotted(inner)
+        return ("attr", name) if name else None
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return None
+    op, right = test.ops[0], test.comparators[0]
+    if isinstance(op, ast.Is) and isinstance(right, ast.Constant) and right.value is None:
+        left = test.left
+        if (
+            isinstance(left, ast.Call)
+            and isinstance(left.func, ast.Name)
+            and left.func.id == "getattr"
+            and len(left.args) >= 2
+            and isinstance(left.args[1], ast.Constant)
+            and isinstance(left.args[1].value, str)
+        ):
+            owner = dotted(left.args[0])
+            return ("attr", f"{owner}.{left.args[1].value}") if owner else None
+        name = dotted(left)
+        return ("attr", name) if name else None
+    if isinstance(op, ast.NotIn):
+        store = dotted(right)
+        return ("key", store) if store else None
+    return None
+
+
+def _stores(body: list[ast.stmt], kind: str, target: str) -> bool:
+    """True when ``body`` assigns the guarded attribute (or a key of the guarded store)."""
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+                targets = [node.target]
+            else:
+                continue
+            for t in targets:
+                if kind == "key" and isinstance(t, ast.Subscript) and dotted(t.value) == target:
+                    return True
+                if kind == "attr" and dotted(t) == target:
+                    return True
+    return False
+
+
+def _persistent(ctx: FileContext, node: ast.AST, kind: str, target: str) -> bool:
+    """An attribute outlives the call; a plain name only when it is the module's."""
+    if "." in target:
+        return True
+    scope = ctx.function_scope(ctx.scope_of[node])
+    if scope is None:
+        return True
+    for n in scope.nodes:
+        if isinstance(n, ast.Global) and target in n.names:
+            return True
+        if (
+            kind == "key"
+            and isinstance(n, ast.Name)
+            and n.id == target
+            and not isinstance(n.ctx, ast.Load)
+            and ctx.scope_of[n] is scope
+        ):
+            return False  # a dictionary made by this call: gone when it returns
+    return kind == "key"
+
+
+def cached_once(ctx: FileContext, node: ast.AST) -> bool:
+    """True when ``node`` sits in the body of a guard that computes a value once and keeps it."""
+    child = node
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, ast.If) and any(child is s for s in anc.body):
+            found = _guarded(anc.test)
+            if found is not None and _stores(anc.body, *found) and _persistent(ctx, node, *found):
+                return True
+        child = anc
+    return False

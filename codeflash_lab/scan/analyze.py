@@ -26,7 +26,7 @@ RawFinding = tuple[int, int, str, str, str, str, str, tuple[int, ...]]
 RawError = tuple[str, int, int]
 #: Calls from async code to names imported from other modules, for cross-module
 #: following: ``(line, col, import level, dotted target, caller)``.
-Facts = tuple[tuple[int, int, int, str, str], ...]
+Facts = tuple[tuple[int, int, int, str, str, int], ...]
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\s-]+))?", re.IGNORECASE)
 _LINTER_BLOCKING = re.compile(r"ASYNC2\d\d$")

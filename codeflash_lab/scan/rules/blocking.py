@@ -135,12 +135,17 @@ def _uses(ctx: FileContext, call: ast.Call) -> tuple[int, ...]:
     if name is None:
         return ()
     scope = ctx.scope_of[call]
+    item = ctx.parent.get(call)
+    block = ctx.parent.get(item) if isinstance(item, ast.withitem) else None
+    first, last = call.lineno + 1, 1 << 30
+    if isinstance(block, ast.With | ast.AsyncWith):
+        first, last = block.lineno, block.end_lineno or last
     lines = set()
     for node in scope.nodes:
         if not (isinstance(node, ast.Name) and node.id == name and ctx.scope_of[node] is scope):
             continue
-        if node.lineno <= call.lineno and not isinstance(ctx.parent.get(call), ast.withitem):
-            continue
+        if not first <= node.lineno <= last:
+            continue  # another binding of the same name, before or after this with-block
         parent = ctx.parent.get(node)
         method = isinstance(parent, ast.Attribute) and isinstance(ctx.parent.get(parent), ast.Call)
         loop = isinstance(parent, ast.For | ast.comprehension) and parent.iter is node

@@ -104,7 +104,7 @@ def _bounded_iter(ctx: FileContext, it: ast.AST, scope: Scope) -> bool:
                 return True  # the item of an outer loop: one batch of a batching loop
         value = _assigned_value(ctx, it.id, scope)
         if isinstance(value, COMPREHENSIONS):
-            value = value.generators[0].iter  # type: ignore[attr-defined]
+            value = value.generators[0].iter
         if value is not None and value is not it:
             return _bounded_iter(ctx, value, scope)
     return False

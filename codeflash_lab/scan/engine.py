@@ -17,11 +17,13 @@ from codeflash_lab.errors import ScanError
 from codeflash_lab.scan.analyze import Facts, RawError, RawFinding, analyse, analyse_text
 from codeflash_lab.scan.cache import ScanCache, content_key
 from codeflash_lab.scan.config import load_config
+from codeflash_lab.scan.crossmodule import module_name
 from codeflash_lab.scan.files import collect_files, read_file
 from codeflash_lab.scan.finding import CONFIDENCES, FileError, Finding, ScanResult
 from codeflash_lab.scan.fixes import parse_version
 from codeflash_lab.scan.follow import follow_imports
 from codeflash_lab.scan.grammar import needs_newer_message, project_interpreter_note
+from codeflash_lab.scan.lifespan import lower_start_up
 from codeflash_lab.scan.registry import Rule, all_rules, rule_set_id, select_rules
 from codeflash_lab.scan.testfiles import TestLayout, load_test_layout
 
@@ -213,6 +215,12 @@ def scan_paths(
         if store is not None and res[1] is not None:
             store.put(res[1], (tuple(res[2]), tuple(res[3]), res[4]))
     cross = follow_imports(results, store, keys, target)
+    packages: dict[str, bool] = {}
+    lower_start_up(
+        {r[0]: r[2] for r in results},
+        {r[0]: module_name(r[0], packages) for r in results},
+        tests,
+    )
     if store is not None:
         store.save()
     view = _View(tests if not include_tests else set(), CONFIDENCES.index(min_confidence))

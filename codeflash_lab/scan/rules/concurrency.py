@@ -40,6 +40,11 @@ _STREAM = re.compile(
     r"|watch|tail|receive|recv|iter_text|iter_bytes|iter_json|pubsub|notif"
 )
 _BATCH = re.compile(r"batch|chunk")
+#: a database session, connection or repository passed along: its statements run one at a time
+_STORE_ARG = re.compile(
+    r"(^|_)(session|db|dbsession|uow|conn|connection|tx|transaction|repo|repository|cursor)$"
+    r"|_repo$|repository$|session$"
+)
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "request", "stream"})
 
 
@@ -139,6 +144,21 @@ def _round_trips(ctx: FileContext, loop: ast.AST) -> list[tuple[ast.AST, ast.Cal
     return out
 
 
+def _through_one_store(ctx: FileContext, call: ast.Call, derived: set[str]) -> bool:
+    """True when ``call`` is handed a database session or repository that is the same for
+    every item (not derived from it): the statements queue on that one connection."""
+    for arg in [*call.args, *(k.value for k in call.keywords)]:
+        name = dotted(arg)
+        if name is None or reads(arg) & derived:
+            continue
+        if not _STORE_ARG.search(name.rpartition(".")[2].lower().lstrip("_")):
+            continue
+        kind = ctx.type_of(arg, ctx.scope_of[call]) or ""
+        if kind.partition(".")[0] not in ("aiohttp", "httpx", "requests"):
+            return True  # not an HTTP client session
+    return False
+
+
 def _exits_early(loop: ast.AST) -> bool:
     for node in _stmts_in(loop):
         if isinstance(node, ast.Return | ast.Break):
@@ -200,6 +220,8 @@ def _check_for(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> Hit | None:
             continue  # calling the item itself: a callback dispatch
         if any(_BATCH.search(n.lower()) for n in used & derived):
             continue  # one batch at a time is the bounded form of the fix
+        if _through_one_store(ctx, call, derived):
+            continue  # writes through one database session: it runs them one at a time
         parent = ctx.parent.get(node)
         if isinstance(parent, ast.Assign) and writes(parent) & carried:
             continue

@@ -292,6 +292,28 @@ def _prefilled(ctx: FileContext, call: ast.Call, key: str) -> bool:
     return filled_in_loop
 
 
+_THREAD_HANDOFF = frozenset(
+    {"call_soon_threadsafe", "run_in_executor", "to_thread", "Thread", "start_new_thread"}
+)
+
+
+def _fed_from_thread(ctx: FileContext, key: str) -> bool:
+    """True when the queue (or its ``put_nowait``) is handed to a thread or to
+    ``call_soon_threadsafe``: the producer is a thread that cannot await ``put()``, so a
+    bound would raise ``QueueFull`` there instead of slowing it down."""
+    for call in ctx.calls:
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in _THREAD_HANDOFF:
+            continue
+        args = [*call.args, *(k.value for k in call.keywords)]
+        for arg in args:
+            for node in ast.walk(arg):
+                if dotted(node) == key:
+                    return True
+    return False
+
+
 @register
 class UnboundedQueue(Rule):
     """An ``asyncio.Queue`` without a ``maxsize`` used as a producer/consumer buffer.
@@ -313,7 +335,7 @@ class UnboundedQueue(Rule):
             if ctx.qualname(call.func) not in _QUEUES or _bounded_arg(call):
                 continue
             key = _queue_key(ctx, call)
-            if key is not None and _prefilled(ctx, call, key):
+            if key is not None and (_prefilled(ctx, call, key) or _fed_from_thread(ctx, key)):
                 continue
             yield Hit(call)
 
@@ -373,6 +395,27 @@ def _drained_after(ctx: FileContext, scope: Scope, call: ast.Call, key: str) -> 
     return False
 
 
+_READS = frozenset({"read", "readline", "readexactly", "readuntil", "readline_async"})
+
+
+def _reply_awaited(ctx: FileContext, scope: Scope, call: ast.Call) -> bool:
+    """True when a read of the peer's reply is awaited after the write, within the same
+    iteration of the write's loop: each write waits for its answer, so nothing piles up."""
+    loops = ctx.enclosing_loops(call)
+    area = loops[0] if loops else scope.node
+    for node in ast.walk(area):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _READS
+            and (node.lineno, node.col_offset) > (call.lineno, call.col_offset)
+        ):
+            continue
+        if any(isinstance(a, ast.Await) for a in ctx.ancestors(node)):
+            return True
+    return False
+
+
 @register
 class WriteWithoutDrain(Rule):
     """``StreamWriter.write`` with no ``await writer.drain()`` after it.
@@ -400,9 +443,12 @@ class WriteWithoutDrain(Rule):
                 continue
             scope = ctx.function_scope(ctx.scope_of[call])
             key = dotted(func.value) or ""
-            if scope is not None and not _drained_after(ctx, scope, call, key):
-                yield Hit(
-                    call,
-                    f"`{key}.{func.attr}()` with no `await {key}.drain()` after it: "
-                    "a slow peer makes the buffer grow without limit",
-                )
+            if scope is None or _drained_after(ctx, scope, call, key):
+                continue
+            if _reply_awaited(ctx, scope, call):
+                continue  # a request, then its reply: the peer has read it all before it answers
+            yield Hit(
+                call,
+                f"`{key}.{func.attr}()` with no `await {key}.drain()` after it: "
+                "a slow peer makes the buffer grow without limit",
+            )

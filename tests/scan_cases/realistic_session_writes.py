@@ -10,13 +10,22 @@ import httpx
 
 async def create_templates(appliances: list[dict], templates_repo, rbac_repo, user) -> None:
     for appliance in appliances:
-        data = {"name": appliance["name"], "image": appliance["image"]}
+        await check_images(appliance, templates_repo)
+        data = await render_template(appliance)
         await create_template(data, templates_repo, rbac_repo, user)
 
 
 async def save_all(session, rows: list[dict]) -> None:
     for row in rows:
         await store_row(session, row)
+
+
+async def check_images(appliance: dict, templates_repo) -> None:
+    await templates_repo.images(appliance["image"])
+
+
+async def render_template(appliance: dict) -> dict:
+    return {"name": appliance["name"], "image": appliance["image"]}
 
 
 async def create_template(data: dict, templates_repo, rbac_repo, user) -> None:

@@ -212,7 +212,10 @@ def _check_for(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> Hit | None:
     seeds = writes(loop)
     derived = _derived(body, seeds)
     carried = _carried(body) - seeds
-    for node, call in _round_trips(ctx, loop):
+    trips = _round_trips(ctx, loop)
+    if any(_through_one_store(ctx, call, derived) for _node, call in trips):
+        return None  # each item is written through one database session, in order
+    for node, call in trips:
         used = reads(call)
         if not used & derived or used & carried or _under_lock(ctx, node):
             continue
@@ -220,8 +223,6 @@ def _check_for(ctx: FileContext, loop: ast.For | ast.AsyncFor) -> Hit | None:
             continue  # calling the item itself: a callback dispatch
         if any(_BATCH.search(n.lower()) for n in used & derived):
             continue  # one batch at a time is the bounded form of the fix
-        if _through_one_store(ctx, call, derived):
-            continue  # writes through one database session: it runs them one at a time
         parent = ctx.parent.get(node)
         if isinstance(parent, ast.Assign) and writes(parent) & carried:
             continue

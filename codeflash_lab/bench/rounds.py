@@ -83,7 +83,8 @@ def unproven(decision: Decision, budget: float, *, last_look: bool) -> Decision:
         for c in decision.criteria.values()
         if c.interval is not None and not c.low_confidence
     )
-    tail = f" after {decision.rounds} rounds ({cis})" if cis else f" ({decision.reason})"
+    rounds = "" if last_look else f" after {decision.rounds} rounds"
+    tail = f"{rounds} ({cis})" if cis else f" ({decision.reason})"
     return decision.with_reason(
         f"{why}{tail}; run it again with --budget {more:.0f} (budget_s={more:.0f}), "
         "longer runs or on a quieter machine"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from codeflash_lab.categories import category
@@ -23,7 +23,7 @@ from codeflash_lab.scan.finding import CONFIDENCES, FileError, Finding, ScanResu
 from codeflash_lab.scan.fixes import parse_version
 from codeflash_lab.scan.follow import follow_imports
 from codeflash_lab.scan.grammar import needs_newer_message, project_interpreter_note
-from codeflash_lab.scan.lifespan import lower_start_up
+from codeflash_lab.scan.lifespan import lower_start_up, start_up_targets
 from codeflash_lab.scan.registry import Rule, all_rules, rule_set_id, select_rules
 from codeflash_lab.scan.testfiles import TestLayout, load_test_layout
 
@@ -220,6 +220,7 @@ def scan_paths(
         {r[0]: r[2] for r in results},
         {r[0]: module_name(r[0], packages) for r in results},
         tests,
+        _cached_targets(store, keys),
     )
     if store is not None:
         store.save()
@@ -227,6 +228,25 @@ def scan_paths(
     if any(_needs_newer(e[0], target) for r in results for e in r[3]):
         view.note = project_interpreter_note(config.root, target)
     return _assemble(results, walk_errors, chosen, target, len(files), view, cross)
+
+
+def _cached_targets(
+    store: ScanCache | None, keys: dict[str, bytes]
+) -> Callable[[str, str], tuple[tuple[str, str], ...]]:
+    """:func:`start_up_targets`, cached by the file's content key and module name."""
+
+    def facts(path: str, module: str) -> tuple[tuple[str, str], ...]:
+        key = keys.get(path)
+        if store is None or key is None:
+            return start_up_targets(path, module)
+        slot = key + b"L" + module.encode()
+        found = store.get(slot)
+        if found is None:
+            found = start_up_targets(path, module)
+            store.put(slot, found)
+        return tuple(found)
+
+    return facts
 
 
 class _View:

@@ -19,9 +19,12 @@ from codeflash_lab.scan.files import read_file
 from codeflash_lab.scan.finding import FileError
 from codeflash_lab.scan.startup import start_up_name
 
-__all__ = ["lower_start_up"]
+__all__ = ["lower_start_up", "start_up_targets"]
 
-_HINT = re.compile(rb"startup|start_up|lifespan|signal_handler|add_signal_handler|click|typer")
+_HINT = re.compile(
+    rb"startup|start_up|lifespan|signal_handl|sighup|on_reload|add_signal_handler"
+    rb"|signal\.signal|(?:import|from) (?:click|asyncclick|typer|rich_click|cloup)\b"
+)
 _ROOT_NAME = re.compile(r"startup|start_up|lifespan|signal_handl|sighup|on_reload")
 _REGISTRARS = frozenset({"add_event_handler", "add_signal_handler", "signal", "on_event"})
 _CLI = frozenset({"click", "asyncclick", "typer", "rich_click", "cloup"})
@@ -41,13 +44,13 @@ def _parse(path: str) -> ast.Module | None:
         return None
 
 
-def _imports(tree: ast.Module, module: str, is_pkg: bool) -> dict[str, str]:
-    """Local name -> absolute dotted name, for every ``import`` anywhere in the file."""
+def _imports(nodes: Iterable[ast.AST], module: str, is_pkg: bool) -> dict[str, str]:
+    """Local name -> absolute dotted name, for every ``import`` among ``nodes``."""
     out: dict[str, str] = {}
     base = module.split(".") if module else []
     if not is_pkg:
         base = base[:-1]
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.ImportFrom):
             src = node.module or ""
             if node.level:
@@ -77,17 +80,15 @@ def _decorated_cli(func: ast.AST) -> bool:
     return False
 
 
-def _roots(tree: ast.Module) -> list[ast.AST]:
+def _roots(nodes: list[ast.AST]) -> list[ast.AST]:
     """Functions that run once: start-up, lifespan and signal hooks, CLI commands."""
-    funcs = {
-        n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
+    funcs = {n.name: n for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
     out = [
         f
         for name, f in funcs.items()
         if _ROOT_NAME.search(name.lower()) or start_up_name(name) or _decorated_cli(f)
     ]
-    for node in ast.walk(tree):
+    for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         f = node.func
@@ -164,49 +165,62 @@ def _spans(
     return [(defs[m].lineno, defs[m].end_lineno or defs[m].lineno) for m in once]
 
 
+def start_up_targets(path: str, module: str) -> tuple[tuple[str, str], ...]:
+    """``(absolute owner, member)`` called by the start-up roots of ``path`` (a per-file
+    fact: it depends on the file's bytes and module name only, so it is cached with them)."""
+    data = read_file(path)
+    if isinstance(data, FileError) or not _HINT.search(data):
+        return ()
+    tree = _parse(path)
+    if tree is None:
+        return ()
+    nodes = list(ast.walk(tree))
+    names = _imports(nodes, module, path.endswith("__init__.py"))
+    for node in tree.body:  # the file's own classes and functions
+        if module and isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.setdefault(node.name, f"{module}.{node.name}")
+    return tuple(sorted({t for root in _roots(nodes) for t in _targets(root, names)}))
+
+
 def lower_start_up(
     raw_by_path: Mapping[str, MutableSequence[Raw]],
     modules: Mapping[str, str],
     tests: Collection[str] = (),
+    facts: Callable[[str, str], tuple[tuple[str, str], ...]] = start_up_targets,
 ) -> None:
     """Lower blocking-call findings inside code that only start-up paths of other modules
     (or of the same one) reach. ``modules`` maps each scanned path to its dotted name;
-    calls made by the ``tests`` files do not count as other callers."""
+    calls made by the ``tests`` files do not count as other callers; ``facts`` gives a
+    file's start-up targets (the engine passes a cached :func:`start_up_targets`)."""
+    if not any(f[2] in _BLOCKING and f[5] != "low" for raw in raw_by_path.values() for f in raw):
+        return
     by_name = {name: path for path, name in modules.items() if name}
     wanted: dict[str, dict[str | None, set[str]]] = {}
-    texts: list[bytes] = []
     for path, module in modules.items():
-        data = read_file(path)
-        if isinstance(data, FileError):
-            continue
-        if path not in tests:
-            texts.append(data)
-        if not _HINT.search(data):
-            continue
-        tree = _parse(path)
-        if tree is None:
-            continue
-        names = _imports(tree, module, path.endswith("__init__.py"))
-        for node in tree.body:  # the file's own classes and functions
-            if module and isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                names.setdefault(node.name, f"{module}.{node.name}")
-        for root in _roots(tree):
-            for owner, member in _targets(root, names):
-                if owner in by_name:  # a module-level function of another module
-                    wanted.setdefault(by_name[owner], {}).setdefault(None, set()).add(member)
-                    continue
-                mod, _, cls = owner.rpartition(".")
-                if mod in by_name:
-                    wanted.setdefault(by_name[mod], {}).setdefault(cls, set()).add(member)
+        if path in tests:
+            continue  # test set-up is not how the service starts
+        for owner, member in facts(path, module):
+            if owner in by_name:  # a module-level function of another module
+                wanted.setdefault(by_name[owner], {}).setdefault(None, set()).add(member)
+                continue
+            mod, _, cls = owner.rpartition(".")
+            if mod in by_name:
+                wanted.setdefault(by_name[mod], {}).setdefault(cls, set()).add(member)
+    texts: list[bytes] = []
 
     def outside(name: str) -> bool:
         """True when some file calls ``.name(`` on anything but ``self``/``cls``."""
+        if not texts:
+            for path in modules:
+                data = read_file(path) if path not in tests else None
+                if isinstance(data, bytes):
+                    texts.append(data)
         pattern = re.compile(rb"(?<!self)(?<!cls)\." + re.escape(name.encode()) + rb"\(")
         return any(pattern.search(t) for t in texts)
 
     for path, owners in wanted.items():
         raw = raw_by_path.get(path)
-        if not raw or not any(f[2] in _BLOCKING for f in raw):
+        if not raw or not any(f[2] in _BLOCKING and f[5] != "low" for f in raw):
             continue
         tree = _parse(path)
         if tree is None:

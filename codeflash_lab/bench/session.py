@@ -314,7 +314,7 @@ def bench(
         saved = save_result(project, "bench", result.to_dict())
         if saved is not None:
             result = result.with_saved_to(saved)
-            if m.spec and not interrupted:
+            if m.spec and not interrupted and failure is None:
                 lock_first_baseline(project, m.label, config, run=saved)
     return result
 

@@ -166,7 +166,7 @@ def test_compare_base_head_in_worktrees(git_repo: Path) -> None:
     assert git(git_repo, "status", "--porcelain") == ""
 
 
-@pytest.mark.parametrize("command", ["compare", "sweep", "bench"])
+@pytest.mark.parametrize("command", ["compare", "sweep", "bench", "record"])
 def test_help_prints_no_doubled_percent_sign(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
         help="append one experiment to results.tsv and HANDOFF.md",
         description=(
             "Append one experiment. Without --status the keep/discard rules decide from the "
-            "numbers (a change under 10%% needs --confirmed or --noise; a tradeoff needs "
+            "numbers (a change under 10% needs --confirmed or --noise; a tradeoff needs "
             "--status). Prints the [experiment N] lines and any [plateau] line."
         ),
     )

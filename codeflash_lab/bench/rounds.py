@@ -86,7 +86,7 @@ def unproven(decision: Decision, budget: float, *, last_look: bool) -> Decision:
     rounds = "" if last_look else f" after {decision.rounds} rounds"
     tail = f"{rounds} ({cis})" if cis else f" ({decision.reason})"
     return decision.with_reason(
-        f"{why}{tail}; run it again with --budget {more:.0f} (budget_s={more:.0f}), "
+        f"{why}{tail}; run it again with --budget {more:.0f} (budget_s={more:.0f} from Python), "
         "longer runs or on a quieter machine"
     )
 

@@ -250,12 +250,37 @@ def client_bound(reps: int, seconds: float, baseline_rev: str) -> None:
     print("Locust figures are stated, not claimed as scaling: both cores are shared.")
 
 
-def locust_p50(base_url: str, reps: int, seconds: float, concurrency: int = 50) -> None:
-    """10 ms handler at concurrency 50: Locust's p50 beside the built-in client's."""
+def locust_p50(
+    base_url: str, reps: int, seconds: float, concurrency: int = 50, server_pid: int | None = None
+) -> None:
+    """10 ms handler at concurrency 50: Locust's p50 beside the built-in client's.
+
+    As in the client-bound case, the server is pinned to core 0 and every client (this
+    process, Locust's master and workers) to core 1, so that neither client takes CPU
+    from the server and the p50 compares the two clients' measurements, not how much
+    each one slows the server down.
+    """
     from codeflash_lab.bench import bench
 
     url = base_url + "/"
     p50: dict[str, list[float]] = {"builtin": [], "locust": []}
+    affinity = os.sched_getaffinity(0)
+    if server_pid is not None and len(affinity) >= 2:
+        os.sched_setaffinity(server_pid, {0})
+        os.sched_setaffinity(0, {1})  # Locust's master and workers inherit core 1
+        print("locust-p50: server pinned to core 0, clients to core 1")
+    try:
+        _locust_p50_reps(url, reps, seconds, concurrency, p50, bench)
+    finally:
+        os.sched_setaffinity(0, affinity)
+        if server_pid is not None:
+            os.sched_setaffinity(server_pid, affinity)
+    b, lo = statistics.median(p50["builtin"]), statistics.median(p50["locust"])
+    print(f"p50 medians over {reps} reps: built-in {b:.2f} ms, Locust (2 workers) {lo:.2f} ms "
+          f"-> Locust {lo / b - 1:+.1%} (goal within ±10 %)")  # fmt: skip
+
+
+def _locust_p50_reps(url, reps, seconds, concurrency, p50, bench) -> None:  # type: ignore[no-untyped-def]
     with LocustEngine(workers=2) as engine:
         for rep in range(reps):
             order = ["builtin", "locust"] if rep % 2 == 0 else ["locust", "builtin"]
@@ -271,6 +296,3 @@ def locust_p50(base_url: str, reps: int, seconds: float, concurrency: int = 50) 
                 print(f"rep {rep} 10 ms handler, c={concurrency}, {who:7s}: p50 {run.latency_ms['p50']:.2f} "
                       f"ms, p99 {run.latency_ms['p99']:.2f} ms, {run.throughput_ops_s:,.0f} "
                       f"req/s, errors {run.errors}")  # fmt: skip
-    b, lo = statistics.median(p50["builtin"]), statistics.median(p50["locust"])
-    print(f"p50 medians over {reps} reps: built-in {b:.2f} ms, Locust (2 workers) {lo:.2f} ms "
-          f"-> Locust {lo / b - 1:+.1%} (goal within ±10 %)")  # fmt: skip

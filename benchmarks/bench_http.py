@@ -211,7 +211,7 @@ def main() -> None:
             print(f"req/s harness ({name} loop) / wrk: {sum(rps[name]) / sum(rps['wrk']):.2f} "
                   f"(per rep {', '.join(f'{r:.2f}' for r in ratios)}); goal >= 1.0")  # fmt: skip
         if "locust-p50" in cases:
-            locust_p50(base, args.case_reps, args.seconds, args.p50_concurrency)
+            locust_p50(base, args.case_reps, args.seconds, args.p50_concurrency, server.pid)
     finally:
         server.terminate()
         server.wait(10)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ __all__ = [
     "measurement_root",
     "nest_asyncio_applied",
     "our_cpu_seconds",
+    "run_interpreter",
     "take_cpu_sample",
 ]
 
@@ -241,16 +244,89 @@ def git_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     return {"sha": head_sha(folder), "dirty": is_dirty(folder)}
 
 
-def capture_environment(*, loop: str = "asyncio") -> dict[str, Any]:
+_QUERY = "import platform; print(platform.python_implementation(), platform.python_version())"
+
+
+@functools.lru_cache(maxsize=16)
+def _query_interpreter(path: str) -> tuple[str | None, str | None]:
+    """``(implementation, version)`` of the interpreter at ``path`` (``None`` when it does
+    not run)."""
+    try:
+        proc = subprocess.run(
+            [path, "-c", _QUERY],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    words = proc.stdout.split()
+    if proc.returncode != 0 or len(words) != 2:
+        return None, None
+    return words[0], words[1]
+
+
+def run_interpreter(target: Any, isolation: str | None) -> dict[str, Any] | None:
+    """The interpreter a target's runs executed in, when that is not this process's.
+
+    A spec target measured in fresh processes (``isolation="process"``) runs in the
+    measuring child, started with the project's interpreter (``target.python``, else
+    discovery from ``target.cwd``); anything else runs in this process.
+
+    Args:
+        target: a :class:`~codeflash_lab.bench.model.Measurable` (or a sequence of them,
+            e.g. a compare's two arms).
+        isolation: the runs' isolation.
+
+    Returns:
+        ``{"executable", "python", "implementation", "source"}`` (``python`` is the
+        version), or ``None`` when the target ran in this process. For arms that ran in
+        different interpreters, ``executables`` lists them all.
+    """
+    if isolation != "process":
+        return None
+    arms = list(target) if isinstance(target, list | tuple) else [target]
+    arms = [m for m in arms if getattr(m, "can_run_in_process", False)]
+    if not arms:
+        return None
+    from codeflash_lab.profiling.in_project import interpreter_for
+
+    found = [interpreter_for(getattr(m, "cwd", None), getattr(m, "python", None)) for m in arms]
+    first = found[0]
+    implementation, version = _query_interpreter(first.path)
+    doc: dict[str, Any] = {
+        "executable": first.path,
+        "python": version or first.version or None,
+        "implementation": implementation,
+        "source": first.source,
+    }
+    paths = list(dict.fromkeys(i.path for i in found))
+    if len(paths) > 1:
+        doc["executables"] = paths
+    return doc
+
+
+def capture_environment(
+    *, loop: str = "asyncio", target: Any = None, isolation: str | None = None
+) -> dict[str, Any]:
     """Facts that make a measurement comparable (or not) with another.
 
     Args:
         loop: the loop implementation used.
+        target: what was measured (a ``Measurable`` or a compare's arms); with
+            ``isolation="process"`` a spec target ran in the project's interpreter.
+        isolation: the runs' isolation.
 
     Returns:
         python version and implementation, executable, loop and its version, CPU model,
         nproc, platform, harness version, ``PYTHONHASHSEED``, whether nest-asyncio is
-        applied, and the 1-minute load average.
+        applied, and the 1-minute load average. ``python``/``implementation``/
+        ``executable`` name the interpreter the target ran in: the project's (see
+        :func:`run_interpreter`, with ``interpreter_source`` saying how it was found) when
+        the measuring child ran it, else this one. ``tool_python``/``tool_executable``
+        always name the Python codeflash-lab itself runs in.
     """
     try:
         harness = metadata.version("codeflash-lab")
@@ -260,10 +336,13 @@ def capture_environment(*, loop: str = "asyncio") -> dict[str, Any]:
         load1: float | None = os.getloadavg()[0]
     except OSError:
         load1 = None
-    return {
+    env: dict[str, Any] = {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "executable": sys.executable,
+        "interpreter_source": "codeflash-lab",
+        "tool_python": platform.python_version(),
+        "tool_executable": sys.executable,
         "loop": loop,
         "loop_version": loop_version(loop),
         "cpu_model": _cpu_model(),
@@ -274,3 +353,12 @@ def capture_environment(*, loop: str = "asyncio") -> dict[str, Any]:
         "nest_asyncio_applied": nest_asyncio_applied(),
         "loadavg_1m": load1,
     }
+    ran = run_interpreter(target, isolation)
+    if ran is not None:
+        env["python"] = ran["python"]
+        env["implementation"] = ran["implementation"]
+        env["executable"] = ran["executable"]
+        env["interpreter_source"] = ran["source"]
+        if "executables" in ran:
+            env["executables"] = ran["executables"]
+    return env

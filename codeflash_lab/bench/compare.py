@@ -200,7 +200,11 @@ def compare(
         decision=decision,
         order=tuple(r.arm or "" for r in taken.runs),
         interrupted=interrupted,
-        environment={**capture_environment(loop=config.loop), "isolation": iso, **engine},
+        environment={
+            **capture_environment(loop=config.loop, target=list(arms.values()), isolation=iso),
+            "isolation": iso,
+            **engine,
+        },
         git=git if git is not None else git_state(Path(where) if where else Path.cwd()),
         methodology_id=method_id,
         specs=(arms["A"].label, arms["B"].label),

@@ -304,7 +304,11 @@ def bench(
         target=m.label,
         config=config,
         runs=tuple(finished),
-        environment={**capture_environment(loop=config.loop), "isolation": iso, **engine},
+        environment={
+            **capture_environment(loop=config.loop, target=m, isolation=iso),
+            "isolation": iso,
+            **engine,
+        },
         git=git_state(Path(where) if where is not None else Path.cwd()),
         methodology_id=method_id,
         interrupted=interrupted,

@@ -398,7 +398,11 @@ def sweep(
         knee=knee,
         probe=conc_probe,
         interrupted=interrupted,
-        environment={**capture_environment(loop=base.loop), "isolation": iso, **engine},
+        environment={
+            **capture_environment(loop=base.loop, target=m, isolation=iso),
+            "isolation": iso,
+            **engine,
+        },
         git=git_state(where or os.getcwd()),
     )
     if save:

@@ -41,3 +41,40 @@ def test_lock_baseline_locks_once_and_refuses_other_settings(git_repo: Path) -> 
     with pytest.raises(MethodologyError):
         lock_baseline(git_repo, "GET /process", wider)
     assert lock_baseline(git_repo, "GET /process", wider, new_baseline=True).concurrency == 16
+
+
+_APP = """\
+import asyncio
+
+
+async def handler():
+    await asyncio.sleep(0)
+    return "ok"
+"""
+
+
+@pytest.mark.parametrize("isolation", ["process", "loop"])
+def test_a_spec_resolves_against_the_project_from_a_kernel_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolation: str
+) -> None:
+    from codeflash_lab.bench import BenchConfig, bench
+    from codeflash_lab.errors import TargetError
+
+    project = tmp_path / "service"
+    project.mkdir()
+    (project / "app.py").write_text(_APP, encoding="utf-8")
+    elsewhere = tmp_path / "notebooks"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # where a kernel started from notebooks/ runs
+    config = BenchConfig(duration_s=0.1, min_run_s=0.1, warmup_s=0.0)
+
+    target = measurable("app.py:handler", "handler", project=project)
+    assert target.cwd == str(project.resolve())
+    assert target.label == "handler"
+    result = bench(target, config=config, runs=1, isolation=isolation, progress=False)
+    assert result.runs[0].ok_ops > 0
+    assert result.runs[0].errors == 0
+
+    # Without the project, the same spec is looked up in the kernel's folder.
+    with pytest.raises(TargetError):
+        bench(measurable("app.py:handler"), config=config, runs=1, isolation=isolation)

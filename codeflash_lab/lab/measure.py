@@ -28,23 +28,31 @@ def bench_config(preset: Preset) -> BenchConfig:
     )
 
 
-def measurable(target: str, name: str | None = None) -> Measurable:
-    """A benchmark target under a stable name.
+def measurable(
+    target: str, name: str | None = None, *, project: str | os.PathLike[str] | None = None
+) -> Measurable:
+    """A benchmark target under a stable name, resolved against the project.
 
     Servers restart on new ports, so ``http://127.0.0.1:41234/process`` and
     ``http://127.0.0.1:39876/process`` are the same target under the name ``GET /process``;
     the name is what the methodology lock and the experiment log refer to.
 
+    A kernel usually runs in ``notebooks/``, not in the project: with ``project`` a spec
+    such as ``app.py:handler`` or ``pkg.module:func`` is resolved from the project folder
+    (and runs in the project's interpreter), whatever the kernel's current folder is.
+
     Args:
         target: a URL, ``module:function`` or ``file.py:function``.
         name: the stable name (default: ``target`` itself).
+        project: the project folder specs are resolved from (default: the current folder).
 
     Returns:
         The labelled target.
     """
     from codeflash_lab.bench import Measurable
 
-    return dataclasses.replace(Measurable.of(target), label=name or target)
+    cwd = None if project is None else str(Path(project).expanduser().resolve())
+    return dataclasses.replace(Measurable.of(target, cwd=cwd), label=name or target)
 
 
 def bench_options(preset: Preset, *, runs: int | None = None) -> list[str]:

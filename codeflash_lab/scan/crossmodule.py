@@ -30,11 +30,16 @@ __all__ = [
 NETWORK = "NET"
 #: The flag of a plain call made by console or test-support code (reported low).
 QUIET = 2
+_TEST_FOLDERS = frozenset({"testing", "testutils", "test_utils", "test_helpers"})
 _TEST_MODULES = ("pytest", "unittest", "asynctest", "pytest_asyncio", "hypothesis")
 
 
 def test_support(ctx: FileContext) -> bool:
-    """Test helpers shipped with the code (fixtures, mocks): they serve no requests."""
+    """Test helpers shipped with the code (fixtures, mocks, a ``testing`` package): they
+    serve no requests."""
+    folders = ctx.path.replace("\\", "/").split("/")
+    if _TEST_FOLDERS & set(folders[:-1]) or folders[-1] in ("testing.py", "testutils.py"):
+        return True
     return any(name.partition(".")[0] in _TEST_MODULES for name in ctx.imports.names.values())
 
 

@@ -216,12 +216,17 @@ def scan_paths(
             store.put(res[1], (tuple(res[2]), tuple(res[3]), res[4]))
     cross = follow_imports(results, store, keys, target)
     packages: dict[str, bool] = {}
+    merged = {r[0]: [*r[2], *cross.get(r[0], ())] for r in results}
     lower_start_up(
-        {r[0]: r[2] for r in results},
+        merged,
         {r[0]: module_name(r[0], packages) for r in results},
         tests,
         _cached_targets(store, keys),
     )
+    for r in results:  # a call into another module is lowered with its caller's own findings
+        r[2][:] = merged[r[0]][: len(r[2])]
+        if r[0] in cross:
+            cross[r[0]] = merged[r[0]][len(r[2]) :]
     if store is not None:
         store.save()
     view = _View(tests if not include_tests else set(), CONFIDENCES.index(min_confidence))

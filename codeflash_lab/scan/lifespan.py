@@ -80,6 +80,17 @@ def _decorated_cli(func: ast.AST) -> bool:
     return False
 
 
+def _click_root(node: ast.AST) -> bool:
+    """A module-level command declared straight on click or typer (``@click.group()``)."""
+    for deco in getattr(node, "decorator_list", ()):
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        while isinstance(target, ast.Attribute):
+            target = target.value
+        if isinstance(target, ast.Name) and target.id in _CLI:
+            return True
+    return False
+
+
 def _roots(nodes: list[ast.AST]) -> list[ast.AST]:
     """Functions that run once: start-up, lifespan and signal hooks, CLI commands."""
     funcs = {n.name: n for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
@@ -99,7 +110,37 @@ def _roots(nodes: list[ast.AST]) -> list[ast.AST]:
             for sub in ast.walk(arg):
                 if isinstance(sub, ast.Name) and sub.id in funcs:
                     out.append(funcs[sub.id])
-    return out
+    return _only_run_by(out, nodes, funcs)
+
+
+def _only_run_by(
+    roots: list[ast.AST], nodes: list[ast.AST], funcs: Mapping[str, ast.AST]
+) -> list[ast.AST]:
+    """The roots plus the functions of the file that only they use, and so on: a helper
+    that only command-line commands run (``backup`` -> ``create_backup``) runs once too.
+    In a module that declares a command straight on click or typer, every module-level
+    function serves that command-line program."""
+    tops = [n for n in nodes if isinstance(n, ast.Module)]
+    if not tops or not roots:
+        return roots
+    if any(_click_root(r) for r in tops[0].body):  # a command-line program's own module
+        return [*roots, *(n for n in tops[0].body if n in funcs.values() and n not in roots)]
+    users: dict[str, set[str]] = {}
+    for stmt in tops[0].body:
+        owner = stmt.name if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) else ""
+        for sub in ast.walk(stmt):
+            if isinstance(sub, ast.Name) and sub.id in funcs and sub.id != owner:
+                users.setdefault(sub.id, set()).add(owner)
+    done = {getattr(r, "name", "") for r in roots}
+    grew = True
+    while grew:
+        grew = False
+        for name, by in users.items():
+            if name not in done and "" not in by and by <= done:
+                done.add(name)
+                roots.append(funcs[name])
+                grew = True
+    return roots
 
 
 def _targets(root: ast.AST, names: Mapping[str, str]) -> Iterable[tuple[str, str]]:
@@ -196,12 +237,14 @@ def lower_start_up(
         return
     by_name = {name: path for path, name in modules.items() if name}
     wanted: dict[str, dict[str | None, set[str]]] = {}
+    callers: dict[tuple[str, str], set[str]] = {}
     for path, module in modules.items():
         if path in tests:
             continue  # test set-up is not how the service starts
         for owner, member in facts(path, module):
             if owner in by_name:  # a module-level function of another module
                 wanted.setdefault(by_name[owner], {}).setdefault(None, set()).add(member)
+                callers.setdefault((by_name[owner], member), set()).add(path)
                 continue
             mod, _, cls = owner.rpartition(".")
             if mod in by_name:
@@ -218,10 +261,24 @@ def lower_start_up(
         pattern = re.compile(rb"(?<!self)(?<!cls)\." + re.escape(name.encode()) + rb"\(")
         return any(pattern.search(t) for t in texts)
 
+    def used_elsewhere(path: str, member: str) -> bool:
+        """True when a file other than the function's own and its start-up callers calls it."""
+        if not by_path:
+            for other in modules:
+                data = read_file(other) if other not in tests else None
+                if isinstance(data, bytes):
+                    by_path[other] = data
+        known = callers.get((path, member), set()) | {path}
+        pattern = re.compile(rb"\b" + re.escape(member.encode()) + rb"\(")
+        return any(pattern.search(t) for p, t in by_path.items() if p not in known)
+
+    by_path: dict[str, bytes] = {}
     for path, owners in wanted.items():
         raw = raw_by_path.get(path)
         if not raw or not any(f[2] in _BLOCKING and f[5] != "low" for f in raw):
             continue
+        if None in owners:
+            owners[None] = {m for m in owners[None] if not used_elsewhere(path, m)}
         tree = _parse(path)
         if tree is None:
             continue

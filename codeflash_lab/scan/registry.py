@@ -146,9 +146,10 @@ from codeflash_lab.scan.rules import (  # noqa: E402
     concurrency,
     cpu,
     gather,
+    queues,
     resources,
     sequential,
     tasks,
 )
 
-RULE_MODULES = (blocking, caching, concurrency, cpu, gather, resources, sequential, tasks)
+RULE_MODULES = (blocking, caching, concurrency, cpu, gather, queues, resources, sequential, tasks)

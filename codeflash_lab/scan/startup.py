@@ -72,9 +72,16 @@ def start_up_name(name: str) -> bool:
 
 
 def console_program(ctx: FileContext) -> bool:
-    """A console program: it prints and prompts its user, so it serves nobody else."""
+    """A console program: it prints and prompts its user (or prints from a module of a
+    ``cli`` package), so it serves nobody else."""
     names = ctx.memo("called-names", lambda c: {c.qualname(call.func) for call in c.calls})
     prompts = {"builtins.input", "getpass.getpass"} & names or any(
         (n or "").partition(".")[0] in _CLI_MODULES for n in names
     )
-    return "builtins.print" in names and bool(prompts)
+    return "builtins.print" in names and (bool(prompts) or _command_line_package(ctx.path))
+
+
+def _command_line_package(path: str) -> bool:
+    """A module of a project's command-line client (``pkg/cli/commands/login.py``)."""
+    parts = path.replace("\\", "/").split("/")
+    return "cli" in parts[:-1] or parts[-1] == "cli.py"

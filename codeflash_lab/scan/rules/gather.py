@@ -224,8 +224,17 @@ def _input_like(ctx: FileContext, it: ast.AST | None, scope: Scope) -> bool:
         if root.id in params:
             return True
     last = (dotted(it) or "").rpartition(".")[2].lower().lstrip("_")
+    if isinstance(root, ast.Name) and func is not None and root.id == func.self_name:
+        return bool(_HELD_INPUT.search(last))  # a set the object keeps: input only by name
     return bool(_DATA_NAME.search(last))
 
+
+#: Collections kept on ``self`` that fill from what arrives at run time (pending
+#: requests, queued messages); kept paths, files or keys come from configuration.
+_HELD_INPUT = re.compile(
+    r"(^|_)(urls|uris|links|rows|records|ids|entries|users|messages|payloads|jobs|requests"
+    r"|queries|events|items|data|pending)$"
+)
 
 _WRAPPERS = frozenset({"builtins.enumerate", "builtins.zip", "builtins.sorted", "builtins.list"})
 

@@ -1,4 +1,4 @@
-"""Resource rules: CFL501 client-per-request, CFL502 unbounded-queue, CFL503 write-without-drain."""
+"""Resource rules: CFL501 client-per-request, CFL503 write-without-drain."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from codeflash_lab.scan.context import COMPREHENSIONS, LOOPS, FileContext, Scope
+from codeflash_lab.scan.crossmodule import test_support
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.network import in_process_client
 from codeflash_lab.scan.registry import Hit, Rule, register
@@ -193,6 +194,37 @@ def _reused(ctx: FileContext, call: ast.Call) -> bool:
     return False
 
 
+#: Decorators that let only the bot's owner or an administrator run a command.
+_GATE = re.compile(r"owner|admin|superuser|staff_only")
+
+
+def _gated(node: ast.AST) -> bool:
+    for deco in getattr(node, "decorator_list", ()):
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if _GATE.search(name.lower()):
+            return True
+    return False
+
+
+def _owner_only(ctx: FileContext, func: Scope) -> bool:
+    """True when only owner- or admin-gated commands run ``func`` (the command itself, or a
+    method that only such commands call on ``self``): it runs when an operator asks, rarely."""
+    if _gated(func.node):
+        return True
+    if func.cls is None:
+        return False
+    callers = [
+        ctx.function_scope(ctx.scope_of[c])
+        for c in ctx.calls
+        if isinstance(c.func, ast.Attribute)
+        and c.func.attr == func.name
+        and isinstance(c.func.value, ast.Name)
+        and c.func.value.id == "self"
+    ]
+    return bool(callers) and all(c is not None and _gated(c.node) for c in callers)
+
+
 @register
 class ClientPerRequest(Rule):
     """An HTTP client, connection or pool created per request or per item.
@@ -203,7 +235,8 @@ class ClientPerRequest(Rule):
     scope, ``__init__``, the app's lifespan or startup hook) and reuse it. Not flagged:
     clients that are stored, returned or yielded, or created in entry points and
     start-up functions outside loops, and clients over an in-process transport
-    (``httpx.ASGITransport``), which open no connection.
+    (``httpx.ASGITransport``), which open no connection. Low confidence: test helpers
+    and commands only an owner or administrator runs.
     """
 
     code = "CFL501"
@@ -234,7 +267,9 @@ class ClientPerRequest(Rule):
             if not handler and _reused(ctx, call):
                 continue
             if handler or not _ONCE_WORDS.search(func.name.lower().strip("_")):
-                sure = handler or _per_call(func)
+                sure = (handler or _per_call(func)) and not (
+                    test_support(ctx) or _owner_only(ctx, func)
+                )
                 yield Hit(
                     call,
                     f"`{short}` created in `{func.name}`, which runs per request: "
@@ -242,102 +277,6 @@ class ClientPerRequest(Rule):
                     + ("" if sure else " (if it is called often: nothing says how often)"),
                     confidence="high" if sure else "low",
                 )
-
-
-_QUEUES = frozenset({"asyncio.Queue", "asyncio.PriorityQueue", "asyncio.LifoQueue"})
-
-
-def _bounded_arg(call: ast.Call) -> bool:
-    args = list(call.args[:1]) + [k.value for k in call.keywords if k.arg == "maxsize"]
-    if not args:
-        return False
-    value = args[0]
-    if isinstance(value, ast.Constant):
-        return isinstance(value.value, int) and value.value > 0
-    return True
-
-
-def _queue_key(ctx: FileContext, call: ast.Call) -> str | None:
-    parent = ctx.parent.get(call)
-    if isinstance(parent, ast.Assign | ast.AnnAssign):
-        target = parent.targets[0] if isinstance(parent, ast.Assign) else parent.target
-        return dotted(target)
-    return None
-
-
-def _prefilled(ctx: FileContext, call: ast.Call, key: str) -> bool:
-    """True when every ``put`` into the queue happens in a ``for`` loop in its own function."""
-    scope = ctx.function_scope(ctx.scope_of[call])
-    puts = [
-        c
-        for c in ctx.calls
-        if isinstance(c.func, ast.Attribute)
-        and c.func.attr in ("put", "put_nowait")
-        and dotted(c.func.value) == key
-        and ("." in key or ctx.function_scope(ctx.scope_of[c]) is scope)
-    ]
-    if not puts or scope is None:
-        return False
-    filled_in_loop = False
-    for put in puts:
-        arg = put.args[0] if put.args else None
-        if isinstance(arg, ast.Constant) and arg.value is None:
-            continue  # a sentinel
-        if ctx.function_scope(ctx.scope_of[put]) is not scope:
-            return False
-        loops = ctx.enclosing_loops(put)
-        if not loops or not isinstance(loops[0], ast.For):
-            return False  # a seed item: the consumers feed the queue from then on
-        filled_in_loop = True
-    return filled_in_loop
-
-
-_THREAD_HANDOFF = frozenset(
-    {"call_soon_threadsafe", "run_in_executor", "to_thread", "Thread", "start_new_thread"}
-)
-
-
-def _fed_from_thread(ctx: FileContext, key: str) -> bool:
-    """True when the queue (or its ``put_nowait``) is handed to a thread or to
-    ``call_soon_threadsafe``: the producer is a thread that cannot await ``put()``, so a
-    bound would raise ``QueueFull`` there instead of slowing it down."""
-    for call in ctx.calls:
-        func = call.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name not in _THREAD_HANDOFF:
-            continue
-        args = [*call.args, *(k.value for k in call.keywords)]
-        for arg in args:
-            for node in ast.walk(arg):
-                if dotted(node) == key:
-                    return True
-    return False
-
-
-@register
-class UnboundedQueue(Rule):
-    """An ``asyncio.Queue`` without a ``maxsize`` used as a producer/consumer buffer.
-
-    Problem: when a network-fed producer outruns the consumer, an unbounded queue grows
-    until memory runs out, and nothing slows the producer down. Fix:
-    ``asyncio.Queue(maxsize=N)`` so ``await put()`` applies back-pressure. Not flagged:
-    a queue filled from a fixed collection before the workers drain it.
-    """
-
-    code = "CFL502"
-    name = "unbounded-queue"
-    category = "unbounded-queue"
-    message = "asyncio.Queue without maxsize: memory grows when producers outrun consumers"
-    tokens = (b"Queue",)
-
-    def check(self, ctx: FileContext) -> Iterator[Hit]:
-        for call in ctx.calls:
-            if ctx.qualname(call.func) not in _QUEUES or _bounded_arg(call):
-                continue
-            key = _queue_key(ctx, call)
-            if key is not None and (_prefilled(ctx, call, key) or _fed_from_thread(ctx, key)):
-                continue
-            yield Hit(call)
 
 
 _WRITER_NAME = re.compile(r"(^|_)(writer|w|stream_writer|client_writer)$")

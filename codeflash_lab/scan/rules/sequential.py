@@ -86,6 +86,92 @@ def _arg_names(call: ast.Call) -> set[str]:
     return {d for a in args if (d := dotted(a)) is not None}
 
 
+_IN_PLACE = frozenset(
+    {"append", "extend", "insert", "update", "setdefault", "pop", "popitem", "remove",
+     "clear", "add", "discard", "sort", "reverse"}
+)  # fmt: skip
+
+
+def _own_def(ctx: FileContext, call: ast.Call) -> ast.AST | None:
+    """The ``def`` of this file that ``call`` runs: ``helper(...)`` at module level or
+    ``self.helper(...)`` in the enclosing class (sync or async); ``None`` when unsure."""
+    func = call.func
+    caller = ctx.function_scope(ctx.scope_of[call])
+    found: list[ast.AST] = []
+    if isinstance(func, ast.Name) and func.id not in ctx.imports.names:
+        found = [s.node for s in ctx.functions.get(func.id, ()) if s.parent is ctx.module]
+    elif (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and caller is not None
+        and caller.cls is not None
+        and func.value.id == caller.self_name
+    ):
+        found = [s.node for s in ctx.functions.get(func.attr, ()) if s.parent is caller.cls]
+    return found[0] if len(found) == 1 else None
+
+
+def _part_root(node: ast.AST) -> str | None:
+    """``v``, for ``v["k"]``, ``v.attr`` or ``v.get("k")``: what holds a part of ``v``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr not in ("get", "setdefault"):
+            return None
+        node = node.func.value
+    return _dotted_root(node)
+
+
+def _changes_param(body: ast.AST, param: str) -> bool:
+    """True when ``body`` changes the object bound to ``param`` in place, directly or
+    through a name bound to a part of it (``images = version.get("images")``)."""
+    names = {param}
+    for node in ast.walk(body):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and _part_root(node.value) in names
+        ):
+            names.add(node.targets[0].id)
+    for node in ast.walk(body):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
+            targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Subscript | ast.Attribute) and _dotted_root(t) in names:
+                    return True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _IN_PLACE
+            and isinstance(node.func.value, ast.Name | ast.Subscript | ast.Attribute)
+            and _dotted_root(node.func.value) in names
+        ):
+            return True
+    return False
+
+
+def _dotted_root(node: ast.AST) -> str | None:
+    while isinstance(node, ast.Subscript | ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _mutates_shared(ctx: FileContext, call: ast.Call, shared: set[str]) -> bool:
+    """True when ``call`` runs a ``def`` of this file that changes, in place, an object
+    it was handed and the other call is handed too (state passed by mutation)."""
+    node = _own_def(ctx, call)
+    if node is None or not shared:
+        return False
+    args = node.args  # type: ignore[attr-defined]
+    params = [a.arg for a in [*args.posonlyargs, *args.args]]
+    if isinstance(call.func, ast.Attribute) and params:
+        params = params[1:]  # self
+    passed = {p: a for p, a in zip(params, call.args, strict=False)}
+    passed.update({k.arg: k.value for k in call.keywords if k.arg})
+    return any(
+        dotted(arg) in shared and _changes_param(node, param) for param, arg in passed.items()
+    )
+
+
 def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call: ast.Call) -> bool:
     """True when ``call`` must stay after the calls already in ``run``."""
     recv = _receiver(call)
@@ -106,6 +192,8 @@ def _barrier(ctx: FileContext, run: list[tuple[ast.Await, ast.Call, bool]], call
         shared = _arg_names(prev) & _arg_names(call)
         if any(is_connection_name(n) for n in shared):
             return True  # the same connection/socket/stream passed to both calls
+        if _mutates_shared(ctx, prev, shared) or _mutates_shared(ctx, call, shared):
+            return True  # one call changes, in place, an object the other one reads
         crossed = (recv is not None and recv in _arg_names(prev)) or (
             prev_recv is not None and prev_recv in _arg_names(call)
         )

@@ -178,6 +178,28 @@ def _called_from_async(ctx: FileContext, func_scope: Scope) -> bool:
     return False
 
 
+def _only_entry_callers(ctx: FileContext, func_scope: Scope) -> bool:
+    """True when the file calls ``func_scope`` and only from sync entry points
+    (``run()`` calls ``self.sync_load()`` before it starts its loop)."""
+    callers: list[Scope | None] = []
+    for call in ctx.calls:
+        func = call.func
+        if func_scope.cls is None:
+            hit = isinstance(func, ast.Name) and func.id == func_scope.name
+        else:
+            hit = (
+                isinstance(func, ast.Attribute)
+                and func.attr == func_scope.name
+                and isinstance(func.value, ast.Name)
+                and func.value.id in ("self", "cls")
+            )
+        if hit:
+            callers.append(ctx.function_scope(ctx.scope_of[call]))
+    return bool(callers) and all(
+        c is not None and not c.is_async and _is_entry_point(c) for c in callers
+    )
+
+
 def _runs_own_async_method(call: ast.Call, func_scope: Scope) -> bool:
     """``asyncio.run(self.x(...))`` where ``x`` is an ``async def`` of the same class."""
     if func_scope.cls is None or not call.args:
@@ -219,8 +241,8 @@ class AsyncioRunInAsync(Rule):
     methods) raises "cannot be called from a running event loop" under ASGI servers,
     notebooks and async tests. Fix: await the coroutine; keep ``asyncio.run`` for the
     program's entry point. Not flagged: ``if __name__ == "__main__"`` blocks, entry
-    points (``main``, CLI commands, worker tasks) and functions that check for a
-    running loop first.
+    points (``main``, CLI commands, worker tasks), functions only such entry points of
+    the file call, and functions that check for a running loop first.
     """
 
     code = "CFL402"
@@ -251,6 +273,8 @@ class AsyncioRunInAsync(Rule):
                 continue
             if _is_entry_point(func_scope) or _has_running_loop_check(func_scope):
                 continue
+            if _only_entry_callers(ctx, func_scope):
+                continue  # run before the program's loop starts
             sync_facade = _runs_own_async_method(call, func_scope)
             if (
                 _called_from_async(ctx, func_scope)

@@ -1,0 +1,158 @@
+"""Queue rule: CFL502 unbounded-queue."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from codeflash_lab.scan.context import FileContext
+from codeflash_lab.scan.names import dotted
+from codeflash_lab.scan.registry import Hit, Rule, register
+
+__all__: list[str] = []
+
+_QUEUES = frozenset({"asyncio.Queue", "asyncio.PriorityQueue", "asyncio.LifoQueue"})
+
+
+def _bounded_arg(call: ast.Call) -> bool:
+    args = list(call.args[:1]) + [k.value for k in call.keywords if k.arg == "maxsize"]
+    if not args:
+        return False
+    value = args[0]
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, int) and value.value > 0
+    return True
+
+
+def _queue_key(ctx: FileContext, call: ast.Call) -> str | None:
+    parent = ctx.parent.get(call)
+    if isinstance(parent, ast.Assign | ast.AnnAssign):
+        target = parent.targets[0] if isinstance(parent, ast.Assign) else parent.target
+        return dotted(target)
+    return None
+
+
+def _prefilled(ctx: FileContext, call: ast.Call, key: str) -> bool:
+    """True when every ``put`` into the queue happens in a ``for`` loop in its own function."""
+    scope = ctx.function_scope(ctx.scope_of[call])
+    puts = [
+        c
+        for c in ctx.calls
+        if isinstance(c.func, ast.Attribute)
+        and c.func.attr in ("put", "put_nowait")
+        and dotted(c.func.value) == key
+        and ("." in key or ctx.function_scope(ctx.scope_of[c]) is scope)
+    ]
+    if not puts or scope is None:
+        return False
+    filled_in_loop = False
+    for put in puts:
+        arg = put.args[0] if put.args else None
+        if isinstance(arg, ast.Constant) and arg.value is None:
+            continue  # a sentinel
+        if ctx.function_scope(ctx.scope_of[put]) is not scope:
+            return False
+        loops = ctx.enclosing_loops(put)
+        if not loops or not isinstance(loops[0], ast.For):
+            return False  # a seed item: the consumers feed the queue from then on
+        filled_in_loop = True
+    return filled_in_loop
+
+
+_THREAD_HANDOFF = frozenset(
+    {"call_soon_threadsafe", "run_in_executor", "to_thread", "Thread", "start_new_thread"}
+)
+
+
+def _fed_from_thread(ctx: FileContext, key: str) -> bool:
+    """True when the queue (or its ``put_nowait``) is handed to a thread or to
+    ``call_soon_threadsafe``: the producer is a thread that cannot await ``put()``, so a
+    bound would raise ``QueueFull`` there instead of slowing it down."""
+    for call in ctx.calls:
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in _THREAD_HANDOFF:
+            continue
+        args = [*call.args, *(k.value for k in call.keywords)]
+        for arg in args:
+            for node in ast.walk(arg):
+                if dotted(node) == key:
+                    return True
+    return False
+
+
+def _queue_calls(ctx: FileContext, key: str, methods: tuple[str, ...]) -> list[ast.Call]:
+    return [
+        c
+        for c in ctx.calls
+        if isinstance(c.func, ast.Attribute)
+        and c.func.attr in methods
+        and dotted(c.func.value) == key
+    ]
+
+
+def _requeued(ctx: FileContext, key: str) -> bool:
+    """True when a consumer puts back the item it took (a retry): with a bound, that
+    ``put`` could wait forever on the only task that would make room. Putting new items
+    (a crawler's links) is the growth the bound is for."""
+    taken: dict[int, set[str]] = {}
+    for get in _queue_calls(ctx, key, ("get", "get_nowait")):
+        parent = ctx.parent.get(get)
+        if isinstance(parent, ast.Await):
+            parent = ctx.parent.get(parent)
+        if isinstance(parent, ast.Assign) and isinstance(parent.targets[0], ast.Name):
+            func = ctx.function_scope(ctx.scope_of[get])
+            taken.setdefault(id(func), set()).add(parent.targets[0].id)
+    for put in _queue_calls(ctx, key, ("put", "put_nowait")):
+        names = taken.get(id(ctx.function_scope(ctx.scope_of[put])), set())
+        if put.args and isinstance(put.args[0], ast.Name) and put.args[0].id in names:
+            return True
+    return False
+
+
+def _reply_slot(ctx: FileContext, call: ast.Call, key: str) -> bool:
+    """True for a local queue made to carry one reply: the function that creates it takes
+    from it once, outside any loop (``await wait_for(q.get(), timeout)``)."""
+    if "." in key:
+        return False
+    scope = ctx.function_scope(ctx.scope_of[call])
+    gets = [
+        c for c in _queue_calls(ctx, key, ("get",)) if ctx.function_scope(ctx.scope_of[c]) is scope
+    ]
+    if scope is None or not gets:
+        return False
+    created_in = set(map(id, ctx.enclosing_loops(call)))
+    return all(not [lp for lp in ctx.enclosing_loops(g) if id(lp) not in created_in] for g in gets)
+
+
+@register
+class UnboundedQueue(Rule):
+    """An ``asyncio.Queue`` without a ``maxsize`` used as a producer/consumer buffer.
+
+    Problem: when a network-fed producer outruns the consumer, an unbounded queue grows
+    until memory runs out, and nothing slows the producer down. Fix:
+    ``asyncio.Queue(maxsize=N)`` so ``await put()`` applies back-pressure. Not flagged:
+    a queue filled from a fixed collection before the workers drain it, one fed from a
+    thread, one whose consumer puts back the item it took (a bound could deadlock it), and a local
+    queue made to carry one reply.
+    """
+
+    code = "CFL502"
+    name = "unbounded-queue"
+    category = "unbounded-queue"
+    message = "asyncio.Queue without maxsize: memory grows when producers outrun consumers"
+    tokens = (b"Queue",)
+
+    def check(self, ctx: FileContext) -> Iterator[Hit]:
+        for call in ctx.calls:
+            if ctx.qualname(call.func) not in _QUEUES or _bounded_arg(call):
+                continue
+            key = _queue_key(ctx, call)
+            if key is not None and (
+                _prefilled(ctx, call, key)
+                or _fed_from_thread(ctx, key)
+                or _requeued(ctx, key)
+                or _reply_slot(ctx, call, key)
+            ):
+                continue
+            yield Hit(call)

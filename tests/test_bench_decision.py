@@ -105,15 +105,56 @@ def test_more_errors_beat_any_latency_verdict() -> None:
     assert "a faster failure is not a gain" in d.reason
 
 
-def test_a_zone_at_one_look_only_settles_nothing() -> None:
-    # Rounds 1-4 favour B by a stretch of luck, rounds 5-6 do not: the first look alone is
-    # in the KEEP zone, the second is not, so nothing is settled.
-    a = arm(10.0, 6)
-    b = arm(7.0, 4, shift=5) + arm(10.0, 2, shift=3)
-    assert decide(a[:4], b[:4]).verdict == "INCONCLUSIVE"
-    d = decide(a, b)
-    assert (d.verdict, d.rule) == ("INCONCLUSIVE", Rule.UNPROVEN)
-    assert not d.settled
+def test_each_look_spends_a_share_of_alpha_in_proportion_to_its_rounds() -> None:
+    design = Design()
+    assert design.looks == (4, 8, 12, 16)
+    assert design.shares == pytest.approx((0.1, 0.2, 0.3, 0.4))
+    assert design.confidence_at(4) == pytest.approx(1 - 0.05 * 0.1)
+    assert design.confidence_at(16) == pytest.approx(1 - 0.05 * 0.4)
+    # A final look after round 10 spends the shares of the looks not taken (12 and 16).
+    assert design.confidence_at(10, final=True) == pytest.approx(1 - 0.05 * 0.7)
+    with pytest.raises(ValueError, match="not a look"):
+        design.confidence_at(10)
+    assert Design(looks=(4, 8), spend=(1, 3)).shares == pytest.approx((0.25, 0.75))
+    with pytest.raises(ValueError, match="spend"):
+        Design(looks=(4, 8), spend=(1,))
+
+
+def test_one_look_in_a_zone_settles_at_its_own_level() -> None:
+    # Four rounds 30 % apart: the first look (alpha x 0.1) already rules out noise.
+    d = decide(arm(10.0, 4), arm(7.0, 4, shift=5))
+    assert (d.verdict, d.rule) == ("KEEP", Rule.THRESHOLD), d.reason
+    assert d.criteria["p50"].interval is not None
+    assert d.criteria["p50"].interval.confidence == pytest.approx(0.995)
+
+
+def test_the_budget_buys_a_final_look_at_the_rounds_that_fit() -> None:
+    # 4 s rounds and a 42 s budget: looks 4 and 8 fit (32 s), look 12 does not (48 s); two
+    # more rounds do, so the loop reads a final look after round 10 at the level left over.
+    # B is about 4 % faster than A, round by round.
+    wild = itertools.cycle([10.0, 13.0, 8.0, 11.5, 9.0])
+    s = Script(wild, itertools.cycle([9.0, 12.5, 7.5, 10.0, 8.8]))
+    out = run_rounds(s.take, config=BenchConfig(), design=Design(), budget_s=42, clock=s.clock)
+    assert out.decision is not None
+    assert len(out.lengths) == out.decision.rounds == out.decision.look == 10
+    interval = out.decision.criteria["p50"].interval
+    assert interval is not None and interval.rounds == 10
+    assert interval.confidence == pytest.approx(1 - 0.05 * 0.7)
+    # B is about 4 % faster: not settled at look 8, confirmed at the final look.
+    assert not decide(out.a_runs[:8], out.b_runs[:8]).settled
+    assert (out.decision.verdict, out.decision.rule) == ("KEEP", Rule.CONFIRMED)
+    assert "after 10 rounds" in out.decision.evidence_summary()
+    assert s.now <= 42
+
+
+def test_no_final_look_when_no_more_rounds_fit() -> None:
+    wild = itertools.cycle([10.0, 13.0, 8.0, 11.5, 9.0])
+    s = Script(wild, itertools.cycle([11.5, 9.0, 10.0, 13.0, 8.0]))
+    out = run_rounds(s.take, config=BenchConfig(), design=Design(), budget_s=36, clock=s.clock)
+    assert out.decision is not None
+    assert out.decision.rounds == out.decision.look == 8
+    assert out.decision.rule == Rule.UNPROVEN
+    assert "could not separate it from noise in 36 s" in out.decision.reason
 
 
 def test_before_the_first_look_nothing_is_settled() -> None:
@@ -132,14 +173,14 @@ def test_p99_from_few_ops_is_shown_but_never_decides() -> None:
 
 
 def test_a_ruling_names_its_rule_and_evidence() -> None:
-    d = decide(arm(10.0, 6), arm(7.0, 6, shift=5))
+    d = decide(arm(10.0, 8), arm(7.0, 8, shift=5))
     ruling = d.ruling(ref="runs/compare-x.json", facts={"budget_s": 25})
     assert ruling.verdict is Verdict.KEEP
     assert ruling.rule is Rule.THRESHOLD
     assert ruling.evidence.ref == "runs/compare-x.json"
     assert ruling.evidence.facts["budget_s"] == 25
-    assert ruling.evidence.facts["rounds"] == 6
-    assert "after 6 rounds" in ruling.line()
+    assert ruling.evidence.facts["rounds"] == 8
+    assert "after 8 rounds" in ruling.line()
 
 
 class Script:

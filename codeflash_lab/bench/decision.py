@@ -137,9 +137,11 @@ def evaluate_criterion(
     *,
     design: Design,
     rounds: int | None = None,
+    final: bool = False,
     low_confidence: bool = False,
 ) -> Criterion:
-    """One criterion's statistics; its interval is read at ``rounds`` (a look) when given.
+    """One criterion's statistics; its interval is read at ``rounds`` (a look, or the
+    budget's final look when ``final``) when given.
 
     Raises:
         ValueError: unknown ``name`` or an empty arm.
@@ -153,7 +155,7 @@ def evaluate_criterion(
     ratio = mb / ma if ma else float("inf")
     pairs = [y / x for x, y in zip(a, b, strict=False) if x]
     interval = (
-        gain_interval(a, b, lower_is_better=lower, design=design, rounds=rounds)
+        gain_interval(a, b, lower_is_better=lower, design=design, rounds=rounds, final=final)
         if rounds is not None
         else None
     )
@@ -243,7 +245,7 @@ class Decision:
 
 
 def _criteria(
-    a: Sequence[Run], b: Sequence[Run], design: Design, look: int | None
+    a: Sequence[Run], b: Sequence[Run], design: Design, look: int | None, *, final: bool = False
 ) -> dict[str, Criterion]:
     runs = (*a, *b)
     if not runs or not any(r.ok_ops for r in a) or not any(r.ok_ops for r in b):
@@ -256,6 +258,7 @@ def _criteria(
             metric_values(b, name),
             design=design,
             rounds=look,
+            final=final,
             low_confidence=name == "p99" and few_ops,
         )
         for name in CRITERIA
@@ -274,47 +277,35 @@ def _ci_text(crit: Iterable[Criterion]) -> str:
     return "; ".join(f"{c.name} {c.interval.text()}" for c in crit if c.interval is not None)
 
 
-def decide(a: Sequence[Run], b: Sequence[Run], *, design: Design | None = None) -> Decision:
+def decide(
+    a: Sequence[Run], b: Sequence[Run], *, design: Design | None = None, final: bool = False
+) -> Decision:
     """The verdict over the rounds taken so far (read at the last look reached).
 
-    A zone settles the compare only when the look before gave the same verdict: on a busy
-    machine the noise of neighbouring rounds is not independent (a stretch of seconds can
-    favour one arm), and a verdict that must hold over two looks is not made by one such
-    stretch. (Needing two events keeps the union bound: the error rate can only fall.)
-    The errors rule needs no second look.
+    Each look's interval is read at the level the design spends there; a zone at any look
+    settles the compare (the error rate over all looks together is the design's alpha, see
+    :mod:`codeflash_lab.bench.sequential`).
 
     Args:
         a: A's runs, in round order.
         b: B's runs, paired with ``a`` by position.
         design: look schedule and error rate (default: :class:`Design`).
+        final: this is the budget's final look, taken at all the rounds given (at least the
+            design's first look): it spends the share of every planned look not yet taken.
 
     Returns:
         The decision; ``settled`` is ``False`` while more rounds could still decide.
     """
     design = design or Design()
-    rounds = min(len(a), len(b))
-    now = _decide_at(a, b, design, rounds)
-    if not now.settled or now.rule in (Rule.ERRORS, Rule.UNPROVEN) or now.look is None:
-        return now
-    earlier = [n for n in design.looks if n < now.look]
-    before = (
-        _decide_at(a[: earlier[-1]], b[: earlier[-1]], design, earlier[-1]) if earlier else None
-    )
-    if before is not None and before.settled and before.verdict == now.verdict:
-        return now
-    return replace(
-        now,
-        verdict="INCONCLUSIVE",
-        rule=Rule.UNPROVEN,
-        settled=False,
-        regression=False,
-        reason=f"{now.verdict} at this look only ({now.reason}); the next look must agree",
-    )
+    return _decide_at(a, b, design, min(len(a), len(b)), final=final)
 
 
-def _decide_at(a: Sequence[Run], b: Sequence[Run], design: Design, rounds: int) -> Decision:
-    look = design.look_at(rounds)
-    crit = _criteria(a, b, design, look)
+def _decide_at(
+    a: Sequence[Run], b: Sequence[Run], design: Design, rounds: int, *, final: bool = False
+) -> Decision:
+    final = final and rounds >= design.min_rounds
+    look = rounds if final else design.look_at(rounds)
+    crit = _criteria(a, b, design, look, final=final)
     common = {"rounds": rounds, "look": look, "design": design, "criteria": crit}
     if not crit:
         return Decision(

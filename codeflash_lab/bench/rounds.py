@@ -102,11 +102,14 @@ def run_rounds(
     start_cost_s: float = 0.5,
     clock: Callable[[], float] = time.monotonic,
 ) -> Rounds:
-    """Take rounds until a look settles the verdict or the next look no longer fits.
+    """Take rounds until a look settles the verdict or the budget is spent.
 
     Before each round the loop checks that the rounds up to the next look fit in what is
     left of ``budget_s`` (estimated from the slowest of the last three rounds), so the
-    budget caps the whole loop, the round in flight included. After a look that settles
+    budget caps the whole loop, the round in flight included. When the next planned look
+    does not fit, the loop plans one final look at the last even number of rounds that
+    does (past the last look taken), which spends the error rate of the planned looks not
+    taken (:meth:`~codeflash_lab.bench.sequential.Design.confidence_at`). After a look that settles
     nothing, runs are doubled (both arms, up to :data:`MAX_LENGTHEN` times the start) when
     a run had fewer than :data:`MIN_OPS_PER_RUN` successful ops and the rounds up to the next
     look still fit the budget at the new length.
@@ -141,12 +144,26 @@ def run_rounds(
             return max(round_s[-3:])
         return 2 * (current.warmup_s + current.run_seconds + start_cost_s)
 
+    final_at: int | None = None
+
+    def plan_final(done: int) -> int | None:
+        """The rounds of a final look that fits the budget, or ``None``."""
+        fit = int((deadline - clock()) / estimate())
+        last_taken = design.look_at(done) or 0
+        final = (done + fit) // 2 * 2
+        return final if final > max(last_taken, done, design.min_rounds - 1) else None
+
     try:
         while len(lengths) < cap:
             done = len(lengths)
-            target = min(design.next_look(done) or done + 1, cap)
+            target = final_at or min(design.next_look(done) or done + 1, cap)
             if clock() + (target - done) * estimate() > deadline:
-                break
+                if final_at is not None:
+                    break
+                final_at = plan_final(done)
+                if final_at is None:
+                    break
+                target = final_at
             t0 = clock()
             order = orders(done, 1)
             got, interrupted = take_round(order, current)
@@ -157,6 +174,8 @@ def run_rounds(
                 break  # the round was cut short by the budget: it is not counted
             lengths.append(_length(current))
             round_s.append(clock() - t0)
+            if len(lengths) == final_at:
+                break
             if design.look_at(len(lengths)) != len(lengths):
                 continue
             a_runs, b_runs = split()
@@ -176,7 +195,8 @@ def run_rounds(
     except KeyboardInterrupt:
         interrupted = True
     a_runs, b_runs = split()
-    decision = decide(a_runs, b_runs, design=design) if a_runs else None
+    final = final_at is not None and len(lengths) == final_at
+    decision = decide(a_runs, b_runs, design=design, final=final) if a_runs else None
     if decision is not None and not decision.settled and not interrupted:
         decision = unproven(decision, budget_s, last_look=len(lengths) >= cap)
     if decision is not None and interrupted:

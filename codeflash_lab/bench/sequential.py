@@ -1,6 +1,6 @@
 """Confidence intervals of B's gain over A that stay valid when looked at after every round.
 
-Method: a **group-sequential design with a fixed schedule of looks and Bonferroni
+Method: a **group-sequential design with a fixed schedule of looks and weighted Bonferroni
 (union-bound) alpha spending**.
 
 - A round is one A run and one B run taken back to back (orders alternate A B, B A, ...
@@ -8,24 +8,35 @@ Method: a **group-sequential design with a fixed schedule of looks and Bonferron
   paired log-ratio ``d = log(metric_B / metric_A)``; the rounds are the unit of
   replication.
 - The verdict may only be read at the looks of a schedule fixed before the compare starts
-  (after rounds 4, 6, 8, 12 and 16 for the full preset). At look ``k`` the interval is the
-  Student-t interval of the mean of ``d`` at two-sided level ``alpha / K`` (``K`` looks in
-  the schedule), turned into a gain (``1 - exp(d)`` for latency, ``exp(d) - 1`` for
-  throughput).
+  (after rounds 4, 8, 12 and 16 for the full preset). Look ``k`` spends the share ``w_k``
+  of the error rate: shares sum to 1 and are in proportion to the look's rounds (10, 20,
+  30 and 40 % for the full preset). Its interval is the Student-t interval of the mean of ``d`` at two-sided
+  level ``alpha * w_k``, turned into a gain (``1 - exp(d)`` for latency, ``exp(d) - 1``
+  for throughput).
+- When the time budget cannot hold the rounds up to the next planned look, the compare may
+  take one **final look** at the last even number of rounds that fits; it spends the shares
+  of every planned look not yet taken. When that look happens depends on the clock, not
+  on the measured values, so the spending stays fixed in advance.
 - Why it holds its error rate: each look's interval misses the true mean with probability at
-  most ``alpha / K``; by the union bound the chance that *any* look's interval misses is at
-  most ``K * alpha / K = alpha``, whatever the correlation between looks and whatever rule
-  decides when to stop. A verdict is given only when an interval lies wholly inside a zone,
-  so a wrong verdict needs a missed interval: P(wrong verdict) <= alpha per criterion.
-  Stopping early (budget spent, Ctrl-C) only leaves unspent alpha. The price of the union
-  bound is width: it is conservative, never optimistic.
-- A verdict also needs the look before to give it (see ``decision.decide``): requiring two
-  events can only lower the error rate, and it guards against a stretch of correlated
-  rounds, which busy machines produce.
+  most its ``alpha * w_k``; by the union bound the chance that *any* look's interval misses
+  is at most ``alpha * sum(w_k) = alpha``, whatever the correlation between looks and
+  whatever rule decides when to stop. A verdict is given only when an interval lies wholly
+  inside a zone, so a wrong verdict needs a missed interval: P(wrong verdict) <= alpha per
+  criterion (half of it on each side). Stopping early (budget spent, Ctrl-C) only leaves
+  unspent alpha. The union bound is conservative, never optimistic.
+- Why the weights lean late: an early look has few degrees of freedom and a wide interval
+  whatever alpha it gets, so most of the error rate is worth more where the interval is
+  narrow. In simulation (``tests/test_bench_decision_simulation.py`` and
+  ``benchmarks/simulate_decisions.py``) this finds more real gains within
+  the same budget than equal shares or than demanding that two consecutive looks agree,
+  at the same false-KEEP rate.
 - Assumptions: the paired log-ratios of a compare are independent and roughly normal with
-  one mean (alternating orders keep a linear drift out of the mean). Runs lengthened at a
-  round boundary lower the spread of later rounds; the pooled standard deviation still
-  estimates the spread of the mean, a little conservatively.
+  one mean (alternating orders keep a linear drift out of the mean). Raw runs on a busy
+  machine are strongly correlated in time, but pairing removes most of it: in the recorded
+  runs of ``tests/data/noisy_runs.json`` (lag-1 correlation 0.73 between runs) the paired
+  log-ratios have a lag-1 correlation of -0.21. Runs lengthened at a round boundary lower
+  the spread of later rounds; the pooled standard deviation still estimates the spread of
+  the mean, a little conservatively.
 
 Pure functions over numbers: no I/O, no clock.
 """
@@ -51,14 +62,12 @@ __all__ = [
     "zone",
 ]
 
-#: Looks of the full compare. Few looks, spread out: each one spends a larger share of the
-#: error rate (alpha / 5), which on noisy machines decides more often within the budget than
-#: looking after every round (checked by simulation, tests/test_bench_decision_simulation.py).
-#: Every look follows an even number of rounds, so each arm has run first as often as second
-#: (an order effect cancels in the mean), and the first look has 3 degrees of freedom.
-FULL_LOOKS: tuple[int, ...] = (4, 6, 8, 12, 16)
-#: Looks of the short preset (20-30 s): three looks, alpha / 3 each.
-QUICK_LOOKS: tuple[int, ...] = (4, 6, 8)
+#: Looks of the full compare. Few looks, spread out, every one after an even number of
+#: rounds, so each arm has run first as often as second (an order effect cancels in the
+#: mean); the first look has 3 degrees of freedom.
+FULL_LOOKS: tuple[int, ...] = (4, 8, 12, 16)
+#: Looks of the short preset (20-30 s).
+QUICK_LOOKS: tuple[int, ...] = (4, 8, 12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +80,15 @@ class Design:
         alpha: two-sided error rate per criterion over all looks together.
         threshold: a gain this large (fraction) is a KEEP.
         floor: the smallest gain worth keeping when the runs confirm it (fraction).
+        spend: relative share of ``alpha`` spent at each look (default: in proportion to
+            each look's rounds, see :attr:`shares`).
     """
 
     looks: tuple[int, ...] = FULL_LOOKS
     alpha: float = 0.05
     threshold: float = THRESHOLD_PCT / 100
     floor: float = FLOOR_PCT / 100
+    spend: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.looks or self.looks[0] < 3 or list(self.looks) != sorted(set(self.looks)):
@@ -87,6 +99,44 @@ class Design:
             raise ValueError(
                 f"floor, threshold: need 0 < floor < threshold, got {self.floor}, {self.threshold}"
             )
+        if self.spend is not None and (
+            len(self.spend) != len(self.looks) or any(w <= 0 for w in self.spend)
+        ):
+            raise ValueError(
+                f"spend: one positive share per look ({len(self.looks)}), got {self.spend}"
+            )
+
+    @property
+    def shares(self) -> tuple[float, ...]:
+        """Share of the error rate spent at each look; sums to 1.
+
+        Without ``spend``, each look's share is in proportion to its rounds: 10, 20, 30 and
+        40 % for the full looks 4, 8, 12, 16.
+        """
+        weights = self.spend or tuple(float(n) for n in self.looks)
+        total = sum(weights)
+        return tuple(w / total for w in weights)
+
+    def confidence_at(self, rounds: int, *, final: bool = False) -> float:
+        """Two-sided confidence of the interval read after ``rounds`` rounds.
+
+        Args:
+            rounds: a planned look, or (``final``) the rounds of the budget's final look.
+            final: the last look of this compare, taken when the budget cannot hold the next
+                planned one: it spends the shares of every planned look not yet taken
+                (those at ``rounds`` or later).
+
+        Raises:
+            ValueError: ``rounds`` is not a planned look and not ``final``.
+        """
+        shares = self.shares
+        if final:
+            share = sum(w for n, w in zip(self.looks, shares, strict=True) if n >= rounds)
+        elif rounds in self.looks:
+            share = shares[self.looks.index(rounds)]
+        else:
+            raise ValueError(f"rounds: {rounds} is not a look of {self.looks}")
+        return 1.0 - self.alpha * share
 
     @property
     def min_rounds(self) -> int:
@@ -97,11 +147,6 @@ class Design:
     def max_rounds(self) -> int:
         """Rounds at the last look."""
         return self.looks[-1]
-
-    @property
-    def confidence(self) -> float:
-        """Two-sided confidence of the interval at each look (``1 - alpha / K``)."""
-        return 1.0 - self.alpha / len(self.looks)
 
     def look_at(self, rounds: int) -> int | None:
         """The last look at or before ``rounds`` (``None`` before the first)."""
@@ -115,10 +160,11 @@ class Design:
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {
-            "method": "group-sequential t, Bonferroni alpha spending over fixed looks",
+            "method": "group-sequential t, weighted Bonferroni alpha spending over fixed looks",
             "looks": list(self.looks),
             "alpha": self.alpha,
-            "confidence_per_look": self.confidence,
+            "spend": list(self.shares),
+            "confidence_per_look": [self.confidence_at(n) for n in self.looks],
             "threshold": self.threshold,
             "floor": self.floor,
         }
@@ -172,6 +218,7 @@ def gain_interval(
     lower_is_better: bool,
     design: Design,
     rounds: int | None = None,
+    final: bool = False,
 ) -> GainInterval | None:
     """The gain's interval from the first ``rounds`` paired values (``None``: under 2 pairs).
 
@@ -180,14 +227,17 @@ def gain_interval(
         b: per-round values of B, paired with ``a`` by position.
         lower_is_better: latency (``True``) or throughput (``False``).
         design: the look schedule and error rate.
-        rounds: rounds to use (default: all complete pairs).
+        rounds: rounds to use (default: all complete pairs); a look of ``design``, or the
+            budget's final look when ``final``.
+        final: read as the final look (see :meth:`Design.confidence_at`).
     """
     n = min(len(a), len(b)) if rounds is None else rounds
     d = paired_log_ratios(a[:n], b[:n])
     if len(d) < 2:
         return None
+    confidence = design.confidence_at(n, final=final)
     mean = statistics.fmean(d)
-    half = student_t_ppf(0.5 + design.confidence / 2, len(d) - 1) * (
+    half = student_t_ppf(0.5 + confidence / 2, len(d) - 1) * (
         statistics.stdev(d) / math.sqrt(len(d))
     )
     lo_d, hi_d = mean - half, mean + half
@@ -195,7 +245,7 @@ def gain_interval(
         est, low, high = 1 - math.exp(mean), 1 - math.exp(hi_d), 1 - math.exp(lo_d)
     else:
         est, low, high = math.exp(mean) - 1, math.exp(lo_d) - 1, math.exp(hi_d) - 1
-    return GainInterval(est, low, high, len(d), design.confidence)
+    return GainInterval(est, low, high, len(d), confidence)
 
 
 def zone(interval: GainInterval, design: Design) -> str:

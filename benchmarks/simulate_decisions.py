@@ -1,0 +1,93 @@
+"""Error rates and power of the adaptive compare, by replaying modelled and recorded noise.
+
+Runs are not measured here: per-run p50 values are drawn from a log-normal model (or taken
+from ``tests/data/noisy_runs.json``, recorded on this machine under load) and pushed through
+the real round loop and decision code (:func:`codeflash_lab.bench.rounds.run_rounds`) with a
+scripted clock, so thousands of compares take seconds. It prints, per preset, noise level
+and true gain, the share of compares that ended KEEP, DISCARD [regression] and
+INCONCLUSIVE, and the median rounds taken.
+
+    .venv/bin/python benchmarks/simulate_decisions.py --trials 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from codeflash_lab.bench.model import BenchConfig, Run
+from codeflash_lab.bench.presets import FULL, QUICK, Preset
+from codeflash_lab.bench.rounds import run_rounds
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Seconds per round (two runs in fresh processes) of the pinned target, per preset.
+ROUND_S = {"full": 3.4, "quick": 1.9}
+
+
+def _run(p50: float, arm: str) -> Run:
+    lat = {"p50": p50, "p90": p50, "p99": p50 * 2, "p999": p50 * 2, "max": p50 * 3,
+           "min": p50 / 2, "mean": p50, "std": 1.0}  # fmt: skip
+    return Run(index=0, mode="closed", concurrency=10, ok_ops=5000, errors=0, error_kinds={},
+               first_error=None, elapsed_s=1.0, throughput_ops_s=1000.0 / p50,
+               latency_ms=lat, arm=arm)  # fmt: skip
+
+
+def _compare(p50s: Sequence[float], gain: float, preset: Preset, rng: random.Random):  # type: ignore[no-untyped-def]
+    pos = rng.randrange(len(p50s))
+    now = [0.0]
+
+    def take(order: Sequence[str], config: BenchConfig) -> tuple[list[Run], bool]:
+        nonlocal pos
+        out = []
+        for label in order:
+            scale = 1.0 - gain if label == "B" else 1.0
+            out.append(_run(p50s[pos % len(p50s)] * scale, label))
+            pos += 1
+        now[0] += ROUND_S[preset.name]
+        return out, False
+
+    return run_rounds(take, config=BenchConfig(), design=preset.design,
+                      budget_s=preset.budget_s, clock=lambda: now[0], lengthen=False)  # fmt: skip
+
+
+def _series(rng: random.Random, cv: float) -> list[float]:
+    drift = [math.exp(0.05 * math.sin(k / 5 + rng.random())) for k in range(80)]
+    return [10.0 * d * rng.lognormvariate(0.0, cv) for d in drift]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=1000, help="compares per row")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    recorded = json.loads((ROOT / "tests" / "data" / "noisy_runs.json").read_text())["p50_ms"]
+    print(f"{'preset':6s} {'noise':>14s} {'gain':>5s}  {'KEEP':>6s} {'regr.':>6s} "
+          f"{'INCONC.':>7s} {'rounds':>6s}")  # fmt: skip
+    for preset in (FULL, QUICK):
+        for noise in (0.05, 0.10, 0.15, "recorded"):
+            for gain in (0.0, 0.10, 0.20):
+                rng = random.Random(args.seed)
+                counts: Counter[str] = Counter()
+                rounds = []
+                for _ in range(args.trials):
+                    p50s = recorded if noise == "recorded" else _series(rng, float(noise))
+                    out = _compare(p50s, gain, preset, rng)
+                    counts[out.decision.verdict + "/" + out.decision.rule] += 1
+                    rounds.append(out.decision.rounds)
+                n = args.trials
+                keep = sum(v for k, v in counts.items() if k.startswith("KEEP")) / n
+                reg = counts["DISCARD/regression"] / n
+                inc = sum(v for k, v in counts.items() if k.startswith("INCONCLUSIVE")) / n
+                label = "recorded CV 46%" if noise == "recorded" else f"model CV {noise:.0%}"
+                print(f"{preset.name:6s} {label:>14s} {gain:5.0%}  {keep:6.3f} {reg:6.3f} "
+                      f"{inc:7.3f} {statistics.median(rounds):6.0f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,7 @@ import pytest
 from conftest import git
 
 from codeflash_lab.bench import BenchConfig, compare, compare_revisions
+from codeflash_lab.bench.revisions import UncommittedEditsWarning
 from codeflash_lab.errors import MeasurementError, TargetError
 
 QUICK = BenchConfig(concurrency=2, min_run_s=0.15, warmup_s=0.02)
@@ -106,10 +107,11 @@ def test_revisions_are_measured_in_worktrees_and_the_tree_is_untouched(git_repo:
     work.write_text("import asyncio\nasync def op():\n    await asyncio.sleep(0.002)\n")
     git(git_repo, "commit", "-q", "-am", "fast")
     work.write_text("# uncommitted edit\n")  # must not be measured or touched
-    result = compare_revisions(
-        "work_rev.py:op", base="HEAD~1", head="HEAD", repo=git_repo, config=QUICK,
-        progress=False,
-    )  # fmt: skip
+    with pytest.warns(UncommittedEditsWarning, match=r"NOT measured \(work_rev.py\)"):
+        result = compare_revisions(
+            "work_rev.py:op", base="HEAD~1", head="HEAD", repo=git_repo, config=QUICK,
+            progress=False,
+        )  # fmt: skip
     assert result.verdict == "KEEP", result.reason
     assert result.labels == ("HEAD~1", "HEAD")
     assert result.git["base"] != result.git["head"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from conftest import git
 
 from codeflash_lab.bench.revisions import (
     WORKTREE,
+    UncommittedEditsWarning,
     ignored_edits_warning,
     revision_worktrees,
     snapshot_worktree,
@@ -28,10 +30,15 @@ def test_worktrees_hold_each_revision_and_are_removed(git_repo: Path) -> None:
     (git_repo / "sub" / "v.txt").write_text("two\n")
     git(git_repo, "commit", "-q", "-am", "two")
     (git_repo / "sub" / "v.txt").write_text("uncommitted\n")
-    with revision_worktrees(git_repo / "sub", ("HEAD~1", "HEAD")) as (old, new):
+    with (
+        warnings.catch_warnings(record=True, action="always") as caught,
+        revision_worktrees(git_repo / "sub", ("HEAD~1", "HEAD")) as (old, new),
+    ):
         assert (old / "v.txt").read_text() == "one\n"
         assert (new / "v.txt").read_text() == "two\n"
         made = [old, new]
+    assert [w.category for w in caught] == [UncommittedEditsWarning]
+    assert "NOT measured (sub/v.txt)" in str(caught[0].message)
     assert not any(p.exists() for p in made)
     assert (git_repo / "sub" / "v.txt").read_text() == "uncommitted\n"
     assert git(git_repo, "worktree", "list").count("\n") == 1

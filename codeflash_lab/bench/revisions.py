@@ -8,7 +8,9 @@ the files git does not track yet are copied in beside it.
 Files the user has not committed (a benchmark harness, say) are copied into every
 checkout that lacks them, so the harness never has to be committed into the
 branches being compared. :func:`ignored_edits_warning` says loudly when a compare of
-committed revisions would leave uncommitted edits out.
+committed revisions would leave uncommitted edits out; :func:`revision_worktrees` issues
+it as an :class:`UncommittedEditsWarning`, so the Python API (``compare_revisions``)
+warns as the command line does.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from codeflash_lab._git import repo_root, run_git
 
 __all__ = [
     "WORKTREE",
+    "UncommittedEditsWarning",
     "ignored_edits_warning",
     "revision_worktrees",
     "snapshot_worktree",
@@ -35,6 +39,11 @@ __all__ = [
 WORKTREE = "WORKTREE"
 #: At most this many untracked files are copied into a checkout.
 MAX_CARRIED = 2000
+
+
+class UncommittedEditsWarning(UserWarning):
+    """Committed revisions are checked out while tracked files have uncommitted edits: the
+    edits are in neither checkout (see :func:`ignored_edits_warning`)."""
 
 
 def uncommitted_files(repo: str | os.PathLike[str]) -> list[str]:
@@ -121,6 +130,10 @@ def revision_worktrees(
     Yields:
         One folder per revision, in order.
 
+    Warns:
+        UncommittedEditsWarning: no revision is :data:`WORKTREE` and tracked files have
+            uncommitted edits (the text of :func:`ignored_edits_warning`).
+
     Raises:
         NotAGitRepositoryError: ``repo`` is not in a git work tree.
         GitError: a revision does not exist or the worktree cannot be created.
@@ -134,6 +147,10 @@ def revision_worktrees(
         else run_git(["rev-parse", "--verify", f"{rev}^{{commit}}"], root).strip()
         for rev in revisions
     ]
+    ignored = ignored_edits_warning(root, revisions)
+    if ignored:
+        # the caller of compare_revisions: this frame, contextlib's __enter__, the compare
+        warnings.warn(ignored, UncommittedEditsWarning, stacklevel=4)
     extra = untracked_files(root) + [str(sub / c) for c in carry]
     tmp = Path(tempfile.mkdtemp(prefix="codeflash-rev-"))
     made: list[Path] = []

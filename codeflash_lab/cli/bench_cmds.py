@@ -261,12 +261,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise ValueError("--base/--head: give one TARGET with both --base REV and --head REV")
         options.pop("isolation")
         options.pop("allow_remote")
-        from codeflash_lab.bench.revisions import ignored_edits_warning
+        import warnings
+
+        from codeflash_lab.bench.revisions import UncommittedEditsWarning, ignored_edits_warning
 
         ignored = ignored_edits_warning(args.project, (args.base, args.head))
         if ignored:
             print(ignored, file=sys.stderr)
-        with engine_from_args(args):
+        with engine_from_args(args), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UncommittedEditsWarning)  # printed above and below
             result = compare_revisions(args.a, base=args.base, head=args.head, **options)
         if ignored:
             print(ignored, file=sys.stderr)  # again, below the verdict

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -23,11 +24,22 @@ def _children() -> set[int]:
     return {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)}
 
 
-@pytest.mark.slow
-def test_the_quick_demo_runs_the_whole_workflow(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def quick_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, list[str], set[int]]:
+    """One quick demo run, shared by the tests below (it takes a minute or two)."""
     before = _children()
     lines: list[str] = []
-    result = run_demo(tmp_path / "demo-workspace", quick=True, say=lines.append)
+    result = run_demo(
+        tmp_path_factory.mktemp("demo") / "demo-workspace", quick=True, say=lines.append
+    )
+    return result, lines, before
+
+
+@pytest.mark.slow
+def test_the_quick_demo_runs_the_whole_workflow(
+    quick_demo: tuple[DemoResult, list[str], set[int]],
+) -> None:
+    result, lines, before = quick_demo
     assert isinstance(result, DemoResult)
     assert _children() <= before, "a server outlived the demo"
 
@@ -78,3 +90,57 @@ def test_the_quick_demo_runs_the_whole_workflow(tmp_path: Path) -> None:
     assert "Pre-submit review findings" in ws.handoff_md.read_text(encoding="utf-8")
     assert result.to_dict()["report"] == str(result.report)
     assert "kept" in str(result)
+
+
+@pytest.mark.slow
+def test_every_demo_experiment_went_through_the_experiment_flow(
+    quick_demo: tuple[DemoResult, list[str], set[int]],
+) -> None:
+    result, lines, _ = quick_demo
+    project = result.project
+    ws = Workspace(project)
+    # The flow closed every experiment: none is left open, none pending.
+    assert not (ws.root / "experiment.json").exists()
+    assert not list((ws.root / "pending").glob("*.json"))
+    sidecars = [
+        json.loads(p.read_text(encoding="utf-8")) for p in (ws.root / "experiments").glob("*.json")
+    ]
+    by_row = {doc["steps"]["row"]: doc for doc in sidecars}
+    rows = read_results(ws.results_tsv).rows
+    assert sorted(by_row) == list(range(1, len(rows) + 1))
+    for number, (row, outcome) in enumerate(zip(rows, result.experiments, strict=True), 1):
+        doc = by_row[number]
+        assert doc["state"] == "done"
+        assert doc["status"] == row.status == outcome.status
+        assert doc["pattern"] == outcome.pattern
+        # The decision: its rule and evidence, as printed in the demo's reason.
+        ruling = doc["ruling"]
+        assert ruling["verdict"] in ("KEEP", "DISCARD", "INCONCLUSIVE")
+        evidence = ruling["evidence"]
+        if evidence["source"] == "measured":
+            assert (project / evidence["ref"]).is_file()  # a saved compare or debug run
+        else:
+            assert evidence["source"] == "asserted"  # a tradeoff not taken headless
+        assert f"[{ruling['rule']}]" in outcome.reason
+        # The guard ran the project's test command, read from junit XML.
+        guard = doc["guard"]
+        assert guard["ran"] is True
+        assert guard["command"] == "python -m pytest"
+        assert guard["source"].startswith("junit-xml")
+        assert guard["passed"] == row.tests_passed > 0
+        assert guard["failed"] == row.tests_failed == 0
+        assert any(
+            ln.startswith(f"[experiment {number}] Guard (tests: {guard['passed']} passed")
+            for ln in lines
+        )
+        if outcome.status == "KEEP":
+            assert doc["steps"]["commit"].startswith(str(outcome.commit))
+            assert doc["steps"]["reverted"] is False
+        else:
+            # A DISCARD was saved as a patch first, then reverted; the patch re-applies.
+            patch = project / doc["steps"]["patch"]
+            assert patch.name == f"discard-{number}.patch"
+            assert doc["steps"]["reverted"] is True
+            assert exercise(outcome.name).file in patch.read_text(encoding="utf-8")
+            _git(project, "apply", "--check", str(patch))
+            assert any(f"re-apply it with: git apply {doc['steps']['patch']}" in ln for ln in lines)

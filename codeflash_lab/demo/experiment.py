@@ -1,7 +1,8 @@
 """One experiment of the guided demo: apply a fix, test, measure A/B, decide, record.
 
-The verdict comes from the harness's numbers and the ledger's rules; nothing
-here knows in advance whether a fix will pay.
+Every step goes through the one experiment flow (:mod:`codeflash_lab.experiments.flow`),
+as the CLI, the API and the notebooks do. The verdict comes from the harness's numbers
+and the flow's rules; nothing here knows in advance whether a fix will pay.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from codeflash_lab.demo.catalog import PROCESS, Exercise
 from codeflash_lab.demo.context import DemoContext
 from codeflash_lab.demo.evidence import debug_scenarios
-from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
+from codeflash_lab.demo.project import revert_fix
 from codeflash_lab.demo.result import ExperimentOutcome
-from codeflash_lab.experiments import DISCARD, record_experiment, target_line
+from codeflash_lab.errors import DemoError
+from codeflash_lab.experiments import DISCARD, flow, target_line
 from codeflash_lab.experiments.progress import benchmarking_line, implementing_line
 from codeflash_lab.workspace import save_run
 
@@ -94,112 +96,108 @@ def trusted_p99_change(compare_doc: dict[str, Any]) -> float | None:
     return None if value is None else float(value)
 
 
-def _blocking_removed(ctx: DemoContext, number: int, item: Exercise) -> bool:
-    """For a blocking-call fix: debug mode saw the loop blocked at the finding, and now does not."""
+def _blocking_removed(ctx: DemoContext, number: int, item: Exercise) -> str | None:
+    """For a blocking-call fix: the saved debug run showing debug mode saw the loop blocked
+    at the finding and now does not (``None`` when that is not shown)."""
     from codeflash_lab.profiling import blocking_call_removed
 
     if item.pattern != "blocking-call" or ctx.debug_before is None:
-        return False
+        return None
     path = ctx.demo.project / item.file
     lines = [f.line for f in ctx.findings if f.category == item.pattern and Path(f.path) == path]
     if not lines:
-        return False
+        return None
     after = debug_scenarios(ctx)
-    save_run(ctx.workspace, "debug", after.to_dict())
+    saved = save_run(ctx.workspace, "debug", after.to_dict())
     evidence = blocking_call_removed(ctx.debug_before, after, path=str(path), line=lines[0])
     ctx.say(f"[experiment {number}] asyncio debug: {evidence.evidence}")
-    return bool(evidence)
+    return str(saved) if evidence else None
+
+
+def _abandon(ctx: DemoContext, item: Exercise) -> None:
+    """Close an experiment cut short: the flow saves and reverts its change."""
+    try:
+        if flow.current(ctx.demo.project) is not None:
+            flow.abandon(ctx.demo.project)
+    finally:
+        revert_fix(ctx.demo.project, item)
 
 
 def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentOutcome:
     """Apply ``item``'s fix as experiment ``number`` and keep it only if the rules say so.
 
-    On KEEP the fix is committed on the optimization branch and the candidate
-    server becomes the new baseline; on DISCARD the file is restored and the
-    candidate stopped.
+    The experiment goes through the one flow (:mod:`codeflash_lab.experiments.flow`):
+    start on a clean tree, apply the fix, guard (the project's tests), measure the two
+    servers, decide, record. On KEEP the fix is committed on the optimization branch and
+    the candidate server becomes the new baseline; on DISCARD the flow saves the change as
+    ``.codeflash/runs/discard-N.patch`` and restores the file, and the candidate is stopped.
 
     Returns:
         What happened, for the demo's result.
     """
-    ws = ctx.workspace
     ctx.say(target_line(number, item.title, item.pattern))
     base = ctx.restart_current(f"service-{number}-before")
     label = endpoint_label(item.endpoint)
     numbers: dict[str, Any] = {}
     verdict = ""
-    ruling = None
-    result_ref: str | None = None
-    status: str | None = None
-    confirmed: bool | None = None
-    blocking_removed = False
     candidate = None
     try:
         # From here on, any failure or Ctrl-C puts the file back as committed.
-        files = apply_fix(ctx.demo.project, item)
-        ctx.say(implementing_line(number, item.summary))
-        tests = run_tests(ctx.demo.project)
-        ctx.say(f"[experiment {number}] Guard (tests): {tests}")
-        if tests.failed == 0:
-            blocking_removed = _blocking_removed(ctx, number, item)
-            candidate = ctx.start_service(f"service-{number}-after")
-            ctx.say(benchmarking_line(number, ctx.settings.concurrency))
-            result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
-            numbers, verdict, ruling = _numbers(result), result.verdict, result.ruling
-            result_ref = result.saved_to
-            confirmed = result.confirmed
-            ctx.say(f"[experiment {number}] Harness: {ruling.line()}")
-            if verdict == "TRADEOFF" and not blocking_removed:
-                # Nobody is there to weigh a tradeoff in a headless run: keep the known state.
-                status = DISCARD
-                ctx.say(f"[experiment {number}] TRADEOFF: {result.reason}; not taken headless")
-        record = record_experiment(
-            ws,
-            target_test=label,
+        s = flow.start(
+            ctx.demo.project,
+            target=label,
             pattern=item.pattern,
             description=item.summary,
             concurrency=ctx.settings.concurrency,
-            tests_passed=tests.passed,
-            tests_failed=tests.failed,
-            status=status,
-            confirmed=confirmed,
-            blocking_removed=blocking_removed,
-            measured_verdict=verdict or None,
-            ruling=ruling,
-            evidence_ref=result_ref,
-            files=files,
-            **numbers,
         )
+        flow.apply_change(s, {item.file: item.fix_path.read_text(encoding="utf-8")})
+        ctx.say(implementing_line(number, item.summary))
+        tests = flow.guard(s)
+        ctx.say(f"[experiment {number}] Guard ({tests.summary()})")
+        if not tests.ran:
+            raise DemoError(f"the demo's tests did not run: {tests.source}")
+        blocking: str | None = None
+        if tests.ok:
+            blocking = _blocking_removed(ctx, number, item)
+            candidate = ctx.start_service(f"service-{number}-after")
+            ctx.say(benchmarking_line(number, ctx.settings.concurrency))
+            result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
+            numbers, verdict = _numbers(result), result.verdict
+            ctx.say(f"[experiment {number}] Harness: {result.ruling.line()}")
+            flow.use_compare(s, str(result.saved_to))
+        ruling = flow.decide(s, blocking_removed=blocking)
+        if ruling.status is None:
+            # Nobody is there to weigh a tradeoff in a headless run: keep the known state.
+            ctx.say(f"[experiment {number}] TRADEOFF: {ruling.reason}; not taken headless")
+            ruling = flow.decide(s, status=DISCARD)
+        outcome = flow.record(s, ruling)
     except BaseException:
-        revert_fix(ctx.demo.project, item)
+        _abandon(ctx, item)
         if candidate is not None:
             ctx.servers.stop(candidate)
         raise
-    for line in record.lines:
+    for line in outcome.record.lines:
         if not line.startswith(f"[experiment {number}] Target:"):
             ctx.say(line)
-    kept = record.experiment.status == "KEEP"
+    if outcome.patch is not None:
+        ctx.say(outcome.lines[-1])
+    kept = outcome.status == "KEEP"
     if kept and candidate is not None:
         ctx.servers.stop(base)
         ctx.current = candidate
-    else:
-        revert_fix(ctx.demo.project, item)
-        if candidate is not None:
-            ctx.servers.stop(candidate)
-    if record.ruling is not None:
-        reason = record.ruling.line()
-    else:
-        reason = record.decision.reason if record.decision else "decided by hand"
+    elif candidate is not None:
+        ctx.servers.stop(candidate)
     return ExperimentOutcome(
-        number=record.number,
+        number=outcome.record.number,
         name=item.name,
         pattern=item.pattern,
-        status=record.experiment.status,
-        reason=reason,
+        status=outcome.status,
+        reason=outcome.ruling.line(),
         compare_verdict=verdict,
         latency_before_ms=numbers.get("baseline_latency_ms"),
         latency_after_ms=numbers.get("optimized_latency_ms"),
         throughput_before=numbers.get("baseline_throughput"),
         throughput_after=numbers.get("optimized_throughput"),
         tests_failed=tests.failed,
-        commit=record.commit,
+        commit=outcome.commit,
     )

@@ -74,8 +74,11 @@ def test_nothing_improved_is_a_discard() -> None:
     assert d.verdict == DISCARD
     assert d.reason == "neither latency nor throughput improved"
     assert d.rule == "regression"
+    # Typed flat numbers show no gain, but nothing was repeated: unproven, never "noise".
     flat = decide(latency_change=0.0, throughput_change=0.0)
-    assert (flat.verdict, flat.rule) == (DISCARD, "noise")
+    assert (flat.verdict, flat.rule, flat.status) == ("INCONCLUSIVE", "unproven", DISCARD)
+    assert "not shown to be noise" in flat.reason
+    assert "typed, not measured" in flat.line()
 
 
 def test_bad_arguments_name_the_parameter() -> None:

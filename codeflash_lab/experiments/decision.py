@@ -140,7 +140,9 @@ def decide(
     6. typed numbers: opposite moves of at least ``threshold_pct`` → TRADEOFF; a gain of at
        least ``threshold_pct`` → KEEP [threshold]; a smaller gain → KEEP [confirmed] or
        DISCARD [noise] as ``confirmed`` says (asserted by the person), else
-       NEEDS_CONFIRMATION; no gain → DISCARD [regression] or [noise].
+       NEEDS_CONFIRMATION; a loss → DISCARD [regression]; no gain and no loss →
+       DISCARD [noise] from a measured compare, INCONCLUSIVE [unproven] (logged as
+       DISCARD) from typed numbers.
 
     Args:
         tests_failed: failing tests with the change applied (``None`` = not run, treated as 0).
@@ -295,5 +297,15 @@ def decide(
     if worse:
         return _make(
             Verdict.DISCARD, Rule.REGRESSION, f"neither latency nor throughput improved{tag}", base
+        )
+    if base.source is Source.TYPED:
+        # Typed numbers were never repeated: nothing shows that the change is noise, only
+        # that no gain was reported. Unproven, logged as DISCARD.
+        return _make(
+            Verdict.INCONCLUSIVE,
+            Rule.UNPROVEN,
+            "neither latency nor throughput improved in the typed numbers (not measured "
+            "here, so not shown to be noise): unproven, logged as DISCARD",
+            base,
         )
     return _make(Verdict.DISCARD, Rule.NOISE, f"neither latency nor throughput improved{tag}", base)

@@ -264,6 +264,19 @@ def test_from_compare_takes_an_unproven_ruling_as_a_discard(project: Path) -> No
     assert data["ruling"]["rule"] == "unproven"
 
 
+def test_from_compare_takes_a_confirmed_small_gain_as_a_keep(project: Path) -> None:
+    ruling = {"verdict": "KEEP", "rule": "confirmed",
+              "reason": "p50 better by at least the 3 % floor, confirmed by 12 interleaved "
+                        "rounds; not shown to reach 10 %"}  # fmt: skip
+    b = {"latency_ms": {"p50": 114.0}, "throughput_ops_s": 421.0, "errors": 0,
+         "runs": [{"ops": 1000, "errors": 0}]}  # fmt: skip
+    _compare(project, verdict="KEEP", ruling=ruling, b=b)
+    data = _from_compare(project)
+    assert data["experiment"]["status"] == "KEEP"
+    assert data["ruling"]["rule"] == "confirmed"
+    assert "KEEP [confirmed]" in (project / ".codeflash" / "HANDOFF.md").read_text()
+
+
 def test_a_typed_record_says_so(project: Path) -> None:
     out = ok(project, *RECORD, "-m", "typed", "--latency-change=-30%")
     assert "typed, not measured" in out

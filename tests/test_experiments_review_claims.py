@@ -148,3 +148,22 @@ def test_keep_recorded_over_a_discard_verdict_is_a_warning(git_repo: Path) -> No
     (f,) = _claims(git_repo)
     assert f.severity == "warning"
     assert "verdict was DISCARD" in f.message
+
+
+def test_a_confirmed_small_keep_agrees_with_the_review(git_repo: Path) -> None:
+    # A 5 % gain the compare confirmed (rule `confirmed`): the ledger keeps it, and the
+    # review finds the row backed by that compare, with no "verdict was ..." remark.
+    from codeflash_lab.verdicts import Evidence, Rule, Ruling, Source, Verdict
+
+    sha = _keep(git_repo)
+    run = compare_run(TARGET, a_p50=100.0, b_p50=95.0, a_tp=500.0, b_tp=526.0)
+    run["reason"] = "p50 better by at least the 3 % floor, confirmed by 12 interleaved rounds"
+    run["ruling"] = Ruling(
+        Verdict.KEEP,
+        Rule.CONFIRMED,
+        run["reason"],
+        Evidence(Source.MEASURED, None, "p50 gain +5.0 % (CI +3.4 to +6.6 %) after 12 rounds"),
+    ).to_dict()
+    save(git_repo, "compare", run)
+    results_row(git_repo, sha, TARGET, before=100.0, after=95.0, tp_before=500.0, tp_after=526.0)
+    assert _claims(git_repo) == []

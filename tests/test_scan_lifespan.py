@@ -179,3 +179,36 @@ def test_an_edit_of_the_hook_module_refreshes_the_callee_with_a_cache(
         )
     )
     assert _levels(pkg)[key] != "low"
+
+
+SHUTDOWN_TASKS = """
+from pkg.controller import Controller
+
+
+def create_shutdown_handler(app):
+    async def shutdown_handler():
+        await Controller.instance().stop()
+
+    return shutdown_handler
+"""
+
+STOPPING_CONTROLLER = (
+    CONTROLLER
+    + """
+    async def stop(self):
+        with open("state.json", "w") as f:
+            f.write(str(self.projects))
+"""
+)
+
+
+def test_code_a_shutdown_hook_reaches_in_another_module_is_low(tmp_path: Path) -> None:
+    app = APP.replace("create_startup_handler", "create_shutdown_handler").replace(
+        '"startup"', '"shutdown"'
+    )
+    pkg = _package(tmp_path, controller=STOPPING_CONTROLLER, tasks=SHUTDOWN_TASKS, app=app)
+    levels = _levels(pkg, cache=False)
+    assert levels[("controller.py", 'with open("state.json", "w") as f:')] == "low"
+    assert (
+        levels[("controller.py", 'with open("vars.json") as f:')] != "low"
+    )  # start() runs per call

@@ -1,6 +1,7 @@
-"""Code a service runs once, at start-up or on a reload signal, found across modules.
+"""Code a service runs once, at start-up, at shutdown or on a reload signal, found across
+modules.
 
-A lifespan or start-up hook (``add_event_handler("startup", ...)``, ``on_startup``, a
+A lifespan, start-up or shutdown hook (``add_event_handler("startup", ...)``, ``on_startup``, a
 ``lifespan`` function, a function named for start-up), a signal handler and a command-line
 command run once, before or beside serving. What they call in other modules of the scanned
 tree (``Controller.instance().start()``, an imported ``async def``) and what only those
@@ -22,10 +23,12 @@ from codeflash_lab.scan.startup import start_up_name
 __all__ = ["lower_start_up", "start_up_targets"]
 
 _HINT = re.compile(
-    rb"startup|start_up|lifespan|signal_handl|sighup|on_reload|add_signal_handler"
+    rb"startup|start_up|shutdown|shut_down|lifespan|signal_handl|sighup|on_reload|add_signal_handler"
     rb"|signal\.signal|(?:import|from) (?:click|asyncclick|typer|rich_click|cloup)\b"
 )
-_ROOT_NAME = re.compile(r"startup|start_up|lifespan|signal_handl|sighup|on_reload")
+_ROOT_NAME = re.compile(
+    r"startup|start_up|shutdown|shut_down|lifespan|signal_handl|sighup|on_reload"
+)
 _REGISTRARS = frozenset({"add_event_handler", "add_signal_handler", "signal", "on_event"})
 _CLI = frozenset({"click", "asyncclick", "typer", "rich_click", "cloup"})
 _BLOCKING = frozenset({"CFL101", "CFL102", "CFL103", "CFL104", "CFL105", "CFL106"})

@@ -1,8 +1,9 @@
 """Work done once and kept: a call under a "not computed yet" guard that stores its result.
 
 ``if not hasattr(self, "_hash"): self._hash = read(...)``, ``if self._data is None: ...``,
-``if key not in self._cache: self._cache[key] = ...``: the blocking call runs the first
-time only, then the stored value answers. Paying it once per process frees nothing worth
+``if key not in self._cache: self._cache[key] = ...``, a local copy of a kept attribute
+filled by a method that keeps what it finds (``path = self.path``, ``if not path: path =
+self.find_path()``): the blocking call runs the first time only, then the stored value answers. Paying it once per process frees nothing worth
 a change, so such calls are not reported as blocking the loop.
 """
 
@@ -94,13 +95,47 @@ def _persistent(ctx: FileContext, node: ast.AST, kind: str, target: str) -> bool
     return kind == "key"
 
 
+def _kept_by_method(ctx: FileContext, node: ast.AST, target: str) -> bool:
+    """``path = self.path`` then ``if not path: path = self.find_path()``, where
+    ``find_path`` keeps what it found in ``self._path``: a local copy of a kept value."""
+    scope = ctx.function_scope(ctx.scope_of[node])
+    if scope is None or scope.cls is None or not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == scope.self_name
+    ):
+        return False
+    copied = {
+        n.value.attr.lstrip("_")
+        for n in scope.nodes
+        if isinstance(n, ast.Assign)
+        and [dotted(t) for t in n.targets] == [target]
+        and isinstance(n.value, ast.Attribute)
+        and dotted(n.value.value) == scope.self_name
+    }
+    method = [s for s in ctx.functions.get(func.attr, ()) if s.parent is scope.cls]
+    if not copied or len(method) != 1:
+        return False
+    for n in ast.walk(method[0].node):
+        for t in n.targets if isinstance(n, ast.Assign) else ():
+            if isinstance(t, ast.Attribute) and t.attr.lstrip("_") in copied:
+                return True
+    return False
+
+
 def cached_once(ctx: FileContext, node: ast.AST) -> bool:
     """True when ``node`` sits in the body of a guard that computes a value once and keeps it."""
     child = node
     for anc in ctx.ancestors(node):
         if isinstance(anc, ast.If) and any(child is s for s in anc.body):
             found = _guarded(anc.test)
-            if found is not None and _stores(anc.body, *found) and _persistent(ctx, node, *found):
-                return True
+            if found is not None and _stores(anc.body, *found):
+                if _persistent(ctx, node, *found):
+                    return True
+                if found[0] == "attr" and _kept_by_method(ctx, node, found[1]):
+                    return True
         child = anc
     return False

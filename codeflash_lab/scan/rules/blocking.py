@@ -275,6 +275,35 @@ _WHY = {
 }
 
 
+def _in_raise(ctx: FileContext, call: ast.AST) -> bool:
+    """``raise Error(f"... {os.path.realpath(p)}")``, or a call in a block that ends by
+    raising (``out = read_log()`` then ``raise Error(out)``, in an ``except`` or an
+    ``if retcode:``): it only words the error, once, on the way out."""
+    child: ast.AST = call
+    for anc in ctx.ancestors(call):
+        if isinstance(anc, ast.Raise):
+            return True
+        if isinstance(child, ast.stmt):  # the call's own statement: is its block an exit?
+            if isinstance(anc, ast.FunctionDef | ast.AsyncFunctionDef):
+                return False
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(anc, field, None)
+                if isinstance(block, list) and child in block:
+                    return _words_the_raise(child, block[-1])
+            return False
+        child = anc
+    return False
+
+
+def _words_the_raise(stmt: ast.stmt, last: ast.stmt) -> bool:
+    """``out = read_log()`` whose name the block's closing ``raise`` uses (a clean-up such
+    as ``shutil.rmtree(...)`` before the raise is real work, and stays a finding)."""
+    if not isinstance(last, ast.Raise) or last is stmt or not isinstance(stmt, ast.Assign):
+        return False
+    names = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(last))
+
+
 class _BlockingRule(Rule):
     family = ""
     category = "blocking-call"
@@ -288,6 +317,8 @@ class _BlockingRule(Rule):
                     confidence = "low"  # runs before the loop serves anything else
                 elif console_program(ctx):
                     confidence = "low"  # a console program talking to its user
+                elif _in_raise(ctx, call):
+                    confidence = "low"  # words an error once, on the way out
                 where = f" in async function `{func.name}`" if func else ""
                 uses = f" (used on lines {', '.join(map(str, related))})" if related else ""
                 yield Hit(

@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 
 from codeflash_lab.scan.context import COMPREHENSIONS, LOOPS, FileContext, Scope
-from codeflash_lab.scan.crossmodule import test_support
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.network import in_process_client
 from codeflash_lab.scan.registry import Hit, Rule, register
@@ -235,8 +234,8 @@ class ClientPerRequest(Rule):
     scope, ``__init__``, the app's lifespan or startup hook) and reuse it. Not flagged:
     clients that are stored, returned or yielded, or created in entry points and
     start-up functions outside loops, and clients over an in-process transport
-    (``httpx.ASGITransport``), which open no connection. Low confidence: test helpers
-    and commands only an owner or administrator runs.
+    (``httpx.ASGITransport``), which open no connection. Low confidence: commands
+    only an owner or administrator runs (and, like every finding there, test helpers).
     """
 
     code = "CFL501"
@@ -267,9 +266,7 @@ class ClientPerRequest(Rule):
             if not handler and _reused(ctx, call):
                 continue
             if handler or not _ONCE_WORDS.search(func.name.lower().strip("_")):
-                sure = (handler or _per_call(func)) and not (
-                    test_support(ctx) or _owner_only(ctx, func)
-                )
+                sure = (handler or _per_call(func)) and not _owner_only(ctx, func)
                 yield Hit(
                     call,
                     f"`{short}` created in `{func.name}`, which runs per request: "

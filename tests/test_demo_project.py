@@ -84,7 +84,6 @@ def test_identity_from_the_environment_is_enough(
 
 
 def test_a_fix_replaces_one_file_and_reverting_restores_it(tmp_path: Path) -> None:
-    # run_tests() itself is exercised by the demo and workshop tests (each run costs seconds).
     demo = create_project(tmp_path / "w")
     item = exercise("cache-on-async")
     assert apply_fix(demo.project, item) == ["shopfront/rates.py"]

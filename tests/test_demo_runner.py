@@ -99,6 +99,10 @@ def test_every_demo_experiment_went_through_the_experiment_flow(
     result, lines, _ = quick_demo
     project = result.project
     ws = Workspace(project)
+    # The baseline guard runs the project's test command too, counted from junit XML.
+    first = next(ln for ln in lines if ln.startswith("[baseline] Guard"))
+    assert first.startswith("[baseline] Guard (tests: ")
+    assert ", 1 failed," in first  # the planted correctness bug, fixed on main
     # The flow closed every experiment: none is left open, none pending.
     assert not (ws.root / "experiment.json").exists()
     assert not list((ws.root / "pending").glob("*.json"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codeflash_lab.demo.catalog import EXERCISES, Exercise, exercise, exercise_names
-from codeflash_lab.demo.project import DemoProject, TestOutcome, create_project, run_tests
+from codeflash_lab.demo.project import DemoProject, create_project
 from codeflash_lab.demo.result import DemoResult, ExperimentOutcome
 from codeflash_lab.demo.runner import DEFAULT_WORKDIR, run_demo
 from codeflash_lab.demo.servers import DemoServers, ServerHandle, check_port_free
@@ -33,7 +33,6 @@ __all__ = [
     "ExperimentOutcome",
     "RunningCopy",
     "ServerHandle",
-    "TestOutcome",
     "check_exercise",
     "check_port_free",
     "create_project",
@@ -43,6 +42,5 @@ __all__ = [
     "hint",
     "open_findings",
     "run_demo",
-    "run_tests",
     "running_copy",
 ]

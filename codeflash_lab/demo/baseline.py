@@ -20,9 +20,10 @@ from codeflash_lab.demo.evidence import (
     scan_baseline,
 )
 from codeflash_lab.demo.experiment import METHOD_TARGET, endpoint_label
-from codeflash_lab.demo.project import apply_fix, revert_fix, run_tests
+from codeflash_lab.demo.project import apply_fix, revert_fix
 from codeflash_lab.errors import DemoError
 from codeflash_lab.experiments import ensure_branch
+from codeflash_lab.experiments.guard import run_guard
 from codeflash_lab.workspace import init_workspace, lock_methodology, update_section
 
 __all__ = ["discover_project", "fix_failing_guard", "measure_baseline", "sweep_checkout"]
@@ -42,7 +43,8 @@ def _failing_exercise(failures: tuple[str, ...]) -> Exercise | None:
 
 
 def fix_failing_guard(ctx: DemoContext) -> Exercise | None:
-    """Run the guard; when a test fails, fix that correctness bug on ``main`` first.
+    """Run the guard (the project's test command, read from junit XML); when a test
+    fails, fix that correctness bug on ``main`` first.
 
     Speed work only starts from a passing guard: otherwise every experiment would
     be discarded for the failing test, whatever it measured.
@@ -53,26 +55,28 @@ def fix_failing_guard(ctx: DemoContext) -> Exercise | None:
     Raises:
         DemoError: the guard fails for a reason the demo has no fix for.
     """
-    tests = run_tests(ctx.demo.project)
-    ctx.say(f"[baseline] Guard (tests): {tests}")
+    tests = run_guard(ctx.demo.project)
+    ctx.say(f"[baseline] Guard ({tests.summary()})")
     if tests.ok:
         return None
+    if not tests.ran:
+        raise DemoError(f"the demo's tests did not run: {tests.source}")
     item = _failing_exercise(tests.failures)
     if item is None:
-        raise DemoError(f"the demo's tests fail before any change:\n{tests.output}")
+        raise DemoError(f"the demo's tests fail before any change: {tests.summary()}")
     ctx.say(f"[baseline] A failing test is a correctness bug: fixing it first ({item.pattern})")
     try:
         files = apply_fix(ctx.demo.project, item)
-        after = run_tests(ctx.demo.project)
+        after = run_guard(ctx.demo.project, files=[ctx.demo.project / f for f in files])
         if not after.ok:
-            raise DemoError(f"the {item.name} fix did not make the tests pass:\n{after.output}")
+            raise DemoError(f"the {item.name} fix did not make the tests pass: {after.summary()}")
         run_git(["add", "--", *files], ctx.demo.project)
         run_git(["commit", "-q", "-m", f"fix: {item.summary}", "--", *files], ctx.demo.project)
     except BaseException:
         revert_fix(ctx.demo.project, item)
         raise
     sha = run_git(["rev-parse", "--short=12", "HEAD"], ctx.demo.project).strip()
-    ctx.say(f"[baseline] Guard (tests): {after}; committed {sha} on main (fix: {item.summary})")
+    ctx.say(f"[baseline] Guard ({after.summary()}); committed {sha} on main (fix: {item.summary})")
     update_section(
         ctx.workspace,
         "Correctness fixes before the baseline",

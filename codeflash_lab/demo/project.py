@@ -1,16 +1,14 @@
 """The demo's scratch project: a git repository holding a copy of the shopfront service.
 
-Creates it (refusing folders the demo did not make), applies and reverts the
-fixes of :mod:`codeflash_lab.demo.catalog`, and runs the project's own tests.
+Creates it (refusing folders the demo did not make), and applies and reverts the
+fixes of :mod:`codeflash_lab.demo.catalog`. The project's own tests run through the
+guard (:mod:`codeflash_lab.experiments.guard`), read from junit XML.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +19,10 @@ from codeflash_lab.errors import DemoError, GitError
 __all__ = [
     "MARKER",
     "DemoProject",
-    "TestOutcome",
     "apply_fix",
     "check_git_identity",
     "create_project",
     "revert_fix",
-    "run_tests",
 ]
 
 #: File that marks a folder as made by the demo (only such folders are ever wiped).
@@ -138,75 +134,3 @@ def apply_fix(project: str | os.PathLike[str], item: Exercise) -> list[str]:
 def revert_fix(project: str | os.PathLike[str], item: Exercise) -> None:
     """Put the exercise's file back as it is in the last commit (index and work tree)."""
     run_git(["checkout", "HEAD", "--", item.file], Path(project))
-
-
-@dataclass(frozen=True)
-class TestOutcome:
-    """What the project's test command reported.
-
-    Attributes:
-        passed: tests that passed.
-        failed: tests that failed or errored.
-        failures: node ids of the failing tests.
-        output: the last lines of the test run's output.
-    """
-
-    passed: int
-    failed: int
-    failures: tuple[str, ...]
-    output: str
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed and something ran."""
-        return self.failed == 0 and self.passed > 0
-
-    def __str__(self) -> str:
-        text = f"{self.passed} passed, {self.failed} failed"
-        if self.failures:
-            text += " (" + ", ".join(f.rsplit("::", 1)[-1] for f in self.failures) + ")"
-        return text
-
-
-_COUNT = re.compile(r"(\d+) (passed|failed|errors?)\b")
-_SUMMARY = re.compile(r" in [\d.]+s\b")
-_FAILED_ID = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.M)
-
-
-def run_tests(
-    project: str | os.PathLike[str], *, python: str | None = None, timeout_s: float = 120.0
-) -> TestOutcome:
-    """Run the project's tests (``python -m pytest``) and count the results.
-
-    Raises:
-        DemoError: the tests could not run at all (pytest missing, timeout).
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHONASYNCIO"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    cmd = [python or sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-rfE"]
-    cmd += ["-p", "no:cacheprovider"]
-    try:
-        proc = subprocess.run(
-            cmd,
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise DemoError(f"the demo's tests did not finish within {timeout_s:.0f} s") from exc
-    text = proc.stdout + proc.stderr
-    counts = {"passed": 0, "failed": 0}
-    summary = next(
-        (ln for ln in reversed(text.splitlines()) if _SUMMARY.search(ln) and _COUNT.search(ln)),
-        "",
-    )
-    for number, word in _COUNT.findall(summary):
-        counts["passed" if word == "passed" else "failed"] += int(number)
-    if counts["passed"] + counts["failed"] == 0:
-        tail = " | ".join(text.strip().splitlines()[-3:])
-        raise DemoError(f"the demo's tests did not run (exit code {proc.returncode}): {tail}")
-    tail = "\n".join(text.strip().splitlines()[-15:])
-    return TestOutcome(counts["passed"], counts["failed"], tuple(_FAILED_ID.findall(text)), tail)

@@ -95,10 +95,36 @@ def _persistent(ctx: FileContext, node: ast.AST, kind: str, target: str) -> bool
     return kind == "key"
 
 
+def _method_keeps(ctx: FileContext, node: ast.AST, names: set[str]) -> bool:
+    """True when ``node`` is ``self.m()`` and ``m`` assigns ``self.<one of names>``
+    (leading underscores ignored)."""
+    scope = ctx.function_scope(ctx.scope_of[node])
+    if scope is None or scope.cls is None or not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == scope.self_name
+    ):
+        return False
+    method = [s for s in ctx.functions.get(func.attr, ()) if s.parent is scope.cls]
+    if len(method) != 1:
+        return False
+    for n in ast.walk(method[0].node):
+        for t in n.targets if isinstance(n, ast.Assign) else ():
+            if isinstance(t, ast.Attribute) and t.attr.lstrip("_") in names:
+                return True
+    return False
+
+
 def _kept_by_method(ctx: FileContext, node: ast.AST, target: str) -> bool:
     """``path = self.path`` then ``if not path: path = self.find_path()``, where
-    ``find_path`` keeps what it found in ``self._path``: a local copy of a kept value."""
+    ``find_path`` keeps what it found in ``self._path``: a local copy of a kept value.
+    Also ``if not self._path: self.find_path()`` straight on the attribute."""
     scope = ctx.function_scope(ctx.scope_of[node])
+    if scope is not None and target.partition(".")[0] == scope.self_name:
+        return _method_keeps(ctx, node, {target.rpartition(".")[2].lstrip("_")})
     if scope is None or scope.cls is None or not isinstance(node, ast.Call):
         return False
     func = node.func
@@ -116,14 +142,7 @@ def _kept_by_method(ctx: FileContext, node: ast.AST, target: str) -> bool:
         and isinstance(n.value, ast.Attribute)
         and dotted(n.value.value) == scope.self_name
     }
-    method = [s for s in ctx.functions.get(func.attr, ()) if s.parent is scope.cls]
-    if not copied or len(method) != 1:
-        return False
-    for n in ast.walk(method[0].node):
-        for t in n.targets if isinstance(n, ast.Assign) else ():
-            if isinstance(t, ast.Attribute) and t.attr.lstrip("_") in copied:
-                return True
-    return False
+    return bool(copied) and _method_keeps(ctx, node, copied)
 
 
 def cached_once(ctx: FileContext, node: ast.AST) -> bool:
@@ -132,10 +151,9 @@ def cached_once(ctx: FileContext, node: ast.AST) -> bool:
     for anc in ctx.ancestors(node):
         if isinstance(anc, ast.If) and any(child is s for s in anc.body):
             found = _guarded(anc.test)
-            if found is not None and _stores(anc.body, *found):
-                if _persistent(ctx, node, *found):
-                    return True
-                if found[0] == "attr" and _kept_by_method(ctx, node, found[1]):
-                    return True
+            if found is not None and found[0] == "attr" and _kept_by_method(ctx, node, found[1]):
+                return True
+            if found is not None and _stores(anc.body, *found) and _persistent(ctx, node, *found):
+                return True
         child = anc
     return False

@@ -150,11 +150,30 @@ class Transcoder:
             ffmpeg = self.probe_ffmpeg()  # expect: CFL103
         await self.run(ffmpeg, src)
 
+    def find_codec(self) -> str:
+        self._codec = "h264" if os.path.exists("/usr/lib/h264") else "vp9"
+        return self._codec
+
+    async def encode(self, src: str) -> None:
+        if not self._codec:
+            self.find_codec()
+        if not self._format:
+            self.find_format()  # expect: CFL103
+        await self.run(self._codec, src)
+
+    def find_format(self) -> str:
+        return "mp4" if os.path.exists("/usr/lib/mp4") else "webm"
+
     async def check_source(self, src: str) -> None:
         if not await self.exists(src):
             raise FileNotFoundError(f"{src} -> {os.path.realpath(src)}")  # expect: CFL103/low
         if os.path.islink(src):  # expect: CFL103/high
             await self.unlink(src)
+        if not await self.exists(src + ".srt"):
+            if os.path.islink(src + ".srt"):  # expect: CFL103/low
+                raise FileNotFoundError(f"{src}.srt is a dangling link")
+            else:
+                raise FileNotFoundError(f"{src}.srt is missing")
 
     async def transcode(self, src: str) -> None:
         try:
@@ -174,6 +193,9 @@ class Transcoder:
         if code is None:
             log = self.read_log(src)  # expect: CFL103/high
             await self.report(log)
+        if code < 0:
+            log = self.read_log(src)  # expect: CFL103/low
+            self.log.warning("transcode failed: %s", log)
 
     async def wait_for_output(self, path: str, timeout: float) -> None:
         while timeout > 0:

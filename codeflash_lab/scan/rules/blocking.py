@@ -283,6 +283,8 @@ def _in_raise(ctx: FileContext, call: ast.AST) -> bool:
     for anc in ctx.ancestors(call):
         if isinstance(anc, ast.Raise):
             return True
+        if isinstance(anc, ast.If) and child is anc.test and _both_raise(anc):
+            return True  # it only picks which error to raise
         if isinstance(child, ast.stmt):  # the call's own statement: is its block an exit?
             if isinstance(anc, ast.FunctionDef | ast.AsyncFunctionDef):
                 return False
@@ -295,13 +297,32 @@ def _in_raise(ctx: FileContext, call: ast.AST) -> bool:
     return False
 
 
+def _both_raise(node: ast.If) -> bool:
+    """``if islink(p): raise A(...) else: raise B(...)``."""
+    return (
+        bool(node.orelse)
+        and isinstance(node.body[-1], ast.Raise)
+        and isinstance(node.orelse[-1], ast.Raise)
+    )
+
+
+_REPORTS = frozenset({"warning", "warn", "error", "exception", "critical"})
+
+
 def _words_the_raise(stmt: ast.stmt, last: ast.stmt) -> bool:
-    """``out = read_log()`` whose name the block's closing ``raise`` uses (a clean-up such
-    as ``shutil.rmtree(...)`` before the raise is real work, and stays a finding)."""
-    if not isinstance(last, ast.Raise) or last is stmt or not isinstance(stmt, ast.Assign):
+    """``out = read_log()`` whose name the block's closing ``raise`` (or warning or error
+    log line) uses: it only words a failure. A clean-up such as ``shutil.rmtree(...)``
+    before the raise is real work, and stays a finding."""
+    if last is stmt or not isinstance(stmt, ast.Assign):
         return False
+    reports = isinstance(last, ast.Raise) or (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and isinstance(last.value.func, ast.Attribute)
+        and last.value.func.attr in _REPORTS
+    )
     names = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(last))
+    return reports and any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(last))
 
 
 class _BlockingRule(Rule):

@@ -155,6 +155,7 @@ def test_bench_records_engine_and_the_lock_refuses_another_engine(
     result = bench(url, config=_config(), runs=2, project=tmp_path, progress=False)
     assert result.environment["engine"] == "locust"
     assert result.environment["workers"] == 2
+    assert "  engine: locust, 2 workers" in result.format_text().splitlines()
     assert len(result.runs) == 2
     assert all(r.ok_ops > 0 and r.errors == 0 for r in result.runs)
     assert sum(r.ops for r in result.runs) == result.ops
@@ -327,6 +328,7 @@ def test_compare_keeps_one_master_for_both_arms(
     assert len(started) == 1  # one master and its workers for every run of A and B
     assert result.environment["engine"] == "locust"
     assert result.environment["workers"] == 2
+    assert "  engine: locust, 2 workers" in result.format_text().splitlines()
     assert set(result.order) == {"A", "B"}
     assert len(result.a_runs) == len(result.b_runs) >= 3
     runs = (*result.a_runs, *result.b_runs)

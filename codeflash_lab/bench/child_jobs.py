@@ -44,9 +44,11 @@ def spec_job(m: Measurable, mode: str, **fields: Any) -> dict[str, Any]:
 
 
 def probe_in_process(
-    m: Measurable, *, n: int, repeats: int, loop: str = "asyncio"
+    m: Measurable, *, n: int, repeats: int, loop: str = "asyncio", timeout_s: float = 600
 ) -> tuple[list[float], list[float]]:
     """``n`` sequential against ``n`` gathered calls of a spec, in the project's interpreter.
+
+    ``timeout_s`` limits the whole child (wall clock).
 
     Returns:
         Per repeat: the seconds of the sequential phase, and of the gathered phase.
@@ -59,5 +61,5 @@ def probe_in_process(
 
     job = spec_job(m, "probe", loop=loop, probe={"n": n, "repeats": repeats})
     python = interpreter_for(m.cwd, m.python).path
-    doc = run_job(job, python=python, cwd=m.cwd, timeout_s=600)
+    doc = run_job(job, python=python, cwd=m.cwd, timeout_s=timeout_s)
     return list(doc["probe"]["sequential_s"]), list(doc["probe"]["gathered_s"])

@@ -20,14 +20,16 @@ from codeflash_lab.bench.locust_engine import engine_environment, engine_scope
 from codeflash_lab.bench.model import BenchConfig, Run
 from codeflash_lab.bench.presets import Preset, get_preset
 from codeflash_lab.bench.revisions import revision_worktrees
-from codeflash_lab.bench.rounds import run_rounds
+from codeflash_lab.bench.rounds import RoundFailed, run_rounds
 from codeflash_lab.bench.runner import Measurable
 from codeflash_lab.bench.sequential import Design
 from codeflash_lab.bench.session import (
+    RunFailed,
     _want_progress,
     check_lock,
     default_isolation,
     run_plan,
+    run_saver,
     save_result,
 )
 from codeflash_lab.bench.system import capture_environment, git_state
@@ -63,6 +65,18 @@ def _counting(take: Callable[..., Any], bar: Any) -> Callable[..., Any]:
         return out
 
     return counted
+
+
+def _round_failed(exc: Exception, order: Sequence[str], round_no: int, before: int) -> RoundFailed:
+    """The failure of a run after ``before`` runs of the compare had finished."""
+    kept = exc.runs if isinstance(exc, RunFailed) else []
+    cause = exc.__cause__ if isinstance(exc, RunFailed) and exc.__cause__ else exc
+    n = before
+    return RoundFailed(
+        f"run {n + 1} of the compare ({order[len(kept)]}, round {round_no}) failed: {cause}; "
+        f"the {n} finished {'run is' if n == 1 else 'runs are'} kept",
+        runs=kept,
+    )
 
 
 def compare(
@@ -119,12 +133,18 @@ def compare(
             many rounds are taken, never fewer than its first look.
         max_runs: accepted from older callers and ignored: the budget caps the rounds.
 
+    Each finished run is saved as it ends (``runs/`` kind ``run``, when saving), so a
+    later run that fails never throws the finished ones away.
+
     Returns:
-        The comparison; after Ctrl-C, what the finished looks support.
+        The comparison; after Ctrl-C, what the finished looks support; after a later run
+        failed, what the finished rounds support, with ``failure`` saying why it stopped.
 
     Raises:
         ValueError: a non-positive budget or threshold.
-        TargetError: a target cannot be resolved or reached.
+        TargetError: a target cannot be resolved or reached (the first run).
+        RunFailed: a later run failed before one round of A and B was complete (the
+            finished runs and their saved files are on it).
         MeasurementError: not a single run of each arm finished.
     """
     chosen = get_preset(preset)
@@ -147,8 +167,14 @@ def compare(
     iso = default_isolation(list(arms.values()), isolation)
     name = target_name or f"{arms['A'].label} vs {arms['B'].label}"
     method_id = check_lock(project, arms["A"].label, config) if arms["A"].spec else None
-    done = {"rounds": 0}
+    done = {"rounds": 0, "runs": 0}
     deadline = time.monotonic() + budget
+    saver = run_saver(project, name, config, methodology_id=method_id) if save else None
+
+    def finished(run: Run, cfg: BenchConfig) -> None:
+        if saver is not None:  # saved as it ends, indexed in the order of the whole compare
+            saver(run.with_changes(index=done["runs"]), config=cfg)
+        done["runs"] += 1
 
     def take_round(order: Sequence[str], cfg: BenchConfig) -> tuple[list[Run], bool]:
         # The budget caps the round in flight too: no run may outlive it.
@@ -158,12 +184,15 @@ def compare(
         plan = [(arm, arms[arm]) for arm in order]
         try:
             return run_plan(
-                plan, capped, isolation=iso, desc=f"compare round {done['rounds']}", progress=False
-            )
-        except MeasurementError:
-            if time.monotonic() < deadline - 0.5:
-                raise
-            return [], False  # cut by the budget: the round does not count
+                plan, capped, isolation=iso, desc=f"compare round {done['rounds']}",
+                progress=False, on_run=lambda run: finished(run, cfg),
+            )  # fmt: skip
+        except (TargetError, MeasurementError) as exc:
+            if isinstance(exc, MeasurementError) and time.monotonic() >= deadline - 0.5:
+                return [], False  # cut by the budget: the round does not count
+            if not done["runs"]:
+                raise  # the first run of the compare: its own error
+            raise _round_failed(exc, order, done["rounds"], done["runs"]) from exc
 
     with (
         engine_scope(config, progress=progress),  # --engine locust: one master for A and B
@@ -181,6 +210,14 @@ def compare(
         )
     a_runs, b_runs = taken.a_runs, taken.b_runs
     if taken.decision is None or not a_runs:
+        if taken.failure is not None:
+            raise RunFailed(
+                f"{name}: {taken.failure}; no round of A and B was complete, so there is no "
+                "verdict",
+                runs=taken.runs,
+                index=len(taken.runs),
+                saved=saver.paths if saver is not None else (),
+            )
         if taken.interrupted:
             raise KeyboardInterrupt
         if not taken.runs:
@@ -191,6 +228,7 @@ def compare(
         raise MeasurementError(f"{name}: no complete A,B round")
     decision = taken.decision
     interrupted = taken.interrupted
+    paired = {r.index for r in (*a_runs, *b_runs)}
     result = CompareResult(
         target=name,
         labels=labels,
@@ -212,6 +250,8 @@ def compare(
         elapsed_s=taken.elapsed_s,
         run_seconds=taken.lengths,
         preset=chosen.name,
+        failure=taken.failure,
+        left_out=tuple(r for r in taken.runs if r.index not in paired),
     )
     if save:
         saved = save_result(project, "compare", result.to_dict())

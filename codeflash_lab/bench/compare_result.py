@@ -50,6 +50,9 @@ class CompareResult:
         elapsed_s: wall time the compare took.
         run_seconds: measured seconds per run of each round (lengthened runs show here).
         preset: the preset's name.
+        failure: why a later run failed (the rounds stopped there; the finished runs are
+            kept and saved), or ``None``.
+        left_out: finished runs of an incomplete last round (saved, not in the verdict).
     """
 
     target: str
@@ -69,6 +72,8 @@ class CompareResult:
     elapsed_s: float | None = None
     run_seconds: tuple[float, ...] = ()
     preset: str = "full"
+    failure: str | None = None
+    left_out: tuple[Run, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -158,6 +163,8 @@ class CompareResult:
             "order": list(self.order),
             "screened_only": False,
             "interrupted": self.interrupted,
+            "failure": self.failure,
+            "left_out": [r.to_dict() for r in self.left_out],
             "config": self.config.to_dict(),
             "environment": self.environment,
             "git": self.git,

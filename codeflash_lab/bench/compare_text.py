@@ -11,6 +11,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from codeflash_lab.bench.decision import CRITERIA, Criterion
+from codeflash_lab.bench.engine_text import engine_note
 from codeflash_lab.bench.model import Run, aggregate_latency
 from codeflash_lab.bench.stats import median
 
@@ -91,7 +92,18 @@ def format_compare_text(result: CompareResult) -> str:
         f"{spent}{budget}; looks after rounds {looks}; concurrency {cfg.concurrency}, "
         f"{cfg.mode} loop, loop {cfg.loop}{longer}"
     )
+    engine = engine_note(result.environment)  # Locust: "engine: locust, N workers"
+    if engine:
+        lines.append(f"  {engine}")
     lines += warning_lines(result)
+    if result.left_out:
+        n = len(result.left_out)
+        lines.append(
+            f"  {n} finished run{' is' if n == 1 else 's are'} of an incomplete round: saved, "
+            "not part of the verdict"
+        )
+    if result.failure:
+        lines.append(f"  stopped: {result.failure}")
     return "\n".join(lines)
 
 
@@ -104,7 +116,11 @@ def format_compare_html(result: CompareResult) -> str:
         f"</td><td>{c.min_ratio:.3f}-{c.max_ratio:.3f}</td><td>{html.escape(c.zone)}</td></tr>"
         for name, c in result.decision.criteria.items()
     )
-    warnings = "".join(f"<li>{html.escape(w.strip())}</li>" for w in warning_lines(result))
+    notes = warning_lines(result)
+    engine = engine_note(result.environment)
+    notes += [engine] if engine else []
+    notes += [f"stopped: {result.failure}"] if result.failure else []
+    warnings = "".join(f"<li>{html.escape(w.strip())}</li>" for w in notes)
     return (
         f"<div>{result.ruling._repr_html_()}"
         "<table><tr><th>criterion</th><th>B's gain</th><th>CI of the gain</th>"

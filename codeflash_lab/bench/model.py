@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from codeflash_lab.bench.checks import StabilityWarning, series_warnings
+from codeflash_lab.bench.engine_text import engine_note
 from codeflash_lab.bench.stats import coefficient_of_variation, median
 
 if TYPE_CHECKING:
@@ -364,6 +365,9 @@ class BenchResult:
             f"loop={self.config.loop} runs={len(self.runs)}",
             f"  throughput {self.throughput_ops_s:,.1f} ops/s   errors {self.errors} of {self.ops}",
         ]
+        engine = engine_note(self.environment)  # Locust: "engine: locust, N workers"
+        if engine:
+            lines.insert(1, f"  {engine}")
         if lat:
             lines.append(
                 "  latency ms  "

@@ -15,7 +15,15 @@ from codeflash_lab.bench.model import BenchConfig, Run
 from codeflash_lab.bench.sequential import Design
 from codeflash_lab.bench.stats import median
 
-__all__ = ["MAX_LENGTHEN", "MIN_OPS_PER_RUN", "Rounds", "orders", "run_rounds", "unproven"]
+__all__ = [
+    "MAX_LENGTHEN",
+    "MIN_OPS_PER_RUN",
+    "RoundFailed",
+    "Rounds",
+    "orders",
+    "run_rounds",
+    "unproven",
+]
 
 #: A run with fewer successful ops than this pins its own p50 loosely: runs are lengthened.
 MIN_OPS_PER_RUN = 300
@@ -23,8 +31,20 @@ MIN_OPS_PER_RUN = 300
 MAX_LENGTHEN = 4
 
 #: ``take_round(order, config) -> (runs, interrupted)``: the runs of one round, labelled
-#: with their arm, in the order given.
+#: with their arm, in the order given. It raises :class:`RoundFailed` when a run fails.
 TakeRound = Callable[[Sequence[str], BenchConfig], tuple[list[Run], bool]]
+
+
+class RoundFailed(Exception):
+    """Raised by ``take_round``: a run of the round failed; the loop stops there.
+
+    Attributes:
+        runs: the runs of this round that finished before the failure, labelled.
+    """
+
+    def __init__(self, message: str, *, runs: Sequence[Run] = ()) -> None:
+        super().__init__(message)
+        self.runs = list(runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +59,7 @@ class Rounds:
         lengths: measured seconds (or ops) per run of each complete round.
         elapsed_s: wall time of the loop.
         interrupted: Ctrl-C or an interrupted round ended it.
+        failure: why a failed run ended it (the runs before it are kept), or ``None``.
     """
 
     runs: tuple[Run, ...]
@@ -48,6 +69,12 @@ class Rounds:
     lengths: tuple[float, ...]
     elapsed_s: float
     interrupted: bool
+    failure: str | None = None
+
+
+def _indexed(runs: Sequence[Run], start: int) -> list[Run]:
+    """``runs`` numbered from ``start`` (in the order of the whole compare)."""
+    return [r.with_changes(index=start + i) for i, r in enumerate(runs)]
 
 
 def orders(start: int, count: int) -> list[str]:
@@ -132,6 +159,7 @@ def run_rounds(
     round_s: list[float] = []
     current = config
     interrupted = False
+    failure: str | None = None
 
     def split() -> tuple[tuple[Run, ...], tuple[Run, ...]]:
         a_runs = tuple(r for r in taken if r.arm == "A")
@@ -166,8 +194,13 @@ def run_rounds(
                 target = final_at
             t0 = clock()
             order = orders(done, 1)
-            got, interrupted = take_round(order, current)
-            taken.extend(r.with_changes(index=len(taken) + i) for i, r in enumerate(got))
+            try:
+                got, interrupted = take_round(order, current)
+            except RoundFailed as exc:  # the runs before it are kept
+                failure = str(exc)
+                taken.extend(_indexed(exc.runs, len(taken)))
+                break
+            taken.extend(_indexed(got, len(taken)))
             if interrupted:
                 break
             if sorted(r.arm or "" for r in got) != sorted(order):
@@ -197,7 +230,9 @@ def run_rounds(
     a_runs, b_runs = split()
     final = final_at is not None and len(lengths) == final_at
     decision = decide(a_runs, b_runs, design=design, final=final) if a_runs else None
-    if decision is not None and not decision.settled and not interrupted:
+    if decision is not None and failure is not None:
+        decision = decision.with_reason(f"{decision.reason} — stopped early: a run failed")
+    elif decision is not None and not decision.settled and not interrupted:
         decision = unproven(decision, budget_s, last_look=len(lengths) >= cap)
     if decision is not None and interrupted:
         decision = decision.with_reason(decision.reason + " — interrupted, partial rounds")
@@ -209,4 +244,5 @@ def run_rounds(
         lengths=tuple(lengths),
         elapsed_s=clock() - started,
         interrupted=interrupted,
+        failure=failure,
     )

@@ -29,6 +29,7 @@ from codeflash_lab.workspace.runs import save_run
 __all__ = [
     "RunFailed",
     "RunPlan",
+    "RunSaver",
     "abench",
     "bench",
     "check_lock",
@@ -114,12 +115,49 @@ class RunFailed(MeasurementError):
     Attributes:
         runs: the finished runs, in order.
         index: the index of the run that failed.
+        saved: the ``.codeflash/runs/`` files the finished runs were saved in, when the
+            caller saved them (``compare`` with no complete round raises it with these).
     """
 
-    def __init__(self, message: str, *, runs: Sequence[Run], index: int) -> None:
+    def __init__(
+        self, message: str, *, runs: Sequence[Run], index: int, saved: Sequence[str] = ()
+    ) -> None:
         super().__init__(message)
         self.runs = list(runs)
         self.index = index
+        self.saved = list(saved)
+
+
+class RunSaver:
+    """Saves each finished run at once (``runs/`` kind ``run``) and keeps the paths.
+
+    Attributes:
+        series: id shared by the runs of one bench, compare or sweep.
+        paths: the saved files, in order.
+    """
+
+    def __init__(
+        self, ws: Workspace, target: str, config: BenchConfig, methodology_id: str | None
+    ) -> None:
+        self._ws = ws
+        self._target = target
+        self._config = config
+        self._methodology_id = methodology_id
+        self.series = secrets.token_hex(4)
+        self.paths: list[str] = []
+
+    def __call__(self, run: Run, *, config: BenchConfig | None = None) -> None:
+        """Save ``run`` (measured with ``config``, default: the series' settings)."""
+        doc = {
+            "target": self._target,
+            "series": self.series,
+            "index": run.index,
+            "arm": run.arm,
+            "methodology_id": self._methodology_id,
+            "config": (config or self._config).to_dict(),
+            "run": run.to_dict(),
+        }
+        self.paths.append(str(save_run(self._ws, "run", doc)))
 
 
 def run_saver(
@@ -128,7 +166,7 @@ def run_saver(
     config: BenchConfig,
     *,
     methodology_id: str | None = None,
-) -> Callable[[Run], None] | None:
+) -> RunSaver | None:
     """A callback that saves each finished run at once (``runs/`` kind ``run``).
 
     Returns:
@@ -137,21 +175,7 @@ def run_saver(
     ws = _workspace(project)
     if ws is None:
         return None
-    series = secrets.token_hex(4)
-
-    def save(run: Run) -> None:
-        doc = {
-            "target": target,
-            "series": series,
-            "index": run.index,
-            "arm": run.arm,
-            "methodology_id": methodology_id,
-            "config": config.to_dict(),
-            "run": run.to_dict(),
-        }
-        save_run(ws, "run", doc)
-
-    return save
+    return RunSaver(ws, target, config, methodology_id)
 
 
 def _want_progress(progress: bool | None, expected_s: float) -> bool:

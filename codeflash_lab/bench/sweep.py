@@ -1,29 +1,41 @@
 """Scaling: throughput and p50/p99 per concurrency level, the knee, Little's law,
-and the concurrency-ratio probe that spots a target blocking the event loop.
+and the concurrency-ratio probe (:mod:`codeflash_lab.bench.probe`) that spots a target
+blocking the event loop.
+
+Each finished run is saved as it ends (``runs/`` kind ``run``), so a later run or a probe
+that fails never throws the finished levels away.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import itertools
 import os
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from codeflash_lab.bench.engine_text import engine_note
 from codeflash_lab.bench.locust_engine import engine_environment, engine_scope
 from codeflash_lab.bench.model import BenchConfig, Run
-from codeflash_lab.bench.runner import Measurable, _make_source, run_in_fresh_loop
-from codeflash_lab.bench.session import default_isolation, run_plan, save_result
+from codeflash_lab.bench.probe import BLOCKING_RATIO, ConcurrencyProbe, probe_concurrency
+from codeflash_lab.bench.runner import Measurable, run_time_limit
+from codeflash_lab.bench.session import (
+    RunFailed,
+    default_isolation,
+    run_plan,
+    run_saver,
+    save_result,
+)
 from codeflash_lab.bench.stats import median
 from codeflash_lab.bench.system import capture_environment, git_state
+from codeflash_lab.errors import MeasurementError, TargetError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "BLOCKING_RATIO",
     "ConcurrencyProbe",
     "SweepLevel",
     "SweepResult",
@@ -33,7 +45,6 @@ __all__ = [
 ]
 
 KNEE_GAIN = 0.05
-BLOCKING_RATIO = 2.0
 #: Median CPU share of the measuring process above which a non-overlapping target is CPU-bound.
 CPU_BOUND_SHARE = 0.8
 
@@ -105,102 +116,6 @@ def find_knee(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class ConcurrencyProbe:
-    """N sequential calls vs N gathered calls of the same target.
-
-    Attributes:
-        n: calls in each phase.
-        sequential_s: median wall time of ``for _ in range(n): await f()``.
-        gathered_s: median wall time of ``await asyncio.gather(*(f() for _ in range(n)))``.
-        ratio: ``sequential_s / gathered_s``; near ``n`` for a target that waits
-            concurrently, near 1 for one that blocks the loop (or is CPU-bound).
-        blocking: ``ratio`` under 2: the target barely overlaps with itself.
-        repeats: alternating sequential/gathered pairs the medians are taken over.
-    """
-
-    n: int
-    sequential_s: float
-    gathered_s: float
-    ratio: float
-    blocking: bool
-    repeats: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form of the probe."""
-        return {
-            "n": self.n,
-            "sequential_s": self.sequential_s,
-            "gathered_s": self.gathered_s,
-            "ratio": self.ratio,
-            "blocking": self.blocking,
-            "repeats": self.repeats,
-        }
-
-
-def probe_concurrency(
-    target: str | Callable[..., Awaitable[Any]] | Measurable,
-    *args: Any,
-    n: int = 10,
-    repeats: int = 5,
-    cwd: str | os.PathLike[str] | None = None,
-    loop: str = "asyncio",
-) -> ConcurrencyProbe:
-    """Time ``n`` sequential calls against ``n`` gathered ones, in a fresh loop.
-
-    The two phases alternate ``repeats`` times and the medians are compared, so one
-    descheduling of the process on a busy machine does not flip the verdict.
-
-    Args:
-        target: the async target (spec, callable or :class:`Measurable`).
-        *args: arguments of the callable.
-        n: calls per phase (at least 2).
-        repeats: sequential/gathered pairs (at least 1).
-        cwd: folder specs are resolved from.
-        loop: loop implementation.
-
-    Raises:
-        TargetError: the target cannot be resolved or reached.
-    """
-    if n < 2:
-        raise ValueError(f"n: must be at least 2, got {n}")
-    if repeats < 1:
-        raise ValueError(f"repeats: must be at least 1, got {repeats}")
-    m = Measurable.of(target, *args, cwd=cwd)
-    config = BenchConfig(concurrency=n, loop=loop)  # type: ignore[arg-type]
-
-    async def probe() -> tuple[float, float]:
-        make_op, closers = await _make_source(m, config)
-        ops = [make_op(w) for w in range(n)]
-        seqs: list[float] = []
-        gathers: list[float] = []
-        try:
-            await ops[0]()  # warm: imports, connection
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                for op in ops:
-                    await op()
-                t1 = time.perf_counter()
-                await asyncio.gather(*(op() for op in ops))
-                t2 = time.perf_counter()
-                seqs.append(t1 - t0)
-                gathers.append(t2 - t1)
-        finally:
-            for conn in closers:
-                await conn.aclose()
-        return median(seqs), median(gathers)
-
-    if m.can_run_in_process:  # a spec runs in the project's interpreter, like its runs
-        from codeflash_lab.bench.child_jobs import probe_in_process
-
-        seqs, gathers = probe_in_process(m, n=n, repeats=repeats, loop=loop)
-        seq, gathered = median(seqs), median(gathers)
-    else:
-        seq, gathered = run_in_fresh_loop(probe, loop=loop)
-    ratio = seq / gathered if gathered > 0 else float("inf")
-    return ConcurrencyProbe(n, seq, gathered, ratio, ratio < BLOCKING_RATIO, repeats)
-
-
 @dataclass(frozen=True)
 class SweepResult:
     """Throughput and latency across concurrency levels.
@@ -215,6 +130,8 @@ class SweepResult:
         environment: machine and software facts.
         git: ``{"sha", "dirty"}``.
         saved_to: the ``.codeflash/runs/`` file, when saved.
+        failure: why a later run or the probe failed (the sweep stopped there; the
+            finished levels are kept and their runs saved), or ``None``.
     """
 
     target: str
@@ -226,6 +143,7 @@ class SweepResult:
     environment: dict[str, Any] = field(default_factory=dict)
     git: dict[str, Any] = field(default_factory=dict)
     saved_to: str | None = None
+    failure: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (saved as ``runs/`` kind ``sweep``)."""
@@ -236,6 +154,7 @@ class SweepResult:
             "knee": self.knee,
             "probe": self.probe.to_dict() if self.probe else None,
             "interrupted": self.interrupted,
+            "failure": self.failure,
             "config": self.config.to_dict(),
             "environment": self.environment,
             "git": self.git,
@@ -266,6 +185,9 @@ class SweepResult:
         """One line per level (knee marked), what the columns mean, the knee, the probe."""
         open_loop = self.config.mode == "open"
         lines = [f"{self.target}  sweep ({self.config.mode} loop)"]
+        engine = engine_note(self.environment)  # Locust: "engine: locust, N workers"
+        if engine:
+            lines.append(f"  {engine}")
         head = "  concurrency   ops/s        p50 ms    p99 ms   X*R/N"
         lines.append(head + ("   dropped" if open_loop else ""))
         for lv in self.levels:
@@ -296,6 +218,8 @@ class SweepResult:
                 f"gathered {p.gathered_s * 1000:.1f} ms: ratio {p.ratio:.2f} of at most {p.n} "
                 f"({self.probe_verdict()})"
             )
+        if self.failure:
+            lines.append(f"  stopped: {self.failure}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -329,6 +253,10 @@ def _level(concurrency: int, runs: list[Run]) -> SweepLevel:
     )
 
 
+def _kept(n: int) -> str:
+    return f"the {n} finished {'run is' if n == 1 else 'runs are'} kept"
+
+
 def sweep(
     target: str | Callable[..., Awaitable[Any]] | Measurable,
     *args: Any,
@@ -359,8 +287,16 @@ def sweep(
         save: save when a workspace exists.
         progress: progress bar.
 
+    Every run and the probe are limited to ``runner.run_time_limit(config)`` of wall-clock
+    time (``--run-timeout``).
+
+    Returns:
+        The levels; after Ctrl-C, the finished ones; after a later run or the probe
+        failed, the finished ones with ``failure`` saying why.
+
     Raises:
         ValueError: empty or non-increasing ``levels``.
+        TargetError, MeasurementError: the first run failed.
     """
     levels = list(levels)
     if not levels or any(c < 1 for c in levels) or levels != sorted(set(levels)):
@@ -371,26 +307,52 @@ def sweep(
     iso = default_isolation([m], isolation)
     out: list[SweepLevel] = []
     interrupted = False
+    failure: str | None = None
+    saver = run_saver(project, m.label, base) if save else None
+    done = {"runs": 0}
+
+    def finished(run: Run, cfg: BenchConfig) -> None:
+        if saver is not None:  # saved as it ends, indexed in the order of the whole sweep
+            saver(run.with_changes(index=done["runs"]), config=cfg)
+        done["runs"] += 1
+
     with engine_scope(base, progress=progress):  # --engine locust: one master for every level
         engine = engine_environment(base)
         for c in levels:
             cfg = base.replace(concurrency=c)
             try:
                 got, interrupted = run_plan(
-                    [(None, m)] * runs, cfg, isolation=iso, desc=f"sweep c={c}", progress=progress
-                )
+                    [(None, m)] * runs, cfg, isolation=iso, desc=f"sweep c={c}",
+                    progress=progress, on_run=lambda run, cfg=cfg: finished(run, cfg),
+                )  # fmt: skip
             except KeyboardInterrupt:
                 if not out:
                     raise
                 got, interrupted = [], True
+            except (TargetError, MeasurementError) as exc:
+                if not done["runs"]:
+                    raise  # the first run of the sweep: its own error
+                got = exc.runs if isinstance(exc, RunFailed) else []
+                cause = exc.__cause__ if isinstance(exc, RunFailed) and exc.__cause__ else exc
+                failure = (
+                    f"run {done['runs'] + 1} of {len(levels) * runs} (concurrency {c}) failed: "
+                    f"{cause}; {_kept(done['runs'])}"
+                )
             if got:
                 out.append(_level(c, got))
-            if interrupted:
+            if interrupted or failure:
                 break
     knee = find_knee([(lv.concurrency, lv.throughput_ops_s, lv.p99_ms) for lv in out])
     conc_probe = None
-    if probe and not interrupted:
-        conc_probe = probe_concurrency(m, n=min(max(levels[-1], 2), 50), loop=base.loop)
+    if probe and not interrupted and failure is None:
+        try:
+            conc_probe = probe_concurrency(
+                m, n=min(max(levels[-1], 2), 50), loop=base.loop, timeout_s=run_time_limit(base)
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+        except (TargetError, MeasurementError) as exc:
+            failure = f"the concurrency probe failed: {exc}; {_kept(done['runs'])}"
     result = SweepResult(
         target=m.label,
         config=base,
@@ -404,6 +366,7 @@ def sweep(
             **engine,
         },
         git=git_state(where or os.getcwd()),
+        failure=failure,
     )
     if save:
         saved = save_result(project, "sweep", result.to_dict())

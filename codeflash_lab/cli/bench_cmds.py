@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from codeflash_lab.cli._common import add_format_option, add_project_option, print_json
@@ -218,6 +219,29 @@ def _report_saved(path: str | None) -> None:
         print(f"saved {path}", file=sys.stderr)
 
 
+def _report_failure(failure: str, saved_to: str | None) -> int:
+    """A later run failed: the finished runs are shown above; say where they were saved."""
+    where = f" and saved in {Path(saved_to).parent}" if saved_to else ""
+    print(f"codeflash-lab: error: {failure} (shown above{where})", file=sys.stderr)
+    return 2
+
+
+def _report_kept(exc: Any, args: argparse.Namespace) -> int:
+    """A compare stopped before one round of A and B: show and locate the finished runs."""
+    if args.format == "json":
+        print_json(
+            {"failure": str(exc), "runs": [r.to_dict() for r in exc.runs], "saved": exc.saved}
+        )
+    else:
+        for r in exc.runs:
+            print(
+                f"  run {r.index} ({r.arm}): {r.throughput_ops_s:,.1f} ops/s  "
+                f"p50 {r.latency_ms.get('p50', float('nan')):.4g} ms  "
+                f"p99 {r.latency_ms.get('p99', float('nan')):.4g} ms  errors {r.errors}"
+            )
+    return _report_failure(str(exc), exc.saved[0] if exc.saved else None)
+
+
 @_interruptible
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure one target; exit 2 when not a single op succeeded."""
@@ -235,8 +259,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print("codeflash-lab: interrupted; the finished runs are shown", file=sys.stderr)
         return 130
     if result.failure:
-        print(f"codeflash-lab: error: {result.failure} (shown above)", file=sys.stderr)
-        return 2
+        return _report_failure(result.failure, result.saved_to)
     if result.runs and not any(r.ok_ops for r in result.runs):
         first = next((r.first_error for r in result.runs if r.first_error), "unknown")
         print(f"codeflash-lab: error: no operation succeeded ({first})", file=sys.stderr)
@@ -246,7 +269,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 @_interruptible
 def cmd_compare(args: argparse.Namespace) -> int:
-    """A/B compare; exit 1 on a regression with ``--fail-on regression``."""
+    """A/B compare; exit 1 on a regression with ``--fail-on regression``, 2 when a run failed."""
+    from codeflash_lab.bench.session import RunFailed
+
+    try:
+        return _compare(args)
+    except RunFailed as exc:  # before one round of A and B: the finished runs are on it
+        return _report_kept(exc, args)
+
+
+def _compare(args: argparse.Namespace) -> int:
     from codeflash_lab.bench import compare, compare_revisions
 
     options: dict[str, Any] = {
@@ -286,6 +318,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if result.interrupted:
         print("codeflash-lab: interrupted; verdict from the finished rounds", file=sys.stderr)
         return 130
+    if result.failure:
+        return _report_failure(result.failure, result.saved_to)
     if args.fail_on == "regression" and result.regression:
         return 1
     return 0
@@ -320,4 +354,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if result.interrupted:
         print("codeflash-lab: interrupted; the finished levels are shown", file=sys.stderr)
         return 130
+    if result.failure:
+        return _report_failure(result.failure, result.saved_to)
     return 0

@@ -204,3 +204,19 @@ class Transcoder:
             await asyncio.sleep(0.5)
             timeout -= 0.5
         raise TimeoutError(path)
+
+
+class RoomRelay:
+    def __init__(self) -> None:
+        self.rooms: dict[str, asyncio.Queue] = {}
+        self.jobs = asyncio.Queue()  # expect: CFL502/low
+        self.incoming = asyncio.Queue()  # expect: CFL502/high
+
+    async def schedule(self, coro) -> None:
+        await self.jobs.put(coro)
+
+    async def on_message(self, message) -> None:
+        await self.incoming.put(message)
+        if message.room not in self.rooms:
+            self.rooms[message.room] = asyncio.Queue()  # expect: CFL502/low
+        await self.rooms[message.room].put(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from codeflash_lab.scan.context import FileContext
@@ -125,6 +126,42 @@ def _reply_slot(ctx: FileContext, call: ast.Call, key: str) -> bool:
     return all(not [lp for lp in ctx.enclosing_loops(g) if id(lp) not in created_in] for g in gets)
 
 
+#: Parameters that carry what arrives from outside, one item per call.
+_INBOUND = re.compile(
+    r"^(request|req|message|msg|event|evt|payload|body|data|update|packet|frame|line|chunk"
+    r"|record|item|notification)$"
+)
+
+
+def _per_key(ctx: FileContext, call: ast.Call) -> bool:
+    """``queues[key] = Queue()`` or ``streams[key] = Stream(backlog=Queue())``: one queue
+    per object or connection, each holding that one's items."""
+    node: ast.AST = call
+    while not isinstance(node, ast.stmt):
+        parent = ctx.parent.get(node)
+        if parent is None:
+            return False
+        node = parent
+    return isinstance(node, ast.Assign) and any(isinstance(t, ast.Subscript) for t in node.targets)
+
+
+def _fed_per_item(ctx: FileContext, key: str | None) -> bool:
+    """True when something puts into the queue once per arriving item: in a loop, or in a
+    function handed one request, message or event per call (a handler or callback)."""
+    if key is None:
+        return False
+    for put in _queue_calls(ctx, key, ("put", "put_nowait")):
+        if ctx.enclosing_loops(put):
+            return True
+        func = ctx.function_scope(ctx.scope_of[put])
+        args = getattr(getattr(func, "node", None), "args", None)
+        if args is not None and any(
+            _INBOUND.match(a.arg) for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        ):
+            return True
+    return False
+
+
 @register
 class UnboundedQueue(Rule):
     """An ``asyncio.Queue`` without a ``maxsize`` used as a producer/consumer buffer.
@@ -133,8 +170,11 @@ class UnboundedQueue(Rule):
     until memory runs out, and nothing slows the producer down. Fix:
     ``asyncio.Queue(maxsize=N)`` so ``await put()`` applies back-pressure. Not flagged:
     a queue filled from a fixed collection before the workers drain it, one fed from a
-    thread, one whose consumer puts back the item it took (a bound could deadlock it), and a local
-    queue made to carry one reply.
+    thread, one whose consumer puts back the item it took (a bound could deadlock it), and a
+    local queue made to carry one reply. High confidence only when something puts into it
+    once per arriving item (in a loop, or in a handler handed a request, message or event)
+    and it is not one queue per key; otherwise low (nothing shows it can outgrow its
+    consumer).
     """
 
     code = "CFL502"
@@ -155,4 +195,5 @@ class UnboundedQueue(Rule):
                 or _reply_slot(ctx, call, key)
             ):
                 continue
-            yield Hit(call)
+            sure = _fed_per_item(ctx, key) and not _per_key(ctx, call)
+            yield Hit(call, confidence="high" if sure else "low")

@@ -21,6 +21,7 @@ class StoppingServer:
         self.port = 0
         self.accepted = 0
         self.paths: Counter[str] = Counter()
+        self.hosts: Counter[str] = Counter()
         self._loop = asyncio.new_event_loop()
         self._runner: Any = None
         self._server: asyncio.Server | None = None
@@ -36,6 +37,7 @@ class StoppingServer:
 
         async def any_path(request: web.Request) -> web.Response:
             self.paths[request.path] += 1
+            self.hosts[request.headers.get("Host", "")] += 1
             return web.Response(text="ok")
 
         app = web.Application()

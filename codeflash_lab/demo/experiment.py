@@ -141,6 +141,7 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
     numbers: dict[str, Any] = {}
     verdict = ""
     candidate = None
+    said: set[str] = set()  # lines already printed
     try:
         # From here on, any failure or Ctrl-C puts the file back as committed.
         s = flow.start(
@@ -164,6 +165,7 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
             result = measure_pair(ctx, base.url, candidate.url, item.endpoint)
             numbers, verdict = _numbers(result), result.verdict
             ctx.say(f"[experiment {number}] Harness: {result.ruling.line()}")
+            said.add(f"[experiment {number}] {result.ruling.line()}")
             flow.use_compare(s, str(result.saved_to))
         ruling = flow.decide(s, blocking_removed=blocking)
         if ruling.status is None:
@@ -176,11 +178,12 @@ def run_experiment(ctx: DemoContext, number: int, item: Exercise) -> ExperimentO
         if candidate is not None:
             ctx.servers.stop(candidate)
         raise
-    for line in outcome.record.lines:
-        if not line.startswith(f"[experiment {number}] Target:"):
+    # The target and the guard were said first; the bare ruling comes again in the
+    # record's own decision line, which a harness ruling said just now already showed.
+    said |= {outcome.ruling.line(), f"[guard] {tests.summary()}"}
+    for line in outcome.lines:
+        if not line.startswith(f"[experiment {number}] Target:") and line not in said:
             ctx.say(line)
-    if outcome.patch is not None:
-        ctx.say(outcome.lines[-1])
     kept = outcome.status == "KEEP"
     if kept and candidate is not None:
         ctx.servers.stop(base)

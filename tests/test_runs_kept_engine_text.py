@@ -56,6 +56,8 @@ def test_sweep_text_names_locust_and_its_workers() -> None:
     locust = replace(result, environment={**result.environment, **LOCUST_ENV}).format_text()
     assert locust.splitlines()[1] == "  engine: locust, 2 workers"
     assert [line for line in locust.splitlines() if "engine" not in line] == builtin.splitlines()
+    assert "engine: locust, 2 workers" in replace(result, environment=LOCUST_ENV)._repr_html_()
+    assert "engine" not in result._repr_html_()
 
 
 @pytest.mark.slow

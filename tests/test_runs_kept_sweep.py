@@ -123,6 +123,7 @@ def test_a_probe_that_fails_after_every_level_keeps_the_levels(tmp_path: Path) -
     assert result.failure is not None
     assert result.failure.startswith("the concurrency probe failed")
     assert "stopped: the concurrency probe failed" in result.format_text()
+    assert "stopped: the concurrency probe failed" in result._repr_html_()
     (whole,) = load_runs(project, "sweep")
     assert whole["failure"] == result.failure
 

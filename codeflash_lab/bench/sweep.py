@@ -231,10 +231,13 @@ class SweepResult:
             f"<td>{lv.p50_ms:.3f}</td><td>{lv.p99_ms:.3f}</td><td>{lv.littles_ratio:.2f}</td></tr>"
             for lv in self.levels
         )
+        notes = [engine_note(self.environment) or ""]
+        notes += [f"stopped: {self.failure}"] if self.failure else []
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in notes if n)
         return (
             f"<div><b>{html.escape(self.target)}</b> knee: {self.knee}<table><tr>"
             "<th>concurrency</th><th>ops/s</th><th>p50 ms</th><th>p99 ms</th><th>X·R/N</th>"
-            f"</tr>{rows}</table></div>"
+            f"</tr>{rows}</table>{f'<ul>{items}</ul>' if items else ''}</div>"
         )
 
 

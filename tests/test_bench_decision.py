@@ -138,7 +138,8 @@ def test_the_budget_buys_a_final_look_at_the_rounds_that_fit() -> None:
     assert out.decision is not None
     assert len(out.lengths) == out.decision.rounds == out.decision.look == 10
     interval = out.decision.criteria["p50"].interval
-    assert interval is not None and interval.rounds == 10
+    assert interval is not None
+    assert interval.rounds == 10
     assert interval.confidence == pytest.approx(1 - 0.05 * 0.7)
     # B is about 4 % faster: not settled at look 8, confirmed at the final look.
     assert not decide(out.a_runs[:8], out.b_runs[:8]).settled

@@ -305,7 +305,9 @@ def test_several_targets_get_their_own_lines(tmp_path, write_results_tsv) -> Non
     assert report.to_dict()["summary"]["others"][0]["target"] == "GET /checkout"
 
 
-def test_latest_benchmark_is_the_code_in_force_not_the_baseline(tmp_path, write_results_tsv) -> None:
+def test_latest_benchmark_is_the_code_in_force_not_the_baseline(
+    tmp_path, write_results_tsv
+) -> None:
     rows = [
         {
             "commit": "feedc0ffee",

@@ -148,6 +148,26 @@ def test_the_budget_buys_a_final_look_at_the_rounds_that_fit() -> None:
     assert s.now <= 42
 
 
+def test_rounds_that_slow_down_move_the_final_look_to_the_rounds_taken() -> None:
+    # 4 s rounds to look 8 (32 s) plan a final look at round 10 in a 44 s budget; round 9
+    # then takes 8 s, so round 10 no longer fits and the final look is read at round 9.
+    wild = itertools.cycle([10.0, 13.0, 8.0, 11.5, 9.0])
+    s = Script(wild, itertools.cycle([9.0, 12.5, 7.5, 10.0, 8.8]))
+    take = s.take
+
+    def slower(order: Sequence[str], config: BenchConfig) -> tuple[list[Run], bool]:
+        s.run_s = 4.0 if len(s.configs) >= 8 else 2.0
+        return take(order, config)
+
+    out = run_rounds(slower, config=BenchConfig(), design=Design(), budget_s=44, clock=s.clock)
+    assert out.decision is not None
+    assert len(out.lengths) == out.decision.look == 9
+    interval = out.decision.criteria["p50"].interval
+    assert interval is not None
+    assert interval.confidence == pytest.approx(1 - 0.05 * 0.7)
+    assert s.now <= 44
+
+
 def test_no_final_look_when_no_more_rounds_fit() -> None:
     wild = itertools.cycle([10.0, 13.0, 8.0, 11.5, 9.0])
     s = Script(wild, itertools.cycle([11.5, 9.0, 10.0, 13.0, 8.0]))
@@ -252,3 +272,14 @@ def test_a_budget_too_small_for_the_first_look_takes_no_round() -> None:
 def test_designs_need_ascending_looks_from_three(looks: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match="looks"):
         Design(looks=looks)
+
+
+def test_a_threshold_keep_names_the_criterion_that_reached_the_threshold() -> None:
+    # p50 gains ~6 % (small zone), throughput ~30 % (threshold zone): the evidence line must
+    # quote throughput, whose interval decided the rule.
+    a = arm(10.0, 8)
+    b = [r.with_changes(throughput_ops_s=r.throughput_ops_s * 1.3) for r in arm(9.4, 8)]
+    d = decide(a, b)
+    assert (d.verdict, d.rule) == ("KEEP", Rule.THRESHOLD), d.reason
+    assert d.criteria["p50"].zone == "better-small"
+    assert d.evidence_summary().startswith("throughput gain")

@@ -221,6 +221,8 @@ class Decision:
         crit = [c for c in self.criteria.values() if c.interval is not None]
         if not crit:
             return None
+        if self.rule == Rule.THRESHOLD:  # the criterion that reached the threshold
+            crit = sorted(crit, key=lambda c: c.zone != "better")
         for c in crit:
             if (c.better and self.verdict == "KEEP") or (c.worse and self.rule == Rule.REGRESSION):
                 return c

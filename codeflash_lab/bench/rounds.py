@@ -135,8 +135,9 @@ def run_rounds(
     left of ``budget_s`` (estimated from the slowest of the last three rounds), so the
     budget caps the whole loop, the round in flight included. When the next planned look
     does not fit, the loop plans one final look at the last even number of rounds that
-    does (past the last look taken), which spends the error rate of the planned looks not
-    taken (:meth:`~codeflash_lab.bench.sequential.Design.confidence_at`). After a look that settles
+    does (past the last look taken; the rounds taken so far when no more fit), which spends
+    the error rate of the planned looks not taken
+    (:meth:`~codeflash_lab.bench.sequential.Design.confidence_at`). After a look that settles
     nothing, runs are doubled (both arms, up to :data:`MAX_LENGTHEN` times the start) when
     a run had fewer than :data:`MIN_OPS_PER_RUN` successful ops and the rounds up to the next
     look still fit the budget at the new length.
@@ -175,21 +176,23 @@ def run_rounds(
     final_at: int | None = None
 
     def plan_final(done: int) -> int | None:
-        """The rounds of a final look that fits the budget, or ``None``."""
+        """The rounds of the final look: the last even count that fits the budget, or the
+        rounds taken so far when no further round fits (``None``: no rounds past the last
+        look, or fewer than the first look needs)."""
         fit = int((deadline - clock()) / estimate())
+        final = max((done + fit) // 2 * 2, done)
         last_taken = design.look_at(done) or 0
-        final = (done + fit) // 2 * 2
-        return final if final > max(last_taken, done, design.min_rounds - 1) else None
+        return final if final > last_taken and final >= design.min_rounds else None
 
     try:
         while len(lengths) < cap:
             done = len(lengths)
             target = final_at or min(design.next_look(done) or done + 1, cap)
             if clock() + (target - done) * estimate() > deadline:
-                if final_at is not None:
-                    break
+                # The planned look no longer fits: a final look at the rounds that do.
+                # (Planned again if the rounds slowed down on the way to the first plan.)
                 final_at = plan_final(done)
-                if final_at is None:
+                if final_at is None or final_at == done:
                     break
                 target = final_at
             t0 = clock()

@@ -220,3 +220,21 @@ class RoomRelay:
         if message.room not in self.rooms:
             self.rooms[message.room] = asyncio.Queue()  # expect: CFL502/low
         await self.rooms[message.room].put(message)
+
+
+def render_spec(name: str) -> dict:
+    return {"name": name}
+
+
+async def render_all(names: list[str]) -> dict:
+    tasks = {}
+    for name in names:
+        tasks[name] = asyncio.create_task(asyncio.to_thread(render_spec, name))
+    loop = asyncio.get_running_loop()
+    pooled = await asyncio.gather(*[loop.run_in_executor(None, render_spec, n) for n in names])
+    fetched = await asyncio.gather(*[fetch_spec(n) for n in names])  # expect: CFL303
+    return {**tasks, "pooled": pooled, "fetched": fetched}
+
+
+async def fetch_spec(name: str) -> dict:
+    return {"name": name}

@@ -1,7 +1,8 @@
 """Bounded-or-not analysis behind CFL303 unbounded-gather.
 
 Decides what a ``gather`` or a per-item ``create_task`` iterates over, and whether a
-constant size, a batch, a Semaphore or a bounded pool limits it.
+constant size, a batch, a Semaphore, a bounded pool or a thread pool (``to_thread``,
+``run_in_executor``) limits it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,21 @@ def _is_spawn(ctx: FileContext, call: ast.AST) -> bool:
         return True
     f = call.func
     return isinstance(f, ast.Attribute) and f.attr in ("create_task", "start_soon")
+
+
+def _pooled(ctx: FileContext, node: ast.AST | None) -> bool:
+    """``to_thread(...)`` or ``run_in_executor(...)`` (maybe wrapped in ``create_task``):
+    the executor's fixed number of threads already limits how many run at once."""
+    while isinstance(node, ast.Call):
+        name = ctx.qualname(node.func) or ""
+        last = node.func.attr if isinstance(node.func, ast.Attribute) else name
+        if name in ("asyncio.to_thread", "anyio.to_thread.run_sync") or last in (
+            "run_in_executor",
+            "to_thread",
+        ):
+            return True
+        node = node.args[0] if node.args and _is_spawn(ctx, node) else None
+    return False
 
 
 def _bounded_iter(ctx: FileContext, it: ast.AST, scope: Scope) -> bool:
@@ -277,6 +293,8 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
                 src = _source_of(ctx, arg, scope)
                 if src is None or _is_spawn(ctx, src[1]) or _lifecycle(src[1]):
                     continue  # tasks created per item are reported where they are created
+                if _pooled(ctx, src[1]):
+                    continue  # a thread pool bounds it
                 if _existing(ctx, arg, scope) or _calls_item(src, arg):
                     continue  # tasks already running, or callbacks dispatched together
                 if not _bounded_iter(ctx, src[0], scope) and not _limited(ctx, scope, src[1]):
@@ -289,7 +307,7 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
                 continue
             loop = loops[0]
             it = loop.generators[0].iter if isinstance(loop, COMPREHENSIONS) else loop.iter  # type: ignore[attr-defined]
-            if _bounded_iter(ctx, it, scope) or _limited(ctx, scope, call):
+            if _bounded_iter(ctx, it, scope) or _limited(ctx, scope, call) or _pooled(ctx, call):
                 continue
             if _DISPATCH.search((dotted(it) or "").lower()) or _lifecycle(call):
                 continue

@@ -1,7 +1,10 @@
-"""Measuring child: latency summaries and CPU shares (standard library only, Python 3.9+).
+"""Latency summaries (percentiles, quantile CIs) and CPU shares of the measuring child.
 
-Mirrors ``codeflash_lab.bench.stats.summarize_latencies`` and
-``codeflash_lab.bench.system`` exactly; a test checks that both give the same numbers.
+Standard library only, Python 3.9 syntax (see ``_cflab_drivers``).
+``codeflash_lab.bench.stats`` imports ``percentile``, ``quantile_ci`` and
+``summarize_latencies`` from here, so the child and the bench summarize with one copy.
+The CPU shares mirror ``codeflash_lab.bench.system``; a test checks that both give the
+same numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +24,25 @@ if TYPE_CHECKING:  # names for annotations only: the child also starts on Python
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile of sorted values, linear interpolation (Hyndman & Fan 7)."""
+    """The ``q``-th percentile of already sorted values, by linear interpolation.
+
+    This is the "linear" method (numpy's default, Hyndman & Fan type 7): the value at
+    fractional rank ``(n - 1) * q / 100`` interpolated between its neighbours.
+
+    Args:
+        sorted_values: values in ascending order (at least one).
+        q: percentile in ``[0, 100]``.
+
+    Returns:
+        The interpolated percentile.
+
+    Raises:
+        ValueError: ``sorted_values`` is empty or ``q`` is outside ``[0, 100]``.
+    """
+    if not sorted_values:
+        raise ValueError("sorted_values: needs at least one value")
+    if not 0.0 <= q <= 100.0:
+        raise ValueError(f"q: must be within [0, 100], got {q}")
     pos = (len(sorted_values) - 1) * q / 100.0
     lo = math.floor(pos)
     hi = min(lo + 1, len(sorted_values) - 1)
@@ -30,9 +51,32 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 
 
 def quantile_ci(
-    sorted_values: Sequence[float], q: float, confidence: float = 0.95
+    sorted_values: Sequence[float], q: float, *, confidence: float = 0.95
 ) -> tuple[float, float]:
-    """Distribution-free CI of a quantile from order statistics (normal approximation)."""
+    """Distribution-free CI of a quantile from order statistics.
+
+    The number of values below the true ``q``-quantile is Binomial(n, q); the ranks
+    ``n*q -/+ z*sqrt(n*q*(1-q))`` (normal approximation, clamped to the sample) bound
+    it. It says how precisely *one run* pins its own p50 or p99 (within-run spread
+    only: across-run noise is judged over runs, never from this).
+
+    Args:
+        sorted_values: values in ascending order (at least one).
+        q: quantile in ``(0, 1)``.
+        confidence: two-sided coverage, e.g. 0.95.
+
+    Returns:
+        ``(low, high)`` values of the sample.
+
+    Raises:
+        ValueError: empty sample, or ``q``/``confidence`` outside ``(0, 1)``.
+    """
+    if not sorted_values:
+        raise ValueError("sorted_values: needs at least one value")
+    if not 0.0 < q < 1.0:
+        raise ValueError(f"q: must be within (0, 1), got {q}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence: must be within (0, 1), got {confidence}")
     n = len(sorted_values)
     z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
     half = z * math.sqrt(n * q * (1.0 - q))
@@ -42,7 +86,15 @@ def quantile_ci(
 
 
 def summarize_latencies(values_ns: Sequence[int]) -> dict[str, float]:
-    """Latency summary in ms: ``p50 p90 p99 p999 max min mean std`` and p50/p99 CIs."""
+    """Latency summary in milliseconds.
+
+    Args:
+        values_ns: per-op latencies in nanoseconds (at least one).
+
+    Returns:
+        A dict in ms with keys ``p50 p90 p99 p999 max min mean std`` plus ``p50_lo``,
+        ``p50_hi``, ``p99_lo``, ``p99_hi`` (95% order-statistic CIs of p50 and p99).
+    """
     ordered = sorted(values_ns)
     scale = 1e-6
     if len(ordered) > 1:

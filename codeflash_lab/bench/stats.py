@@ -2,6 +2,9 @@
 
 The unit of replication for A/B decisions is the *run*: these functions are applied
 to per-run metrics (one p50, p99 or throughput per run), never to single ops.
+``percentile``, ``quantile_ci`` and ``summarize_latencies`` are the measuring child's
+(``codeflash_lab/_child/_cflab_stats.py``, standard library only), so a run measured
+in-process and one measured in the project's interpreter are summarized by the same code.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import comb
+
+from codeflash_lab._child._cflab_stats import percentile, quantile_ci, summarize_latencies
 
 __all__ = [
     "MannWhitneyResult",
@@ -28,33 +33,6 @@ __all__ = [
     "student_t_ppf",
     "summarize_latencies",
 ]
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile of already sorted values, by linear interpolation.
-
-    This is the "linear" method (numpy's default, Hyndman & Fan type 7): the value at
-    fractional rank ``(n - 1) * q / 100`` interpolated between its neighbours.
-
-    Args:
-        sorted_values: values in ascending order (at least one).
-        q: percentile in ``[0, 100]``.
-
-    Returns:
-        The interpolated percentile.
-
-    Raises:
-        ValueError: ``sorted_values`` is empty or ``q`` is outside ``[0, 100]``.
-    """
-    if not sorted_values:
-        raise ValueError("sorted_values: needs at least one value")
-    if not 0.0 <= q <= 100.0:
-        raise ValueError(f"q: must be within [0, 100], got {q}")
-    pos = (len(sorted_values) - 1) * q / 100.0
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(sorted_values) - 1)
-    frac = pos - lo
-    return float(sorted_values[lo]) + (float(sorted_values[hi]) - float(sorted_values[lo])) * frac
 
 
 def percentiles(values: Sequence[float], qs: Sequence[float]) -> dict[float, float]:
@@ -95,71 +73,6 @@ def coefficient_of_variation(values: Sequence[float]) -> float | None:
     if mean == 0:
         return None
     return statistics.stdev(values) / abs(mean)
-
-
-def quantile_ci(
-    sorted_values: Sequence[float], q: float, *, confidence: float = 0.95
-) -> tuple[float, float]:
-    """Distribution-free CI of a quantile from order statistics.
-
-    The number of values below the true ``q``-quantile is Binomial(n, q); the ranks
-    ``n*q -/+ z*sqrt(n*q*(1-q))`` (normal approximation, clamped to the sample) bound
-    it. It says how precisely *one run* pins its own p50 or p99 (within-run spread
-    only: across-run noise is judged over runs, never from this).
-
-    Args:
-        sorted_values: values in ascending order (at least one).
-        q: quantile in ``(0, 1)``.
-        confidence: two-sided coverage, e.g. 0.95.
-
-    Returns:
-        ``(low, high)`` values of the sample.
-
-    Raises:
-        ValueError: empty sample, or ``q``/``confidence`` outside ``(0, 1)``.
-    """
-    if not sorted_values:
-        raise ValueError("sorted_values: needs at least one value")
-    if not 0.0 < q < 1.0:
-        raise ValueError(f"q: must be within (0, 1), got {q}")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence: must be within (0, 1), got {confidence}")
-    n = len(sorted_values)
-    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
-    half = z * math.sqrt(n * q * (1.0 - q))
-    lo = min(max(math.floor(n * q - half), 0), n - 1)
-    hi = min(max(math.ceil(n * q + half), 0), n - 1)
-    return float(sorted_values[lo]), float(sorted_values[hi])
-
-
-def summarize_latencies(values_ns: Sequence[int]) -> dict[str, float]:
-    """Latency summary in milliseconds.
-
-    Args:
-        values_ns: per-op latencies in nanoseconds (at least one).
-
-    Returns:
-        A dict in ms with keys ``p50 p90 p99 p999 max min mean std`` plus ``p50_lo``,
-        ``p50_hi``, ``p99_lo``, ``p99_hi`` (95% order-statistic CIs of p50 and p99).
-    """
-    ordered = sorted(values_ns)
-    scale = 1e-6
-    p50_lo, p50_hi = quantile_ci(ordered, 0.5) if len(ordered) > 1 else (ordered[0],) * 2
-    p99_lo, p99_hi = quantile_ci(ordered, 0.99) if len(ordered) > 1 else (ordered[0],) * 2
-    return {
-        "p50_lo": p50_lo * scale,
-        "p50_hi": p50_hi * scale,
-        "p99_lo": p99_lo * scale,
-        "p99_hi": p99_hi * scale,
-        "p50": percentile(ordered, 50) * scale,
-        "p90": percentile(ordered, 90) * scale,
-        "p99": percentile(ordered, 99) * scale,
-        "p999": percentile(ordered, 99.9) * scale,
-        "max": ordered[-1] * scale,
-        "min": ordered[0] * scale,
-        "mean": statistics.fmean(ordered) * scale,
-        "std": (statistics.pstdev(ordered) if len(ordered) > 1 else 0.0) * scale,
-    }
 
 
 def ratio_of_medians(a: Sequence[float], b: Sequence[float]) -> float:

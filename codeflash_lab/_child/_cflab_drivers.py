@@ -1,59 +1,66 @@
-"""Measuring child: the closed- and open-loop drivers (standard library only, Python 3.9+).
+"""The closed-loop driver (N workers over a shared counter) and what drivers share.
 
-The same methodology as ``codeflash_lab.bench.drivers`` and ``bench.openloop``:
-long-lived worker tasks over a shared counter (never a task per op),
-``perf_counter_ns`` into preallocated lists, a discarded warm-up, and a watchdog for
-per-op timeouts that costs nothing per op.
+Standard library only, Python 3.9 syntax: the measuring child loads this file by path
+in the project's interpreter, and ``codeflash_lab.bench.drivers`` imports it in-process,
+so both measure with one copy of the code. Drivers use long-lived worker tasks (never a
+task per op), ``perf_counter_ns`` into preallocated lists, a discarded warm-up, and a
+watchdog for per-op timeouts that costs nothing per op. The open loop lives in
+``_cflab_openloop``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-from collections import deque
+from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # names for annotations only: the child also starts on Python 3.8
-    from collections.abc import Callable, Coroutine
+    from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+    from contextlib import AbstractAsyncContextManager
 
     #: ``make_op(worker_index)`` returns the zero-argument coroutine function a worker calls.
-    Op = Callable[[], Coroutine[Any, Any, Any]]
+    Op = Callable[[], Awaitable[Any]]
     OpFactory = Callable[[int], Op]
-    Around = Callable[[], Any]  # an async context manager factory
+    #: An async context manager factory entered around the measured phase only.
+    Around = Callable[[], AbstractAsyncContextManager[Any]]
 
 _NOT_DONE = -2
 _FAILED = -1
 
 
+@dataclass
 class RawRun:
-    """Raw samples of one measured phase."""
+    """Raw samples of one measured phase (turned into a ``Run`` by the runner).
 
-    def __init__(
-        self,
-        latencies_ns: list[int],
-        errors: int = 0,
-        error_kinds: dict[str, int] | None = None,
-        first_error: str | None = None,
-        elapsed_ns: int = 0,
-        warmup_ops: int = 0,
-        dropped: int = 0,
-        schedule_lag_ns: list[int] | None = None,
-        service_ns: list[int] | None = None,
-    ) -> None:
-        self.latencies_ns = latencies_ns
-        self.errors = errors
-        self.error_kinds = error_kinds or {}
-        self.first_error = first_error
-        self.elapsed_ns = elapsed_ns
-        self.warmup_ops = warmup_ops
-        self.dropped = dropped
-        self.schedule_lag_ns = schedule_lag_ns
-        self.service_ns = service_ns
+    Attributes:
+        latencies_ns: per successful op (per call when batched), ns; from the intended
+            start in open loop.
+        errors: failed ops.
+        error_kinds: ``{kind: count}``.
+        first_error: message of the first failure.
+        elapsed_ns: measured wall time.
+        warmup_ops: ops run (and discarded) in the warm-up.
+        dropped: open loop: arrivals dropped with the backlog full.
+        schedule_lag_ns: open loop: actual minus intended start per started op.
+        service_ns: open loop: latency from the actual start per successful op.
+    """
+
+    latencies_ns: list[int]
+    errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    first_error: str | None = None  # annotations stay text: fine on Python 3.8 and 3.9
+    elapsed_ns: int = 0
+    warmup_ops: int = 0
+    dropped: int = 0
+    schedule_lag_ns: list[int] | None = None
+    service_ns: list[int] | None = None
 
 
 class _Tally:
+    """Failure counts by kind, keeping the first message."""
+
     def __init__(self) -> None:
         self.count = 0
         self.kinds: dict[str, int] = {}
@@ -65,12 +72,17 @@ class _Tally:
         if self.first is None:
             self.first = f"{kind}: {message}" if message else kind
 
+    def add_failure(self, exc: BaseException) -> None:
+        """Count an op's exception by its type, with the first line of its message."""
+        text = str(exc)
+        self.add(type(exc).__name__, text.splitlines()[0] if text else "")
+
 
 class _Watchdog:
     """Cancels a worker whose current op has run longer than the timeout."""
 
     def __init__(self, workers: int, timeout_s: float | None) -> None:
-        self.started = [0] * workers
+        self.started = [0] * workers  # perf_counter_ns at op start, 0 when idle
         self.fired = [False] * workers
         self.tasks: list[asyncio.Task[None]] = []
         self.timeout_ns = int(timeout_s * 1e9) if timeout_s else 0
@@ -86,6 +98,7 @@ class _Watchdog:
                     self.tasks[w].cancel()
 
     def absorb(self, w: int) -> None:
+        """After a timeout-cancel was handled: reset the flag and the task's cancel count."""
         self.fired[w] = False
         task = self.tasks[w]
         uncancel = getattr(task, "uncancel", None)  # Python 3.11+ counts cancel requests
@@ -111,13 +124,23 @@ async def _run_workers(
                 await watcher
 
 
-def _text(exc: BaseException) -> str:
-    text = str(exc)
-    return text.splitlines()[0] if text else ""
+@contextlib.asynccontextmanager
+async def _nothing_around() -> AsyncIterator[None]:
+    yield  # contextlib.nullcontext is async only from Python 3.10
+
+
+def _around(around: Around | None) -> AbstractAsyncContextManager[Any]:
+    return around() if around is not None else _nothing_around()
 
 
 async def _closed_phase(
-    ops: list[Op], limit: int, seconds: float, size_hint: int, timeout_s: float | None, batch: int
+    ops: list[Op],
+    *,
+    limit: int,
+    seconds: float,
+    size_hint: int,
+    timeout_s: float | None,
+    batch: int,
 ) -> tuple[list[int], int, _Tally]:
     buf = [_NOT_DONE] * max(limit, size_hint, 16)
     counter = [0]
@@ -134,7 +157,7 @@ async def _closed_phase(
             dog.absorb(w)
             tally.add("TimeoutError", f"op exceeded {timeout_s} s")
         else:
-            tally.add(type(exc).__name__, _text(exc))
+            tally.add_failure(exc)
 
     async def worker(w: int) -> None:
         # Hot path: locals only, two clock reads per op, nothing allocated.
@@ -160,7 +183,7 @@ async def _closed_phase(
             else:
                 now = clock()
                 value = (now - t0) if batch == 1 else (now - t0) // batch
-                if fired_[w]:
+                if fired_[w]:  # the op swallowed the timeout's cancellation
                     dog.absorb(w)
             started_[w] = 0
             try:
@@ -178,157 +201,51 @@ async def _closed_phase(
 
 async def run_closed(
     make_op: OpFactory,
+    *,
     concurrency: int,
     ops: int | None,
     seconds: float,
     warmup_s: float,
-    timeout_s: float | None,
-    batch: int,
-    around: Around,
+    timeout_s: float | None = 10.0,
+    batch: int = 1,
+    around: Around | None = None,
 ) -> RawRun:
-    """Closed loop: ``concurrency`` workers over a shared counter (see ``bench.drivers``)."""
+    """Closed loop: ``concurrency`` workers over a shared counter, on the running loop.
+
+    The measured phase stops once ``ops`` ops have started *and* ``seconds`` have
+    passed (with ``ops=None``, after ``seconds``). The warm-up runs the same code path
+    for ``warmup_s`` seconds (and at least 10% of ``ops``), and is discarded.
+
+    Args:
+        make_op: per-worker op factory.
+        concurrency: worker tasks (ops in flight).
+        ops: measured op count, or ``None`` for a duration run.
+        seconds: shortest measured wall time.
+        warmup_s: warm-up seconds.
+        timeout_s: per-op timeout (counted as an error), or ``None``.
+        batch: calls per recorded sample (latency per call = sample / batch).
+        around: async context manager factory entered around the measured phase only
+            (system sampling, lag monitor).
+
+    Returns:
+        The raw samples.
+    """
     fns = [make_op(w) for w in range(concurrency)]
     warm_limit = (ops // 10) if ops else 0
-    warm, warm_ns, _ = await _closed_phase(fns, warm_limit, warmup_s, 1024, timeout_s, batch)
+    warm, warm_ns, _ = await _closed_phase(
+        fns, limit=warm_limit, seconds=warmup_s, size_hint=1024, timeout_s=timeout_s, batch=batch
+    )
     rate = len(warm) / (warm_ns / 1e9) if warm_ns else 0.0
     hint = int(min(rate * seconds * 1.2, 20_000_000)) + concurrency
-    async with around():
+    async with _around(around):
         samples, elapsed, tally = await _closed_phase(
-            fns, ops or 0, seconds, hint, timeout_s, batch
+            fns, limit=ops or 0, seconds=seconds, size_hint=hint, timeout_s=timeout_s, batch=batch
         )
-    return RawRun(samples, tally.count, tally.kinds, tally.first, elapsed, len(warm))
-
-
-def arrival_offsets_ns(
-    rate: float, seconds: float, arrivals: str = "constant", seed: int = 0
-) -> list[int]:
-    """Intended start offsets (ns) of an open-loop schedule (see ``bench.openloop``)."""
-    horizon = seconds * 1e9
-    if arrivals == "constant":
-        step = 1e9 / rate
-        return [int(i * step) for i in range(int(rate * seconds))]
-    rng = random.Random(seed)
-    out = []
-    t = rng.expovariate(rate) * 1e9
-    while t < horizon:
-        out.append(int(t))
-        t += rng.expovariate(rate) * 1e9
-    return out
-
-
-async def _open_phase(
-    ops: list[Op], offsets: list[int], max_backlog: int, timeout_s: float | None
-) -> tuple[RawRun, int]:
-    loop = asyncio.get_running_loop()
-    n = len(offsets)
-    lat = [_NOT_DONE] * n
-    serv = [_NOT_DONE] * n
-    lag = [_NOT_DONE] * n
-    backlog: deque[int] = deque()
-    idle: deque[asyncio.Future[None]] = deque()
-    tally = _Tally()
-    dog = _Watchdog(len(ops), timeout_s)
-    started, fired = dog.started, dog.fired
-    state = {"dropped": 0, "done": False, "last": 0}
-    start = perf_counter_ns() + 1_000_000
-
-    def wake(count: int) -> None:
-        while count > 0 and idle:
-            fut = idle.popleft()
-            if not fut.done():
-                fut.set_result(None)
-                count -= 1
-
-    async def dispatcher() -> None:
-        released = 0
-        while released < n:
-            now = perf_counter_ns()
-            while released < n and start + offsets[released] <= now:
-                if len(backlog) >= max_backlog:
-                    state["dropped"] += 1
-                else:
-                    backlog.append(released)
-                released += 1
-            wake(len(backlog))
-            if released < n:
-                delay = (start + offsets[released] - perf_counter_ns()) / 1e9
-                await asyncio.sleep(delay if delay > 0 else 0)
-        state["done"] = True
-        wake(len(idle))
-
-    async def worker(w: int) -> None:
-        fn = ops[w]
-        while True:
-            if backlog:
-                i = backlog.popleft()
-                intended = start + offsets[i]
-                t0 = started[w] = perf_counter_ns()
-                try:
-                    await fn()
-                except asyncio.CancelledError:
-                    if not fired[w]:
-                        raise
-                    dog.absorb(w)
-                    tally.add("TimeoutError", f"op exceeded {timeout_s} s")
-                    ok = False
-                except Exception as exc:
-                    tally.add(type(exc).__name__, _text(exc))
-                    ok = False
-                else:
-                    ok = True
-                    if fired[w]:
-                        dog.absorb(w)
-                t1 = perf_counter_ns()
-                started[w] = 0
-                lag[i] = t0 - intended
-                if ok:
-                    lat[i] = t1 - intended
-                    serv[i] = t1 - t0
-                state["last"] = t1
-            elif state["done"]:
-                return
-            else:
-                fut = loop.create_future()
-                idle.append(fut)
-                await fut
-
-    disp = loop.create_task(dispatcher())
-    try:
-        await _run_workers([worker] * len(ops), dog)
-    finally:
-        disp.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await disp
-    elapsed = max(state["last"] - start, 1)
-    raw = RawRun(
-        [v for v in lat if v >= 0], tally.count, tally.kinds, tally.first, elapsed,
-        dropped=state["dropped"], schedule_lag_ns=[v for v in lag if v != _NOT_DONE],
-        service_ns=[v for v in serv if v >= 0],
-    )  # fmt: skip
-    return raw, n
-
-
-async def run_open(
-    make_op: OpFactory,
-    pool: int,
-    rate: float,
-    seconds: float,
-    warmup_s: float,
-    arrivals: str,
-    seed: int,
-    timeout_s: float | None,
-    max_backlog: int | None,
-    around: Around,
-) -> RawRun:
-    """Open loop: arrivals at ``rate``/s served by ``pool`` workers (see ``bench.openloop``)."""
-    fns = [make_op(w) for w in range(pool)]
-    cap = max_backlog if max_backlog is not None else 10 * pool
-    warm_ops = 0
-    if warmup_s > 0:
-        warm_sched = arrival_offsets_ns(rate, warmup_s, arrivals, seed + 1)
-        _, warm_ops = await _open_phase(fns, warm_sched, cap, timeout_s)
-    schedule = arrival_offsets_ns(rate, seconds, arrivals, seed)
-    async with around():
-        raw, _ = await _open_phase(fns, schedule, cap, timeout_s)
-    raw.warmup_ops = warm_ops
-    return raw
+    return RawRun(
+        latencies_ns=samples,
+        errors=tally.count,
+        error_kinds=tally.kinds,
+        first_error=tally.first,
+        elapsed_ns=elapsed,
+        warmup_ops=len(warm),
+    )

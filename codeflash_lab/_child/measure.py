@@ -34,6 +34,7 @@ sys.path.append(_HERE)
 import _cflab_drivers as drivers  # noqa: E402
 import _cflab_http as http  # noqa: E402
 import _cflab_lag as lag  # noqa: E402
+import _cflab_openloop as openloop  # noqa: E402
 import _cflab_stats as stats  # noqa: E402
 import _cflab_target as targets  # noqa: E402
 
@@ -142,16 +143,18 @@ async def _measure(job: Job) -> dict[str, Any]:
     try:
         if c.get("rate") is not None:
             seconds = c["ops"] / c["rate"] if c.get("ops") else _run_seconds(c)
-            raw = await drivers.run_open(
-                make_op, c["concurrency"], c["rate"], max(seconds, c["min_run_s"]),
-                c["warmup_s"], c.get("arrivals", "constant"), c.get("seed", 0),
-                c.get("timeout_s"), c.get("max_backlog"), around,
+            raw = await openloop.run_open(
+                make_op, pool=c["concurrency"], rate=c["rate"],
+                seconds=max(seconds, c["min_run_s"]), warmup_s=c["warmup_s"],
+                arrivals=c.get("arrivals", "constant"), seed=c.get("seed", 0),
+                timeout_s=c.get("timeout_s"), max_backlog=c.get("max_backlog"), around=around,
             )  # fmt: skip
         else:
             raw = await drivers.run_closed(
-                make_op, c["concurrency"], c.get("ops"),
-                c["min_run_s"] if c.get("ops") else _run_seconds(c),
-                c["warmup_s"], c.get("timeout_s"), c.get("batch", 1), around,
+                make_op, concurrency=c["concurrency"], ops=c.get("ops"),
+                seconds=c["min_run_s"] if c.get("ops") else _run_seconds(c),
+                warmup_s=c["warmup_s"], timeout_s=c.get("timeout_s"),
+                batch=c.get("batch", 1), around=around,
             )  # fmt: skip
     finally:
         for conn in closers:

@@ -35,6 +35,7 @@ import _cflab_drivers as drivers  # noqa: E402
 import _cflab_http as http  # noqa: E402
 import _cflab_lag as lag  # noqa: E402
 import _cflab_openloop as openloop  # noqa: E402
+import _cflab_probe as ratio_probe  # noqa: E402
 import _cflab_stats as stats  # noqa: E402
 import _cflab_target as targets  # noqa: E402
 
@@ -251,29 +252,14 @@ def _profile(job: Job) -> dict[str, Any]:
 
 
 def _probe(job: Job) -> dict[str, Any]:
-    import time
-
     opts = job.get("probe") or {}
     n, repeats = int(opts.get("n", 10)), int(opts.get("repeats", 5))
 
     async def main() -> Any:
         make_op, closers = await _source(job)
-        ops = [make_op(w) for w in range(n)]
-        seqs, gathers = [], []
-        try:
-            await ops[0]()  # warm: imports, connection
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                for op in ops:
-                    await op()
-                t1 = time.perf_counter()
-                await asyncio.gather(*(op() for op in ops))
-                t2 = time.perf_counter()
-                seqs.append(t1 - t0)
-                gathers.append(t2 - t1)
-        finally:
-            for conn in closers:
-                await conn.aclose()
+        seqs, gathers = await ratio_probe.sequential_vs_gathered(
+            make_op, closers, n=n, repeats=repeats
+        )
         return {"sequential_s": seqs, "gathered_s": gathers}
 
     result: dict[str, Any] = run_loop(main, job.get("loop", "asyncio"))

@@ -3,13 +3,12 @@ which spots a target that blocks the event loop (a ratio near 1)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from codeflash_lab._child._cflab_probe import sequential_vs_gathered
 from codeflash_lab.bench.model import BenchConfig
 from codeflash_lab.bench.runner import (
     PROCESS_START_S,
@@ -98,23 +97,7 @@ def probe_concurrency(
 
     async def probe() -> tuple[float, float]:
         make_op, closers = await _make_source(m, config)
-        ops = [make_op(w) for w in range(n)]
-        seqs: list[float] = []
-        gathers: list[float] = []
-        try:
-            await ops[0]()  # warm: imports, connection
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                for op in ops:
-                    await op()
-                t1 = time.perf_counter()
-                await asyncio.gather(*(op() for op in ops))
-                t2 = time.perf_counter()
-                seqs.append(t1 - t0)
-                gathers.append(t2 - t1)
-        finally:
-            for conn in closers:
-                await conn.aclose()
+        seqs, gathers = await sequential_vs_gathered(make_op, closers, n=n, repeats=repeats)
         return median(seqs), median(gathers)
 
     if m.can_run_in_process:  # a spec runs in the project's interpreter, like its runs

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.errors import ResultsFormatError, WorkspaceError
+from codeflash_lab.workspace.handoff import fold_text
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.methodology import lock_entries, methodology_markdown
 from codeflash_lab.workspace.results import ResultsLog, read_results
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["ReportInputs", "collect_inputs", "read_records"]
 
 _HANDOFF_LIMIT = 20_000
+#: Free-text columns of results.tsv, shown on one line each in tables and charts.
+_FREE_TEXT = ("target_test", "description", "pattern", "status", "commit")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 
 
 @dataclass
@@ -50,6 +54,18 @@ class ReportInputs:
     setup: dict[str, str] = field(default_factory=dict)
     handoff: str = ""
     warnings: list[str] = field(default_factory=list)
+
+
+def _folded(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with control characters in its free text folded or escaped (``fold_text``)."""
+    for column in _FREE_TEXT:
+        if column not in frame.columns or frame[column].dtype != object:
+            continue
+        text = frame[column]
+        mask = text.map(lambda v: isinstance(v, str)) & text.astype(str).str.contains(_CONTROL)
+        if mask.any():
+            frame.loc[mask, column] = text[mask].map(fold_text)
+    return frame
 
 
 def _latest(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -137,7 +153,7 @@ def collect_inputs(project: Workspace | str | os.PathLike[str]) -> ReportInputs:
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for doc in runs:
         by_kind.setdefault(str(doc.get("kind", "")), []).append(doc)
-    frame = with_compare_percentiles(experiments_frame(log), by_kind.get("compare", []))
+    frame = _folded(with_compare_percentiles(experiments_frame(log), by_kind.get("compare", [])))
     inputs = ReportInputs(
         workspace=ws,
         log=log,

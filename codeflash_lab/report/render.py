@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
     from codeflash_lab.report.model import Report
 
 __all__ = ["SORT_SCRIPT", "render_report"]
+
+#: Characters never printed raw: C0/C1 controls and DEL (but the line feed) and the
+#: Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_REPLACE = {"\t": " ", "\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n"}
+_REPLACE.update({"\u2028": "\n", "\u2029": "\n"})
 
 #: The report's only script: click a column header to sort the table by it.
 SORT_SCRIPT = """
@@ -75,6 +82,20 @@ def _raw(value: Any) -> str:
     return repr(float(value))
 
 
+def _shown(value: Any) -> Any:
+    """Every printed value: control characters in text escaped as ``\\xNN``, never raw.
+
+    Line breaks stay (``<pre>`` blocks such as HANDOFF.md keep their lines) and a tab is
+    a space; trusted markup (the charts' SVG, the script) passes unchanged.
+    """
+    from markupsafe import Markup
+
+    if not isinstance(value, str) or isinstance(value, Markup) or not _CONTROL.search(value):
+        return value
+    text = value.replace("\r\n", "\n")
+    return _CONTROL.sub(lambda m: _REPLACE.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     import jinja2
@@ -86,6 +107,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.finalize = _shown
     env.filters["num"] = _num
     env.filters["pct"] = _pct
     env.filters["raw"] = _raw

@@ -11,8 +11,8 @@ without a label fails the run and is printed with its context, so new findings g
 Precision is printed per category (goal >= 0.8 where >= 5 were sampled) and overall, both
 as sampled and weighted by each category's share of the shown findings (goal >= 0.85).
 The held-out application is scored apart with ``--held-out``, once, at the end; the one
-held out now is jupyter-server 2.21.1 (earlier held-out apps, each scored once, then
-joined the tuned set: datasette, gns3-server, pantalaimon).
+held out now is jupyterhub 5.4.3 (earlier held-out apps, each scored once, then
+joined the tuned set: datasette, gns3-server, pantalaimon, jupyter-server).
 
 Run: ``.venv/bin/python benchmarks/scan_real_apps.py [--held-out] [--seed N] [--workdir DIR]``
 """

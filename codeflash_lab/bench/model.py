@@ -419,6 +419,9 @@ class BenchResult:
             f"<b>{html.escape(self.target)}</b> — {self.mode}, concurrency {self.concurrency}, "
             f"{len(self.runs)} runs, {self.throughput_ops_s:,.1f} ops/s"
         )
+        engine = engine_note(self.environment)  # Locust only, as in the text
+        if engine:
+            head += f"<br>{html.escape(engine)}"
         cells = "".join(
             f"<td>{lat[k]:.3f}</td>" if k in lat else "<td>-</td>" for k in LATENCY_KEYS
         )

@@ -48,7 +48,7 @@ class UncommittedEditsWarning(UserWarning):
 
 def uncommitted_files(repo: str | os.PathLike[str]) -> list[str]:
     """Tracked files that differ from HEAD (staged or not), relative to the repository root."""
-    out = run_git(["status", "--porcelain", "--untracked-files=no"], repo)
+    out = run_git(["status", "--porcelain", "--untracked-files=no"], Path(repo))
     return [line[3:].split(" -> ")[-1] for line in out.splitlines() if line.strip()]
 
 
@@ -62,7 +62,7 @@ def untracked_files(repo: str | os.PathLike[str]) -> list[str]:
 
     A virtual environment left unignored and ``.codeflash/`` are left out.
     """
-    root = repo_root(repo)
+    root = repo_root(Path(repo))
     names = run_git(["ls-files", "--others", "--exclude-standard", "-z"], root).split("\0")
     names = [n for n in names if n]
     skip = _venv_dirs(root, names) | {".codeflash"}
@@ -72,7 +72,7 @@ def untracked_files(repo: str | os.PathLike[str]) -> list[str]:
 def snapshot_worktree(repo: str | os.PathLike[str]) -> str:
     """A commit holding the tracked files as they are now (``git stash create``), or HEAD
     when nothing tracked differs. No ref, stash entry or index changes."""
-    root = repo_root(repo)
+    root = repo_root(Path(repo))
     # the snapshot commit is never referenced: a stand-in identity works without user config
     ident = ["-c", "user.name=codeflash-lab", "-c", "user.email=codeflash-lab@localhost"]
     sha = run_git([*ident, "stash", "create", "codeflash-lab: snapshot of the working tree"], root)

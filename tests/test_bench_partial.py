@@ -12,29 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _dying_target import QUICK, exit_in_process, target_project
 
-from codeflash_lab.bench import BenchConfig, bench
+from codeflash_lab.bench import bench
 from codeflash_lab.errors import TargetError
 from codeflash_lab.workspace import load_runs
-
-QUICK = BenchConfig(concurrency=1, min_run_s=0.15, warmup_s=0.02)
-
-# Each fresh process imports the module anew: the third one to import it exits.
-EXIT_IN_THIRD_PROCESS = textwrap.dedent(
-    """
-    import asyncio, os, pathlib
-
-    _COUNT = pathlib.Path(__file__).with_name("imports.txt")
-    _N = int(_COUNT.read_text()) if _COUNT.exists() else 0
-    _COUNT.write_text(str(_N + 1))
-
-
-    async def op():
-        if _N >= 2:
-            os._exit(3)
-        await asyncio.sleep(0)
-    """
-)
 
 # In loop isolation every run has its own fresh loop: the third loop seen exits.
 EXIT_IN_THIRD_LOOP = textwrap.dedent(
@@ -55,13 +37,6 @@ EXIT_IN_THIRD_LOOP = textwrap.dedent(
 )
 
 
-def _workspace(tmp_path: Path, source: str) -> Path:
-    project = tmp_path / "proj"
-    (project / ".codeflash").mkdir(parents=True)
-    (project / "target.py").write_text(source)
-    return project
-
-
 def _cli(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "codeflash_lab", "bench", "target.py:op", "--runs", "4",
@@ -72,7 +47,7 @@ def _cli(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_a_child_that_exits_in_run_3_keeps_and_shows_runs_1_and_2(tmp_path: Path) -> None:
-    project = _workspace(tmp_path, EXIT_IN_THIRD_PROCESS)
+    project = target_project(tmp_path, exit_in_process(3, pause_s=0))
     proc = _cli(project, "--isolation", "process")
     assert proc.returncode == 2
     assert "run 3 of 4 failed" in proc.stderr
@@ -90,7 +65,7 @@ def test_a_child_that_exits_in_run_3_keeps_and_shows_runs_1_and_2(tmp_path: Path
 def test_a_target_that_exits_the_process_in_run_3_leaves_runs_1_and_2_saved(
     tmp_path: Path,
 ) -> None:
-    project = _workspace(tmp_path, EXIT_IN_THIRD_LOOP)
+    project = target_project(tmp_path, EXIT_IN_THIRD_LOOP)
     proc = _cli(project, "--isolation", "loop")
     assert proc.returncode == 3  # the target ended the process itself
     saved = load_runs(project, "run")

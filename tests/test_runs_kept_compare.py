@@ -8,49 +8,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
+from _dying_target import QUICK, by_index, exit_in_process, target_project
 from _stopping_server import StoppingServer
 
-from codeflash_lab.bench import BenchConfig, compare
+from codeflash_lab.bench import compare
 from codeflash_lab.bench.session import RunFailed
 from codeflash_lab.workspace import load_runs
 
-QUICK = BenchConfig(concurrency=1, min_run_s=0.15, warmup_s=0.02)
-
-# Each fresh process imports the module anew: the Nth one to import it exits.
-EXIT_IN_PROCESS = textwrap.dedent(
-    """
-    import asyncio, os, pathlib
-
-    _COUNT = pathlib.Path(__file__).with_name("imports.txt")
-    _N = int(_COUNT.read_text()) if _COUNT.exists() else 0
-    _COUNT.write_text(str(_N + 1))
-
-
-    async def _op():
-        if _N >= {die_at} - 1:
-            os._exit(3)
-        await asyncio.sleep(0.001)
-
-
-    a = b = _op
-    """
-)
-
-
-def _by_index(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(docs, key=lambda doc: doc["index"])  # saved in one second: names tie
-
 
 def _project(tmp_path: Path, die_at: int) -> Path:
-    project = tmp_path / "proj"
-    (project / ".codeflash").mkdir(parents=True)
-    (project / "target.py").write_text(EXIT_IN_PROCESS.format(die_at=die_at))
-    return project
+    """A project whose targets ``a`` and ``b`` exit in the ``die_at``-th process."""
+    source = exit_in_process(die_at, name="_op") + "\n\na = b = _op\n"
+    return target_project(tmp_path, source)
 
 
 def _compare(project: Path, **options: object):  # type: ignore[no-untyped-def]
@@ -79,7 +51,7 @@ def test_cli_a_target_that_exits_in_run_3_keeps_and_shows_the_first_round(
     assert f"saved in {project / '.codeflash' / 'runs'}" in proc.stderr
     assert "Traceback" not in proc.stderr
     saved = load_runs(project, "run")
-    assert [(doc["index"], doc["arm"]) for doc in _by_index(saved)] == [(0, "A"), (1, "B")]
+    assert [(doc["index"], doc["arm"]) for doc in by_index(saved)] == [(0, "A"), (1, "B")]
     assert all(doc["run"]["ok_ops"] > 0 for doc in saved)
     (whole,) = load_runs(project, "compare")
     assert "run 3 of the compare (B, round 2) failed" in whole["failure"]
@@ -101,7 +73,7 @@ def test_a_target_that_exits_in_run_4_keeps_the_three_finished_runs(tmp_path: Pa
     assert result.verdict == "INCONCLUSIVE"
     assert "stopped: run 4" in result.format_text()
     saved = load_runs(project, "run")
-    assert [(doc["index"], doc["arm"]) for doc in _by_index(saved)] == [
+    assert [(doc["index"], doc["arm"]) for doc in by_index(saved)] == [
         (0, "A"),
         (1, "B"),
         (2, "B"),
@@ -120,7 +92,7 @@ def test_a_target_that_exits_in_run_2_raises_with_run_1_kept_and_saved(tmp_path:
         _compare(project)
     assert [r.arm for r in info.value.runs] == ["A"]
     saved = load_runs(project, "run")
-    assert [(doc["index"], doc["arm"]) for doc in _by_index(saved)] == [(0, "A")]
+    assert [(doc["index"], doc["arm"]) for doc in by_index(saved)] == [(0, "A")]
     assert info.value.saved == [saved[0]["_path"]]
     assert load_runs(project, "compare") == []  # no complete round, no verdict to save
 
@@ -141,7 +113,7 @@ def test_a_server_that_stops_between_runs_keeps_the_finished_round(tmp_path: Pat
     assert [r.ok_ops > 0 for r in (*result.a_runs, *result.b_runs)] == [True, True]
     assert served["/a"] >= result.a_runs[0].ok_ops
     assert served["/b"] >= result.b_runs[0].ok_ops
-    assert [doc["arm"] for doc in _by_index(load_runs(tmp_path, "run"))] == ["A", "B"]
+    assert [doc["arm"] for doc in by_index(load_runs(tmp_path, "run"))] == ["A", "B"]
     (whole,) = load_runs(tmp_path, "compare")
     assert whole["failure"] == result.failure
 

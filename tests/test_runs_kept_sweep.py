@@ -13,29 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _dying_target import QUICK, by_index, exit_in_process, target_project
 from _stopping_server import StoppingServer
 
-from codeflash_lab.bench import BenchConfig, sweep
+from codeflash_lab.bench import sweep
 from codeflash_lab.workspace import load_runs
-
-QUICK = BenchConfig(concurrency=1, min_run_s=0.15, warmup_s=0.02)
-
-# Each fresh process imports the module anew: the Nth one to import it exits.
-EXIT_IN_PROCESS = textwrap.dedent(
-    """
-    import asyncio, os, pathlib
-
-    _COUNT = pathlib.Path(__file__).with_name("imports.txt")
-    _N = int(_COUNT.read_text()) if _COUNT.exists() else 0
-    _COUNT.write_text(str(_N + 1))
-
-
-    async def op():
-        if _N >= {die_at} - 1:
-            os._exit(3)
-        await asyncio.sleep(0.001)
-    """
-)
 
 # One call at a time is served; two in flight (the probe's gathered phase) never return.
 BLOCK_WHEN_GATHERED = textwrap.dedent(
@@ -57,17 +39,6 @@ BLOCK_WHEN_GATHERED = textwrap.dedent(
 )
 
 
-def _by_index(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(docs, key=lambda doc: doc["index"])  # saved in one second: names tie
-
-
-def _project(tmp_path: Path, source: str) -> Path:
-    project = tmp_path / "proj"
-    (project / ".codeflash").mkdir(parents=True)
-    (project / "target.py").write_text(source)
-    return project
-
-
 def _cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "codeflash_lab", "sweep", "target.py:op", "--min-run", "0.15",
@@ -80,7 +51,7 @@ def _cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_a_target_that_exits_in_run_3_keeps_and_shows_the_first_two_levels(
     tmp_path: Path,
 ) -> None:
-    project = _project(tmp_path, EXIT_IN_PROCESS.format(die_at=3))
+    project = target_project(tmp_path, exit_in_process(3))
     proc = _cli(project, "--concurrency", "1,2,4")
     assert proc.returncode == 2, proc.stderr
     rows = [line.split()[0] for line in proc.stdout.splitlines()[2:4]]
@@ -90,7 +61,7 @@ def test_cli_a_target_that_exits_in_run_3_keeps_and_shows_the_first_two_levels(
     assert f"saved in {project / '.codeflash' / 'runs'}" in proc.stderr
     assert "Traceback" not in proc.stderr
     saved = load_runs(project, "run")
-    assert [(d["index"], d["config"]["concurrency"]) for d in _by_index(saved)] == [(0, 1), (1, 2)]
+    assert [(d["index"], d["config"]["concurrency"]) for d in by_index(saved)] == [(0, 1), (1, 2)]
     (whole,) = load_runs(project, "sweep")
     assert [lv["concurrency"] for lv in whole["levels"]] == [1, 2]
     assert "run 3 of 3 (concurrency 4) failed" in whole["failure"]
@@ -99,7 +70,7 @@ def test_cli_a_target_that_exits_in_run_3_keeps_and_shows_the_first_two_levels(
 
 @pytest.mark.slow
 def test_a_level_cut_short_keeps_its_finished_run(tmp_path: Path) -> None:
-    project = _project(tmp_path, EXIT_IN_PROCESS.format(die_at=4))
+    project = target_project(tmp_path, exit_in_process(4))
     result = sweep("target.py:op", levels=[1, 2], config=QUICK, runs=2, isolation="process",
                    project=project, progress=False)  # fmt: skip
     assert [(lv.concurrency, len(lv.runs)) for lv in result.levels] == [(1, 2), (2, 1)]
@@ -107,7 +78,7 @@ def test_a_level_cut_short_keeps_its_finished_run(tmp_path: Path) -> None:
     assert "run 4 of 4 (concurrency 2) failed" in result.failure
     assert result.probe is None
     saved = load_runs(project, "run")
-    assert [d["index"] for d in _by_index(saved)] == [0, 1, 2]
+    assert [d["index"] for d in by_index(saved)] == [0, 1, 2]
     (whole,) = load_runs(project, "sweep")
     assert whole["failure"] == result.failure
     assert result.saved_to == whole["_path"]
@@ -115,7 +86,7 @@ def test_a_level_cut_short_keeps_its_finished_run(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_probe_that_fails_after_every_level_keeps_the_levels(tmp_path: Path) -> None:
-    project = _project(tmp_path, EXIT_IN_PROCESS.format(die_at=2))  # the probe's process
+    project = target_project(tmp_path, exit_in_process(2))  # the probe's process
     result = sweep("target.py:op", levels=[1], config=QUICK, isolation="process",
                    project=project, progress=False)  # fmt: skip
     assert [lv.concurrency for lv in result.levels] == [1]
@@ -148,7 +119,7 @@ def test_a_server_that_stops_between_levels_keeps_the_first(tmp_path: Path) -> N
 def test_cli_the_probe_of_a_target_that_blocks_forever_stops_at_run_timeout(
     tmp_path: Path,
 ) -> None:
-    project = _project(tmp_path, BLOCK_WHEN_GATHERED)
+    project = target_project(tmp_path, BLOCK_WHEN_GATHERED)
     proc = _cli(project, "--concurrency", "1", "--run-timeout", "3")
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout.splitlines()[2].split()[0] == "1"  # the level is shown

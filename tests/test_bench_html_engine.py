@@ -7,20 +7,14 @@ Locust run records (``engine``, ``workers``); the last test runs a real Locust b
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 from dataclasses import replace
 
 import pytest
 from _stopping_server import StoppingServer
+from test_runs_kept_engine_text import QUICK, _op
 
-from codeflash_lab.bench import BenchConfig, bench
-
-QUICK = BenchConfig(concurrency=1, min_run_s=0.15, warmup_s=0.02)
-
-
-async def _op() -> None:
-    await asyncio.sleep(0.001)
+from codeflash_lab.bench import bench
 
 
 def test_the_html_names_locust_and_its_workers_and_leaves_builtin_runs_as_they_were() -> None:
@@ -38,15 +32,16 @@ def test_the_html_names_locust_and_its_workers_and_leaves_builtin_runs_as_they_w
     assert "  engine: locust, 2 workers" in two.format_text().splitlines()
 
 
+LOCUST_MISSING = importlib.util.find_spec("locust") is None
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(
-    importlib.util.find_spec("locust") is None,
-    reason="Locust is not installed (pip install 'codeflash-lab[locust]')",
-)
+@pytest.mark.skipif(LOCUST_MISSING, reason="pip install 'codeflash-lab[locust]'")
 def test_a_real_locust_bench_names_the_engine_in_its_html() -> None:
-    config = BenchConfig(concurrency=2, min_run_s=0.5, warmup_s=0.2, engine="locust", workers=2)
     with StoppingServer(accept=10**6) as srv:
-        result = bench(srv.url + "/ok", config=config, runs=1, save=False, progress=False)
-    assert result.environment["engine"] == "locust"
+        config = QUICK.replace(concurrency=2, min_run_s=0.5, warmup_s=0.2, engine="locust")
+        result = bench(srv.url + "/ok", config=config.replace(workers=2), runs=1, save=False,
+                       progress=False)  # fmt: skip
+    assert (result.environment["engine"], result.environment["workers"]) == ("locust", 2)
     assert result.runs[0].ok_ops > 0
     assert "<br>engine: locust, 2 workers<table>" in result._repr_html_()

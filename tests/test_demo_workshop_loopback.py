@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -75,8 +76,42 @@ def child_log(seat: Path) -> Path:
     return log
 
 
-def _lookups(log: Path) -> list[str]:
-    return log.read_text().split() if log.exists() else []
+@dataclass
+class Guard:
+    """What the guards saw: lookups here and in the servers, refused connects, leftovers."""
+
+    resolver: FakeResolver
+    attempts: list[object]
+    child_log: Path
+    monkeypatch: pytest.MonkeyPatch
+    before: set[int]
+
+    def announce(self, host: str | None) -> None:
+        """Make the copy's servers announce ``host`` (``None``: 127.0.0.1, as shipped)."""
+        if host is None:
+            self.monkeypatch.delenv(ANNOUNCE, raising=False)
+        else:
+            self.monkeypatch.setenv(ANNOUNCE, host)
+
+    def seen(self) -> tuple[list[str], list[object], list[str], set[int]]:
+        lookups = self.child_log.read_text().split() if self.child_log.exists() else []
+        return self.resolver.calls, self.attempts, lookups, _children() - self.before
+
+
+NOTHING = ([], [], [], set())
+
+
+@pytest.fixture
+def guard(
+    child_log: Path,
+    resolver: FakeResolver,  # noqa: F811
+    attempts: list[object],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> Guard:
+    # a hosts entry (here: the fake resolver) maps every name, even localhost, elsewhere
+    names = ("localhost", "localhost.localdomain", "shop.example", "seat.localhost")
+    resolver.answers.update({name: [[REMOTE_V4]] for name in names})
+    return Guard(resolver, attempts, child_log, monkeypatch, _children())
 
 
 HOSTILE = ["localhost.localdomain", "shop.example", REMOTE_V4, "[2001:db8::10]"]
@@ -84,53 +119,26 @@ HOSTILE = ["localhost.localdomain", "shop.example", REMOTE_V4, "[2001:db8::10]"]
 
 @pytest.mark.parametrize("host", HOSTILE)
 def test_a_server_announcing_another_machine_is_refused_before_any_connection(
-    host: str,
-    seat: Path,
-    child_log: Path,
-    resolver: FakeResolver,  # noqa: F811
-    attempts: list[object],  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
+    host: str, seat: Path, guard: Guard
 ) -> None:
-    # a hosts entry (here: the fake resolver) maps both names to another machine
-    resolver.answers.update({"localhost.localdomain": [[REMOTE_V4]], "shop.example": [[REMOTE_V4]]})
-    monkeypatch.setenv(ANNOUNCE, host)
-    before = _children()
+    guard.announce(host)
     refused = pytest.raises(DemoError, match=r"the upstream server announced .*this machine")
     with refused, running_copy(seat, latency_ms=1):
         pytest.fail("the copy ran with a server that is not on this machine")
-    assert resolver.calls == []
-    assert attempts == []
-    assert _lookups(child_log) == []
-    assert _children() <= before
+    assert guard.seen() == NOTHING
 
 
-def test_the_check_refuses_before_its_benchmark_connects(
-    seat: Path,
-    child_log: Path,
-    resolver: FakeResolver,  # noqa: F811
-    attempts: list[object],  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    resolver.answers["shop.example"] = [[REMOTE_V4]]
-    monkeypatch.setenv(ANNOUNCE, "shop.example")
-    before = _children()
+def test_the_check_refuses_before_its_benchmark_connects(seat: Path, guard: Guard) -> None:
+    guard.announce("shop.example")
     with pytest.raises(DemoError, match=r"'http://shop\.example:\d+'"):
         check_exercise("blocking-call", seat, measure=True)
-    assert resolver.calls == []
-    assert attempts == []
-    assert _lookups(child_log) == []
-    assert _children() <= before
+    assert guard.seen() == NOTHING
 
 
 def test_a_dot_localhost_announcement_is_127_0_0_1_and_never_looked_up(
-    seat: Path,
-    child_log: Path,
-    resolver: FakeResolver,  # noqa: F811
-    attempts: list[object],  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
+    seat: Path, guard: Guard
 ) -> None:
-    resolver.answers["seat.localhost"] = [[REMOTE_V4]]
-    monkeypatch.setenv(ANNOUNCE, "seat.localhost")
+    guard.announce("seat.localhost")
     with running_copy(seat, latency_ms=1) as copy:
         assert copy.upstream.startswith("http://127.0.0.1:")
         assert copy.service.startswith("http://127.0.0.1:")
@@ -140,39 +148,29 @@ def test_a_dot_localhost_announcement_is_127_0_0_1_and_never_looked_up(
         with urllib.request.urlopen(copy.service + "/process?skus=a1,b2", timeout=20) as resp:
             body = json.loads(resp.read())
         assert [line["sku"] for line in body["lines"]] == ["a1", "b2"]
-    assert resolver.calls == []
-    assert attempts == []
-    assert _lookups(child_log) == []
+    assert guard.seen() == NOTHING
 
 
 def test_the_workshop_check_connects_only_to_its_own_servers_on_127_0_0_1(
-    seat: Path,
-    child_log: Path,
-    resolver: FakeResolver,  # noqa: F811
-    attempts: list[object],  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
+    seat: Path, guard: Guard
 ) -> None:
-    # even "localhost" would lead elsewhere if it were looked up
-    resolver.answers["localhost"] = [[REMOTE_V4]]
-    monkeypatch.delenv(ANNOUNCE, raising=False)
+    guard.announce(None)
     result = check_exercise("blocking-call", seat, measure=True)
     assert result.finding_gone
     assert result.tests_ok is True
     assert result.benchmark_ok is not None
     assert result.details[2].startswith("benchmark: GET /checkout")
-    assert resolver.calls == []
-    assert attempts == []
-    assert _lookups(child_log) == []
+    assert guard.seen() == NOTHING
 
 
 def test_workshop_serve_on_the_command_line_refuses_a_remote_announcement(
-    seat: Path, child_log: Path, tmp_path: Path
+    seat: Path, guard: Guard, tmp_path: Path
 ) -> None:
+    # the command's own process gets the connect guard and the logging resolver too
     site = tmp_path / "site"
     site.mkdir()
-    (site / "sitecustomize.py").write_text(SITECUSTOMIZE.format(log=str(child_log)))
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE.format(log=str(guard.child_log)))
     env = dict(os.environ, PYTHONPATH=str(site), **{ANNOUNCE: "shop.example"})
-    before = _children()
     proc = subprocess.run(
         [sys.executable, "-m", "codeflash_lab", "workshop", "serve", "--project", str(seat)],
         capture_output=True,
@@ -184,5 +182,4 @@ def test_workshop_serve_on_the_command_line_refuses_a_remote_announcement(
     assert "upstream server announced 'http://shop.example:" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert "service:" not in proc.stdout
-    assert _lookups(child_log) == []
-    assert _children() <= before
+    assert guard.seen() == NOTHING

@@ -283,3 +283,19 @@ def test_a_threshold_keep_names_the_criterion_that_reached_the_threshold() -> No
     assert (d.verdict, d.rule) == ("KEEP", Rule.THRESHOLD), d.reason
     assert d.criteria["p50"].zone == "better-small"
     assert d.evidence_summary().startswith("throughput gain")
+
+
+def test_runs_set_by_op_count_without_warm_up_are_lengthened_by_their_count() -> None:
+    # ops=50, no warm-up, no minimum run time: a round's time scales with the op count.
+    wild = itertools.cycle([10.0, 11.0, 9.0, 10.5])
+    s = Script(wild, itertools.cycle([9.8, 10.9, 9.1, 10.2]), run_s=0.5)
+
+    def take(order: Sequence[str], config: BenchConfig) -> tuple[list[Run], bool]:
+        runs, stop = s.take(order, config)
+        return [r.with_changes(ok_ops=config.ops) for r in runs], stop
+
+    config = BenchConfig(ops=50, warmup_s=0.0, min_run_s=0.0)
+    out = run_rounds(take, config=config, design=Design(), budget_s=60, clock=s.clock)
+    assert out.decision is not None
+    assert max(out.lengths) > min(out.lengths) == 50
+    assert {c.ops for c in s.configs} >= {50, 100}

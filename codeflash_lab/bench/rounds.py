@@ -94,6 +94,14 @@ def _lengthened(config: BenchConfig, base: BenchConfig) -> BenchConfig | None:
     return config.replace(duration_s=config.run_seconds * 2, min_run_s=config.run_seconds * 2)
 
 
+def _scale(longer: BenchConfig, current: BenchConfig) -> float:
+    """How much longer a round of ``longer`` runs takes than one of ``current``."""
+    if longer.ops and current.ops:
+        return longer.ops / current.ops
+    now = current.warmup_s + current.run_seconds
+    return (longer.warmup_s + longer.run_seconds) / now if now > 0 else 2.0
+
+
 def _length(config: BenchConfig) -> float:
     return float(config.ops) if config.ops else config.run_seconds
 
@@ -220,9 +228,7 @@ def run_rounds(
             few = median([r.ok_ops for r in (a_runs[-1], b_runs[-1])]) < MIN_OPS_PER_RUN
             longer = _lengthened(current, config) if lengthen and few else None
             if longer is not None:
-                scale = (longer.warmup_s + longer.run_seconds) / (
-                    current.warmup_s + current.run_seconds
-                )
+                scale = _scale(longer, current)
                 upcoming = min(design.next_look(len(lengths)) or cap, cap) - len(lengths)
                 if clock() + upcoming * estimate() * scale <= deadline:
                     # longer runs only when the rounds to the next look still fit the budget

@@ -1,8 +1,11 @@
-"""Code that runs before a program serves anything, or serves nobody but its user.
+"""Code that runs before a program serves anything, once as it stops, or serves nobody but
+its user.
 
 Entry points (``__main__.py``, ``async def main``, click or typer commands, start-up hooks
-such as ``_pre_connect``) and console programs (they print and prompt) block nothing
-else when they wait: their findings are reported at low confidence.
+such as ``_pre_connect``), shutdown hooks (``async def cleanup``, ``on_shutdown``), code
+that builds and starts the HTTP server (``AppRunner``, tornado's ``HTTPServer``) and console
+programs (they print and prompt) block nothing else when they wait: their findings are
+reported at low confidence.
 """
 
 from __future__ import annotations
@@ -12,13 +15,33 @@ import ast
 from codeflash_lab.scan.context import FileContext
 from codeflash_lab.scan.scope import Scope
 
-__all__ = ["ENTRY_NAMES", "console_program", "start_up", "start_up_name"]
+__all__ = ["ENTRY_NAMES", "console_program", "sets_up_server", "start_up", "start_up_name"]
 
 ENTRY_NAMES = frozenset({"main", "_main", "amain", "async_main", "cli", "run_cli", "entrypoint"})
 
 
 #: Hooks that run once before a service takes work (``_pre_connect``, ``on_startup``).
 _START_UP_PREFIXES = ("pre_connect", "pre_start", "startup", "on_startup", "bootstrap")
+#: Hooks that run once as a service stops. Exact names only: ``shutdown_kernel`` or
+#: ``cleanup_session`` may run per request.
+_SHUT_DOWN_NAMES = frozenset(
+    {"cleanup", "shutdown", "teardown", "on_shutdown", "on_cleanup", "on_stop", "atexit"}
+)
+#: Calls that build or start the service's HTTP front end: the code around them runs
+#: before it serves (again after a certificate change). Plain ``asyncio.start_server`` is
+#: left out: services open those per object (a console per VM), while others run.
+_SERVERS = frozenset(
+    {
+        "aiohttp.web.AppRunner",
+        "aiohttp.web.TCPSite",
+        "aiohttp.web.UnixSite",
+        "aiohttp.web_runner.AppRunner",
+        "aiohttp.web_runner.TCPSite",
+        "tornado.httpserver.HTTPServer",
+        "uvicorn.Server",
+        "hypercorn.asyncio.serve",
+    }
+)
 _CLI_MODULES = frozenset({"click", "asyncclick", "typer", "rich_click", "cloup"})
 
 
@@ -67,8 +90,25 @@ def _entry(ctx: FileContext, func: Scope) -> bool:
 
 
 def start_up_name(name: str) -> bool:
-    """``main``, ``cli``, ``_pre_connect``, ``on_startup``: code run before serving."""
-    return name in ENTRY_NAMES or name.lstrip("_").startswith(_START_UP_PREFIXES)
+    """``main``, ``cli``, ``_pre_connect``, ``on_startup``: code run before serving;
+    ``_cleanup``, ``on_shutdown``: code run once as the service stops."""
+    bare = name.lstrip("_")
+    return name in ENTRY_NAMES or bare.startswith(_START_UP_PREFIXES) or bare in _SHUT_DOWN_NAMES
+
+
+def sets_up_server(ctx: FileContext, func: Scope | None) -> bool:
+    """An ``async def`` that builds and starts the service's HTTP server
+    (``web.AppRunner(app)``, ``HTTPServer(app)``), perhaps again when its certificates
+    change: what it reads on the way runs before that server serves, and requests are
+    handled by other functions."""
+    if func is None or not func.is_async:
+        return False
+    for node in func.nodes:
+        if not isinstance(node, ast.Call) or ctx.scope_of.get(node) is not func:
+            continue
+        if ctx.qualname(node.func) in _SERVERS:
+            return True
+    return False
 
 
 def console_program(ctx: FileContext) -> bool:

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 from codeflash_lab.scan.catalog import BARE_NAMES, FUNCTIONS, LAZY, METHODS, OFFLOADERS, PREFIXES
 from codeflash_lab.scan.context import FileContext, Scope
+from codeflash_lab.scan.failure import stat_on_failure_path
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.once import cached_once
 from codeflash_lab.scan.registry import Hit, Rule, register
-from codeflash_lab.scan.startup import console_program, start_up
+from codeflash_lab.scan.startup import console_program, sets_up_server, start_up
 
 __all__ = ["FAMILY_CODES", "blocking_calls", "direct_blocking", "offloaded"]
 
@@ -334,12 +335,14 @@ class _BlockingRule(Rule):
         for family, call, shown, confidence, related in blocking_calls(ctx):
             if family == self.family:
                 func = ctx.function_scope(ctx.scope_of[call])
-                if start_up(ctx, func):
-                    confidence = "low"  # runs before the loop serves anything else
+                if start_up(ctx, func) or sets_up_server(ctx, func):
+                    confidence = "low"  # runs before the loop serves, or as it stops
                 elif console_program(ctx):
                     confidence = "low"  # a console program talking to its user
                 elif _in_raise(ctx, call):
                     confidence = "low"  # words an error once, on the way out
+                elif stat_on_failure_path(ctx, call, shown.strip("`").removesuffix("()")):
+                    confidence = "low"  # one stat after a failure, to choose the recovery
                 where = f" in async function `{func.name}`" if func else ""
                 uses = f" (used on lines {', '.join(map(str, related))})" if related else ""
                 yield Hit(

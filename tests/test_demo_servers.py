@@ -91,3 +91,26 @@ def test_a_server_that_cannot_start_reports_its_error(tmp_path: Path) -> None:
         with pytest.raises(DemoError, match="exited with code"):
             servers.start("broken", tmp_path, ["-m", "shopfront_missing_module"])
         assert servers.running == ()
+
+
+@pytest.mark.parametrize(
+    ("announced", "refused"),
+    [("http://shop.example:8080", True), ("http://192.0.2.10:8080", True),
+     ("http://seat.localhost:8080", False), ("http://127.0.0.1:8080", False)],
+)  # fmt: skip
+def test_a_server_that_announces_another_machine_is_refused_and_stopped(
+    tmp_path: Path, announced: str, refused: bool
+) -> None:
+    # Every server the demo or the workshop starts goes through DemoServers.start, which
+    # checks the announced URL without looking any name up.
+    from codeflash_lab.errors import DemoError
+
+    script = f"import time; print('READY {announced}', flush=True); time.sleep(60)"
+    with DemoServers(tmp_path / "logs") as servers:
+        if refused:
+            with pytest.raises(DemoError, match="connect only to the servers they started"):
+                servers.start("odd", tmp_path, ["-c", script])
+            assert all(h.process.poll() is not None for h in servers._running)
+        else:
+            handle = servers.start("odd", tmp_path, ["-c", script])
+            assert handle.url == "http://127.0.0.1:8080"

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from codeflash_lab.errors import DemoError
+from codeflash_lab.errors import DemoError, TargetError
+from codeflash_lab.targets import resolve_loopback
 
 __all__ = ["DemoServers", "ServerHandle", "check_port_free"]
 
@@ -195,7 +196,7 @@ class DemoServers:
         handle = ServerHandle(name, "", process, log_path)
         self._running.append(handle)
         try:
-            handle.url = self._wait_ready(handle, port)
+            handle.url = _own_url(handle.name, self._wait_ready(handle, port))
         except BaseException:
             self.stop(handle)
             raise
@@ -265,3 +266,28 @@ def _tail(path: Path, lines: int = 3) -> str:
     except OSError:
         return ""
     return " | ".join(text.splitlines()[-lines:])
+
+
+def _no_lookup(host: str, port: int) -> list[str]:
+    raise OSError("the demo looks no name up")
+
+
+def _own_url(name: str, url: str) -> str:
+    """The URL a server we started announced, as the loopback address it stands for.
+
+    ``localhost`` and ``*.localhost`` are 127.0.0.1 and an IP address is itself; any
+    other name is refused without being looked up, and so is any address that is not
+    this machine, before anything connects to it.
+
+    Raises:
+        DemoError: the announced URL is not on this machine.
+    """
+    try:
+        checked = resolve_loopback(url, resolver=_no_lookup)
+    except TargetError as exc:
+        raise DemoError(
+            f"the {name} server announced {url!r}: the demo and the workshop connect only "
+            f"to the servers they started on this machine ({exc})"
+        ) from None
+    host = f"[{checked.addr}]" if ":" in checked.addr else checked.addr
+    return f"http://{host}:{checked.port}"

@@ -23,12 +23,11 @@ from typing import Any
 
 from codeflash_lab.demo.catalog import EXERCISES, Exercise, exercise
 from codeflash_lab.demo.experiment import endpoint_label
-from codeflash_lab.demo.servers import DemoServers, ServerHandle
+from codeflash_lab.demo.servers import DemoServers
 from codeflash_lab.demo.settings import DEMO_QUICK, DemoSettings
-from codeflash_lab.errors import DemoError, TargetError
+from codeflash_lab.errors import DemoError
 from codeflash_lab.experiments.guard import run_guard
 from codeflash_lab.scan import scan_paths
-from codeflash_lab.targets import resolve_loopback
 
 __all__ = [
     "WORKSHOP_EXERCISES",
@@ -106,28 +105,6 @@ class RunningCopy:
     servers: DemoServers
 
 
-def _no_lookup(host: str, port: int) -> list[str]:
-    raise OSError("the workshop looks no name up")
-
-
-def _own_url(handle: ServerHandle) -> str:
-    """The URL a server we started announced, as the loopback address it stands for.
-
-    ``localhost`` and ``*.localhost`` are 127.0.0.1 and an IP address is itself; any
-    other name is refused without being looked up, and so is any address that is not
-    this machine, before anything connects to it.
-    """
-    try:
-        checked = resolve_loopback(handle.url, resolver=_no_lookup)
-    except TargetError as exc:
-        raise DemoError(
-            f"the {handle.name} server announced {handle.url!r}: the workshop connects only "
-            f"to the servers it started on this machine ({exc})"
-        ) from None
-    host = f"[{checked.addr}]" if ":" in checked.addr else checked.addr
-    return f"http://{host}:{checked.port}"
-
-
 @contextmanager
 def running_copy(
     project_dir: str | os.PathLike[str],
@@ -152,11 +129,9 @@ def running_copy(
     """
     project = Path(project_dir).resolve()
     with DemoServers(project / ".codeflash-logs") as servers:
-        upstream = _own_url(
-            servers.start_upstream(project, latency_ms=latency_ms, port=upstream_port)
-        )
+        upstream = servers.start_upstream(project, latency_ms=latency_ms, port=upstream_port).url
         service = servers.start_service("service", project, upstream_url=upstream, port=port)
-        yield RunningCopy(_own_url(service), upstream, servers)
+        yield RunningCopy(service.url, upstream, servers)
 
 
 def hint(name: str) -> str:
@@ -207,9 +182,9 @@ def _measure(item: Exercise, project: Path, settings: DemoSettings) -> tuple[boo
     with tempfile.TemporaryDirectory(prefix="codeflash-check-") as tmp:
         base_dir = _copy_with_original(project, item, Path(tmp) / "before")
         with DemoServers(Path(tmp) / "logs") as servers:
-            upstream = _own_url(servers.start_upstream(project, latency_ms=settings.latency_ms))
-            a = _own_url(servers.start_service("before", base_dir, upstream_url=upstream))
-            b = _own_url(servers.start_service("after", project, upstream_url=upstream))
+            upstream = servers.start_upstream(project, latency_ms=settings.latency_ms).url
+            a = servers.start_service("before", base_dir, upstream_url=upstream).url
+            b = servers.start_service("after", project, upstream_url=upstream).url
             label = endpoint_label(item.endpoint)
             config = BenchConfig(
                 concurrency=settings.concurrency,

@@ -4,6 +4,7 @@ import asyncio
 
 import aiohttp
 from fastapi import FastAPI
+from tornado.httpclient import AsyncHTTPClient
 
 app = FastAPI()
 REGIONS = ("eu", "us", "ap")
@@ -191,3 +192,27 @@ class Bot:
                 if marker in line:
                     self.pipe_task = asyncio.create_task(self.pipe_output(marker))
                     break
+
+
+class RouteTable:
+    """Requests go through tornado's AsyncHTTPClient: at most max_clients run, the rest queue."""
+
+    async def api_request(self, path: str, method: str = "GET") -> bytes:
+        response = await AsyncHTTPClient().fetch(f"http://127.0.0.1:8001/api/routes{path}", method=method)
+        return response.body
+
+    async def delete_route(self, routespec: str) -> None:
+        await self.api_request(routespec, method="DELETE")
+
+    async def check_routes(self, routes: dict[str, dict]) -> None:
+        futures = []
+        for routespec in routes:
+            futures.append(self.delete_route(routespec))
+        await asyncio.gather(*futures)
+
+    async def notify_all(self, users: list[str]) -> None:
+        await asyncio.gather(*[self.notify(u) for u in users])  # expect: CFL303
+
+    async def notify(self, user: str) -> None:
+        async with aiohttp.ClientSession() as session:  # expect: CFL501
+            await session.post("http://127.0.0.1:8002/notify", json={"user": user})

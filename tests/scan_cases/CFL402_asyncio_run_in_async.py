@@ -1,6 +1,7 @@
 """CFL402 asyncio-run-in-async: a new event loop started under a running one."""
 
 import asyncio
+import atexit
 
 import click
 
@@ -98,3 +99,19 @@ class App:
 
     async def handler(self, conn) -> None:
         await conn.close()
+
+
+class Hub:
+    """Clean-up registered with ``atexit``: it runs after the loop has stopped."""
+
+    def __init__(self) -> None:
+        atexit.register(self.atexit)
+
+    async def cleanup(self) -> None:
+        await asyncio.sleep(0)
+
+    def atexit(self) -> None:
+        asyncio.run(self.cleanup())
+
+    def stop_now(self) -> None:
+        asyncio.run(self.cleanup())  # expect: CFL402

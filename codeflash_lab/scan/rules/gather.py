@@ -1,8 +1,9 @@
 """Bounded-or-not analysis behind CFL303 unbounded-gather.
 
 Decides what a ``gather`` or a per-item ``create_task`` iterates over, and whether a
-constant size, a batch, a Semaphore, a bounded pool or a thread pool (``to_thread``,
-``run_in_executor``) limits it.
+constant size, a batch, a Semaphore, a bounded pool, a thread pool (``to_thread``,
+``run_in_executor``) or tornado's ``AsyncHTTPClient`` (it queues beyond ``max_clients``)
+limits it.
 """
 
 from __future__ import annotations
@@ -85,6 +86,60 @@ def _pooled(ctx: FileContext, node: ast.AST | None) -> bool:
             return True
         node = node.args[0] if node.args and _is_spawn(ctx, node) else None
     return False
+
+
+#: tornado's per-loop HTTP client: it runs at most ``max_clients`` (10) requests at once
+#: and queues the rest, so a fan-out whose requests all go through it is bounded already.
+_QUEUEING_CLIENTS = frozenset(
+    {
+        "tornado.httpclient.AsyncHTTPClient",
+        "tornado.curl_httpclient.CurlAsyncHTTPClient",
+        "tornado.simple_httpclient.SimpleAsyncHTTPClient",
+    }
+)
+
+
+def _queued_client(ctx: FileContext, elt: ast.AST | None) -> bool:
+    """The per-item coroutine (``self.add_route(r)``) sends its requests through tornado's
+    ``AsyncHTTPClient``, reached through functions or methods of this file
+    (``add_route`` -> ``self.api_request`` -> ``AsyncHTTPClient().fetch``)."""
+    if isinstance(elt, ast.Call) and _is_spawn(ctx, elt) and elt.args:
+        elt = elt.args[0]
+    if not isinstance(elt, ast.Call):
+        return False
+    f = elt.func
+    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+    reach: frozenset[str] = ctx.memo("tornado-client-reach", _reaching_queued_client)
+    return name in reach
+
+
+def _reaching_queued_client(ctx: FileContext) -> frozenset[str]:
+    """Names of the file's functions that call tornado's HTTP client, directly or through
+    other functions of the file (called by name or on ``self``)."""
+    calls: dict[str, set[str]] = {}
+    reach: set[str] = set()
+    for name, scopes in ctx.functions.items():
+        for scope in scopes:
+            for node in scope.nodes:
+                if not isinstance(node, ast.Call):
+                    continue
+                if ctx.qualname(node.func) in _QUEUEING_CLIENTS:
+                    reach.add(name)
+                f = node.func
+                if isinstance(f, ast.Name):
+                    calls.setdefault(name, set()).add(f.id)
+                elif isinstance(f, ast.Attribute) and dotted(f.value) == scope.self_name:
+                    calls.setdefault(name, set()).add(f.attr)
+    if not reach:
+        return frozenset()
+    grew = True
+    while grew:
+        grew = False
+        for name, callees in calls.items():
+            if name not in reach and callees & reach:
+                reach.add(name)
+                grew = True
+    return frozenset(reach)
 
 
 def _bounded_iter(ctx: FileContext, it: ast.AST, scope: Scope) -> bool:
@@ -293,8 +348,8 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
                 src = _source_of(ctx, arg, scope)
                 if src is None or _is_spawn(ctx, src[1]) or _lifecycle(src[1]):
                     continue  # tasks created per item are reported where they are created
-                if _pooled(ctx, src[1]):
-                    continue  # a thread pool bounds it
+                if _pooled(ctx, src[1]) or _queued_client(ctx, src[1]):
+                    continue  # a thread pool, or tornado's queueing HTTP client, bounds it
                 if _existing(ctx, arg, scope) or _calls_item(src, arg):
                     continue  # tasks already running, or callbacks dispatched together
                 if not _bounded_iter(ctx, src[0], scope) and not _limited(ctx, scope, src[1]):

@@ -220,6 +220,25 @@ def _runs_own_async_method(call: ast.Call, func_scope: Scope) -> bool:
     )
 
 
+def _exit_callbacks(ctx: FileContext) -> frozenset[str]:
+    """Names handed to ``atexit.register`` in the file (``atexit.register(self.atexit)``):
+    the interpreter calls them as it exits, when no event loop runs any more."""
+
+    def compute(c: FileContext) -> frozenset[str]:
+        out = set()
+        for call in c.calls:
+            if c.qualname(call.func) == "atexit.register" and call.args:
+                target = call.args[0]
+                if isinstance(target, ast.Attribute):
+                    out.add(target.attr)
+                elif isinstance(target, ast.Name):
+                    out.add(target.id)
+        return frozenset(out)
+
+    result: frozenset[str] = ctx.memo("atexit-callbacks", compute)
+    return result
+
+
 def _is_entry_point(scope: Scope) -> bool:
     name = scope.name.lstrip("_")
     if name in _ENTRY_NAMES or name.startswith(_ENTRY_PREFIXES) or name.endswith("main"):
@@ -275,6 +294,8 @@ class AsyncioRunInAsync(Rule):
                 continue
             if _only_entry_callers(ctx, func_scope):
                 continue  # run before the program's loop starts
+            if func_scope.name in _exit_callbacks(ctx) and not _called_from_async(ctx, func_scope):
+                continue  # run by the interpreter at exit, after the loop has stopped
             sync_facade = _runs_own_async_method(call, func_scope)
             if (
                 _called_from_async(ctx, func_scope)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from _stopping_server import StoppingServer
-from test_targets_loopback import REMOTE_V4, SITECUSTOMIZE, FakeResolver, _is_loopback
+from test_targets_loopback import REMOTE_V4, SITECUSTOMIZE, FakeResolver, refuse_remote_connects
 
 from codeflash_lab.bench import BenchConfig, compare, probe_concurrency, sweep
 
@@ -27,24 +27,7 @@ QUICK = BenchConfig(concurrency=2, min_run_s=0.15, warmup_s=0.02)
 @pytest.fixture
 def attempts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Refuse every non-loopback connect before it reaches the kernel; list the attempts."""
-    seen: list[object] = []
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-
-    def connect(self: socket.socket, address: object) -> None:
-        if not _is_loopback(address):
-            seen.append(address)
-            raise PermissionError(f"test guard: refused a connection to {address!r}")
-        real_connect(self, address)  # type: ignore[arg-type]
-
-    def connect_ex(self: socket.socket, address: object) -> int:
-        if not _is_loopback(address):
-            seen.append(address)
-            raise PermissionError(f"test guard: refused a connection to {address!r}")
-        return real_connect_ex(self, address)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    return seen
+    return refuse_remote_connects(monkeypatch)
 
 
 @pytest.fixture

@@ -94,6 +94,12 @@ def _is_loopback(address: object) -> bool:
 @pytest.fixture(autouse=True)
 def guarded_connect(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Refuse every non-loopback connect before it reaches the kernel; list the attempts."""
+    return refuse_remote_connects(monkeypatch)
+
+
+def refuse_remote_connects(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Patch ``socket.connect``/``connect_ex`` to refuse (and list) any non-loopback
+    address, so that a regression can never send a packet off this machine."""
     attempts: list[object] = []
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
 

@@ -10,9 +10,10 @@ without a label fails the run and is printed with its context, so new findings g
 
 Precision is printed per category (goal >= 0.8 where >= 5 were sampled) and overall, both
 as sampled and weighted by each category's share of the shown findings (goal >= 0.85).
-The held-out application is scored apart with ``--held-out``, once, at the end; the one
-held out now is jupyterhub 5.4.3 (earlier held-out apps, each scored once, then
-joined the tuned set: datasette, gns3-server, pantalaimon, jupyter-server).
+The held-out application is scored apart with ``--held-out``, once, at the end. The
+held-out apps so far, each scored once and then moved to the tuned set: datasette,
+gns3-server, pantalaimon, jupyter-server, jupyterhub. The next one is pinned in
+``apps.tsv`` before it is scanned.
 
 Run: ``.venv/bin/python benchmarks/scan_real_apps.py [--held-out] [--seed N] [--workdir DIR]``
 """
@@ -116,6 +117,10 @@ def main() -> int:
             print(f"{app}\t{where}\t{f.code}\t?\t{f.confidence}: {f.message[:110]}")
             print(context(f))
         return 2
+    if not sample:
+        why = "no findings shown" if files else f"no application with role {role} was scanned"
+        print(f"\nnothing to score: {why}; precision not computed")
+        return 0 if files else 2
     tp: Counter[str] = Counter()
     n: Counter[str] = Counter()
     for app, where, f in sample:

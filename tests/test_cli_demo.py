@@ -165,6 +165,8 @@ def test_workshop_serve_runs_a_copy_on_its_own_ports_until_ctrl_c(tmp_path: Path
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As a shell without job control starts a background job: Ctrl-C must still work.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         assert proc.stdout is not None
@@ -181,5 +183,8 @@ def test_workshop_serve_runs_a_copy_on_its_own_ports_until_ctrl_c(tmp_path: Path
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
     assert proc.returncode == 0
     assert _processes_in(project) == []

@@ -237,9 +237,17 @@ def cmd_workshop(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    with running_copy(
-        args.project, port=args.port, upstream_port=args.upstream_port, latency_ms=args.latency_ms
-    ) as copy:
+    # Ctrl-C and SIGTERM stop both servers even when this process was started with SIGINT
+    # ignored (as a shell without job control starts a background command).
+    with (
+        _interruptible(),
+        running_copy(
+            args.project,
+            port=args.port,
+            upstream_port=args.upstream_port,
+            latency_ms=args.latency_ms,
+        ) as copy,
+    ):
         print(f"upstream: {copy.upstream} ({args.latency_ms:g} ms per call)")
         print(f"service:  {copy.service}  (try {copy.service}/process)", flush=True)
         print("Ctrl-C stops both.", file=sys.stderr, flush=True)

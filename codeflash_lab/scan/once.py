@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from codeflash_lab.scan.context import FileContext
+from codeflash_lab.scan.context import FileContext, Scope
 from codeflash_lab.scan.names import dotted
 
 __all__ = ["cached_once"]
@@ -95,19 +95,28 @@ def _persistent(ctx: FileContext, node: ast.AST, kind: str, target: str) -> bool
     return kind == "key"
 
 
-def _method_keeps(ctx: FileContext, node: ast.AST, names: set[str]) -> bool:
-    """True when ``node`` is ``self.m()`` and ``m`` assigns ``self.<one of names>``
-    (leading underscores ignored)."""
+def _self_call(ctx: FileContext, node: ast.AST) -> tuple[Scope, ast.Attribute] | None:
+    """``(scope, func)`` when ``node`` is a ``self.m(...)`` call inside a method."""
     scope = ctx.function_scope(ctx.scope_of[node])
     if scope is None or scope.cls is None or not isinstance(node, ast.Call):
-        return False
+        return None
     func = node.func
-    if not (
+    if (
         isinstance(func, ast.Attribute)
         and isinstance(func.value, ast.Name)
         and func.value.id == scope.self_name
     ):
+        return scope, func
+    return None
+
+
+def _method_keeps(ctx: FileContext, node: ast.AST, names: set[str]) -> bool:
+    """True when ``node`` is ``self.m()`` and ``m`` assigns ``self.<one of names>``
+    (leading underscores ignored)."""
+    call = _self_call(ctx, node)
+    if call is None:
         return False
+    scope, func = call
     method = [s for s in ctx.functions.get(func.attr, ()) if s.parent is scope.cls]
     if len(method) != 1:
         return False
@@ -125,15 +134,10 @@ def _kept_by_method(ctx: FileContext, node: ast.AST, target: str) -> bool:
     scope = ctx.function_scope(ctx.scope_of[node])
     if scope is not None and target.partition(".")[0] == scope.self_name:
         return _method_keeps(ctx, node, {target.rpartition(".")[2].lstrip("_")})
-    if scope is None or scope.cls is None or not isinstance(node, ast.Call):
+    call = _self_call(ctx, node)
+    if call is None:
         return False
-    func = node.func
-    if not (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and func.value.id == scope.self_name
-    ):
-        return False
+    scope = call[0]
     copied = {
         n.value.attr.lstrip("_")
         for n in scope.nodes

@@ -17,38 +17,34 @@ from codeflash_lab.scan.names import dotted
 __all__ = ["cached_once"]
 
 
+def _probed(node: ast.AST, func: str) -> str | None:
+    """``"x.name"`` for ``hasattr(x, "name")`` / ``getattr(x, "name"[, default])`` (as
+    ``func`` says), else ``None``."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == func
+        and len(node.args) in ((2,) if func == "hasattr" else (2, 3))
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    ):
+        return None
+    owner = dotted(node.args[0])
+    return f"{owner}.{node.args[1].value}" if owner else None
+
+
 def _guarded(test: ast.AST) -> tuple[str, str] | None:
     """``(kind, target)`` a "not yet computed" test checks: ``attr`` or ``key`` of a store."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = test.operand
-        if (
-            isinstance(inner, ast.Call)
-            and isinstance(inner.func, ast.Name)
-            and inner.func.id == "hasattr"
-            and len(inner.args) == 2
-            and isinstance(inner.args[1], ast.Constant)
-            and isinstance(inner.args[1].value, str)
-        ):
-            owner = dotted(inner.args[0])
-            return ("attr", f"{owner}.{inner.args[1].value}") if owner else None
-        name = dotted(inner)
+        name = _probed(inner, "hasattr") or dotted(inner)
         return ("attr", name) if name else None
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return None
     op, right = test.ops[0], test.comparators[0]
     if isinstance(op, ast.Is) and isinstance(right, ast.Constant) and right.value is None:
         left = test.left
-        if (
-            isinstance(left, ast.Call)
-            and isinstance(left.func, ast.Name)
-            and left.func.id == "getattr"
-            and len(left.args) >= 2
-            and isinstance(left.args[1], ast.Constant)
-            and isinstance(left.args[1].value, str)
-        ):
-            owner = dotted(left.args[0])
-            return ("attr", f"{owner}.{left.args[1].value}") if owner else None
-        name = dotted(left)
+        name = _probed(left, "getattr") or dotted(left)
         return ("attr", name) if name else None
     if isinstance(op, ast.NotIn):
         store = dotted(right)

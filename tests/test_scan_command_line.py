@@ -19,8 +19,8 @@ PATHS = """
 from pathlib import Path
 
 
-def data_root():
-    root = Path("data")
+def data_root(base):
+    root = Path(base) / "data"
     root.mkdir(exist_ok=True)
     return root
 """
@@ -33,7 +33,7 @@ from pkg import paths
 
 
 async def create_backup(dest: Path):
-    root = paths.data_root()
+    root = paths.data_root(dest)
     dest.mkdir(parents=True, exist_ok=True)
     with (dest / "instance.json").open("w") as fh:
         json.dump({}, fh)
@@ -84,10 +84,10 @@ LOGIN = """
 import json
 
 
-async def login(server, sess):
+async def login(server, sess, config_path):
     resp = await sess.post(server + "/login")
     token = (await resp.json())["token"]
-    with open("config.json", "w") as fh:
+    with open(config_path, "w") as fh:
         json.dump({"token": token}, fh)
     print("Logged in")
 """
@@ -131,21 +131,21 @@ def test_a_helper_only_a_click_program_runs_is_low_with_its_calls_into_other_mod
     levels = _levels(pkg, "backup.py")
     assert levels["dest.mkdir(parents=True, exist_ok=True)"] == ("CFL103", "low")
     assert levels['with (dest / "instance.json").open("w") as fh:'][1] == "low"
-    assert levels["root = paths.data_root()"] == ("CFL103", "low")  # found in another module
+    assert levels["root = paths.data_root(dest)"] == ("CFL103", "low")  # found in another module
 
 
 def test_the_same_helper_awaited_by_a_bot_command_stays_a_finding(tmp_path: Path) -> None:
     files = {"paths.py": PATHS, "backup.py": BACKUP, "setup.py": SETUP, "cog.py": COG}
     levels = _levels(_package(tmp_path, files), "backup.py")
     assert levels["dest.mkdir(parents=True, exist_ok=True)"] == ("CFL103", "high")
-    assert levels["root = paths.data_root()"][1] != "low"
+    assert levels["root = paths.data_root(dest)"][1] != "low"
 
 
 def test_a_printing_module_of_a_cli_package_is_a_console_program(tmp_path: Path) -> None:
     pkg = _package(tmp_path, {"cli/login.py": LOGIN})
-    assert _levels(pkg, "cli/login.py")['with open("config.json", "w") as fh:'][1] == "low"
+    assert _levels(pkg, "cli/login.py")['with open(config_path, "w") as fh:'][1] == "low"
     pkg2 = _package(tmp_path / "b", {"web/login.py": LOGIN})
-    assert _levels(pkg2, "web/login.py")['with open("config.json", "w") as fh:'][1] == "high"
+    assert _levels(pkg2, "web/login.py")['with open(config_path, "w") as fh:'][1] == "high"
 
 
 def test_a_client_per_call_in_a_testing_package_is_low(tmp_path: Path) -> None:

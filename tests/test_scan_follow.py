@@ -47,8 +47,8 @@ async def tag(data: bytes) -> bytes:
     return quick(data)
 
 
-async def deploy() -> None:
-    files.sh(["make"])
+async def deploy(target: str) -> None:
+    files.sh(["make", target])
 """
 
 
@@ -74,6 +74,20 @@ def test_blocking_functions_of_another_module_are_followed_one_level(tmp_path: P
     assert "app.hashing.slow_hash" in message
     assert "another module" in message
     assert (pkg / "handlers.py").is_file()
+
+
+def test_a_call_into_another_module_on_fixed_state_only_is_low(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    (pkg / "ops.py").write_text(
+        "from . import files\n\n\nasync def rebuild() -> None:\n    files.sh(['make', 'all'])\n",
+        encoding="utf-8",
+    )
+    shown = scan_paths([tmp_path], workers=1)
+    assert not any(Path(f.path).name == "ops.py" for f in shown.findings)
+    every = scan_paths([tmp_path], workers=1, min_confidence="low")
+    found = {(Path(f.path).name, f.line, f.code, f.confidence) for f in every.findings}
+    assert ("ops.py", 5, "CFL104", "low") in found
+    assert ("handlers.py", 14, "CFL104", "medium") in found
 
 
 def test_an_edit_in_the_imported_module_refreshes_its_importer(tmp_path: Path) -> None:

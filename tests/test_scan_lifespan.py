@@ -22,19 +22,19 @@ class Controller:
             cls._instance = cls()
         return cls._instance
 
-    async def start(self):
-        await self._load_vars()
-        await self.load_projects()
+    async def start(self, vars_file="vars.json", folder="projects"):
+        await self._load_vars(vars_file)
+        await self.load_projects(folder)
 
     async def reload(self):
-        await self.load_projects()
+        await self.load_projects("projects")
 
-    async def _load_vars(self):
-        with open("vars.json") as f:
+    async def _load_vars(self, vars_file):
+        with open(vars_file) as f:
             self.vars = f.read()
 
-    async def load_projects(self):
-        self.projects = os.listdir("projects")
+    async def load_projects(self, folder):
+        self.projects = os.listdir(folder)
 
     async def open_project(self, name):
         return os.listdir(os.path.join("projects", name))
@@ -136,8 +136,8 @@ def _levels(pkg: Path, **kw: object) -> dict[tuple[str, str], str]:
 def test_code_reached_only_from_a_start_up_hook_elsewhere_is_low(tmp_path: Path) -> None:
     pkg = _package(tmp_path, controller=CONTROLLER, tasks=TASKS, app=APP)
     levels = _levels(pkg, cache=False)
-    assert levels[("controller.py", 'with open("vars.json") as f:')] == "low"
-    assert levels[("controller.py", 'self.projects = os.listdir("projects")')] == "low"
+    assert levels[("controller.py", "with open(vars_file) as f:")] == "low"
+    assert levels[("controller.py", "self.projects = os.listdir(folder)")] == "low"
     # a request handler reaches open_project: it stays a finding
     assert levels[("controller.py", 'return os.listdir(os.path.join("projects", name))')] != "low"
 
@@ -148,8 +148,8 @@ def test_without_the_hook_the_same_code_is_reported(tmp_path: Path) -> None:
         tmp_path, controller=CONTROLLER, tasks=TASKS.replace("startup", "worker"), app=app
     )
     levels = _levels(pkg, cache=False)
-    assert levels[("controller.py", 'with open("vars.json") as f:')] != "low"
-    assert levels[("controller.py", 'self.projects = os.listdir("projects")')] != "low"
+    assert levels[("controller.py", "with open(vars_file) as f:")] != "low"
+    assert levels[("controller.py", "self.projects = os.listdir(folder)")] != "low"
 
 
 def test_an_async_def_run_by_another_modules_command_is_low(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_an_edit_of_the_hook_module_refreshes_the_callee_with_a_cache(
 ) -> None:
     monkeypatch.setenv("CODEFLASH_LAB_CACHE_DIR", str(tmp_path / "cache"))
     pkg = _package(tmp_path, controller=CONTROLLER, tasks=TASKS, app=APP)
-    key = ("controller.py", 'self.projects = os.listdir("projects")')
+    key = ("controller.py", "self.projects = os.listdir(folder)")
     assert _levels(pkg)[key] == "low"
     (pkg / "tasks.py").write_text(dedent(TASKS.replace("startup", "worker")))
     (pkg / "app.py").write_text(
@@ -195,8 +195,8 @@ def create_shutdown_handler(app):
 STOPPING_CONTROLLER = (
     CONTROLLER
     + """
-    async def stop(self):
-        with open("state.json", "w") as f:
+    async def stop(self, state_file="state.json"):
+        with open(state_file, "w") as f:
             f.write(str(self.projects))
 """
 )
@@ -208,7 +208,5 @@ def test_code_a_shutdown_hook_reaches_in_another_module_is_low(tmp_path: Path) -
     )
     pkg = _package(tmp_path, controller=STOPPING_CONTROLLER, tasks=SHUTDOWN_TASKS, app=app)
     levels = _levels(pkg, cache=False)
-    assert levels[("controller.py", 'with open("state.json", "w") as f:')] == "low"
-    assert (
-        levels[("controller.py", 'with open("vars.json") as f:')] != "low"
-    )  # start() runs per call
+    assert levels[("controller.py", 'with open(state_file, "w") as f:')] == "low"
+    assert levels[("controller.py", "with open(vars_file) as f:")] != "low"  # start() runs per call

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from codeflash_lab.scan.context import FileContext
 
 __all__ = [
+    "FIXED",
     "NETWORK",
     "QUIET",
     "Export",
@@ -30,6 +31,9 @@ __all__ = [
 NETWORK = "NET"
 #: The flag of a plain call made by console or test-support code (reported low).
 QUIET = 2
+#: The flag of a plain call that uses none of its function's inputs (file and process
+#: work reached through it is reported low: see :mod:`codeflash_lab.scan.inputs`).
+FIXED = 3
 _TEST_FOLDERS = frozenset({"testing", "testutils", "test_utils", "test_helpers"})
 _TEST_MODULES = ("pytest", "unittest", "asynctest", "pytest_asyncio", "hypothesis")
 
@@ -73,6 +77,7 @@ def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
     Plain calls may block the loop; awaited ones (flag 1) tell whether awaits that could
     run together wait on the network.
     """
+    from codeflash_lab.scan.inputs import uses_inputs
     from codeflash_lab.scan.once import cached_once
     from codeflash_lab.scan.rules.blocking import offloaded
     from codeflash_lab.scan.startup import console_program, start_up
@@ -91,6 +96,8 @@ def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
         found = _target(ctx, call.func)
         if found is None or (not awaited and (offloaded(ctx, call) or cached_once(ctx, call))):
             continue
+        if not awaited and not uses_inputs(ctx, call):
+            awaited = FIXED
         name = caller.name if caller else ""
         out.append((call.lineno, call.col_offset + 1, found[0], found[1], name, awaited))
     return tuple(out)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.scan.context import FileContext
 from codeflash_lab.scan.crossmodule import (
+    FIXED,
     NETWORK,
     QUIET,
     Export,
@@ -23,6 +24,7 @@ from codeflash_lab.scan.crossmodule import (
 )
 from codeflash_lab.scan.files import decode_source, read_file
 from codeflash_lab.scan.finding import FileError
+from codeflash_lab.scan.inputs import FIXED_STATE_CODES
 from codeflash_lab.scan.startup import start_up_name
 
 if TYPE_CHECKING:
@@ -99,7 +101,8 @@ def follow_imports(
         where = f" in async function `{call[4]}`" if call[4] else ""
         message = f"blocking call {shown}{where}: defined in another module, it runs on the loop"
         start_up = caller.endswith("__main__.py") or start_up_name(call[4]) or call[5] == QUIET
-        level = "low" if start_up or code == "CFL106" else "medium"
+        fixed = call[5] == FIXED and code in FIXED_STATE_CODES
+        level = "low" if start_up or fixed or code == "CFL106" else "medium"
         out.setdefault(caller, []).append((call[0], call[1], code, message, "", level, "", ()))
     _settle(results, calls, network)
     return out

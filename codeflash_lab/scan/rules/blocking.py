@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from codeflash_lab.scan.catalog import BARE_NAMES, FUNCTIONS, LAZY, METHODS, OFFLOADERS, PREFIXES
 from codeflash_lab.scan.context import FileContext, Scope
 from codeflash_lab.scan.failure import stat_on_failure_path
+from codeflash_lab.scan.inputs import FIXED_STATE_FAMILIES, uses_inputs
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.once import cached_once
 from codeflash_lab.scan.registry import Hit, Rule, register
@@ -343,6 +344,8 @@ class _BlockingRule(Rule):
                     confidence = "low"  # words an error once, on the way out
                 elif stat_on_failure_path(ctx, call, shown.strip("`").removesuffix("()")):
                     confidence = "low"  # one stat after a failure, to choose the recovery
+                elif family in FIXED_STATE_FAMILIES and not uses_inputs(ctx, call):
+                    confidence = "low"  # fixed state: most often a one-time life-cycle step
                 where = f" in async function `{func.name}`" if func else ""
                 uses = f" (used on lines {', '.join(map(str, related))})" if related else ""
                 yield Hit(

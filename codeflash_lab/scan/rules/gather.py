@@ -269,17 +269,13 @@ def _existing(ctx: FileContext, arg: ast.AST, scope: Scope) -> bool:
     return isinstance(elt, ast.Name) and isinstance(target, ast.Name) and elt.id == target.id
 
 
-_DATA_NAME = re.compile(
-    r"(^|_)(data|items|urls|uris|links|rows|records|ids|entries|results|users|messages|files"
-    r"|paths|keys|objects|payloads|jobs|requests|queries|pages|docs|documents|events)$"
-)
-
-
 def _input_like(ctx: FileContext, it: ast.AST | None, scope: Scope) -> bool:
-    """True when the fan-out runs over input: a parameter of the function or data by name.
+    """True when the fan-out runs over a parameter of the function: data its caller brings.
 
-    A set the program holds itself (its owners, hooks, configured paths, timers per
-    record) is small or paced by design; fanning it out is rarely what hurts.
+    A set the program holds itself (its services, routes, owners, hooks, configured
+    paths), or one it builds from a response, is small or cluster-sized and often fanned
+    out on purpose; on applications scored before any rule was tuned on them such
+    fan-outs were almost never worth a limit, so they are low confidence.
     """
     if it is None:
         return False
@@ -292,20 +288,23 @@ def _input_like(ctx: FileContext, it: ast.AST | None, scope: Scope) -> bool:
     if isinstance(root, ast.Name) and func is not None and root.id != func.self_name:
         args = func.node.args  # type: ignore[attr-defined]
         params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-        if root.id in params:
-            return True
-    last = (dotted(it) or "").rpartition(".")[2].lower().lstrip("_")
-    if isinstance(root, ast.Name) and func is not None and root.id == func.self_name:
-        return bool(_HELD_INPUT.search(last))  # a set the object keeps: input only by name
-    return bool(_DATA_NAME.search(last))
+        return root.id in params
+    return False
 
 
-#: Collections kept on ``self`` that fill from what arrives at run time (pending
-#: requests, queued messages); kept paths, files or keys come from configuration.
-_HELD_INPUT = re.compile(
-    r"(^|_)(urls|uris|links|rows|records|ids|entries|users|messages|payloads|jobs|requests"
-    r"|queries|events|items|data|pending)$"
-)
+def _one_statement(ctx: FileContext, arg: ast.AST, scope: Scope) -> bool:
+    """``gather(*(f(x) for x in xs))`` or ``gather(*map(f, xs))``: every item fanned out in
+    one expression, with no filter and no nested loop. A list built by a loop with
+    conditions (routes to add, then stale ones to delete) is a chosen set, not raw input."""
+    if isinstance(arg, ast.Name):
+        arg = _assigned_value(ctx, arg.id, scope) or arg
+    if isinstance(arg, ast.Call) and ctx.qualname(arg.func) in ("builtins.list", "builtins.set"):
+        arg = arg.args[0] if arg.args else arg
+    if isinstance(arg, COMPREHENSIONS):
+        gens = arg.generators
+        return len(gens) == 1 and not gens[0].ifs
+    return isinstance(arg, ast.Call) and getattr(arg.func, "id", "") == "map"
+
 
 _WRAPPERS = frozenset({"builtins.enumerate", "builtins.zip", "builtins.sorted", "builtins.list"})
 
@@ -353,7 +352,7 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
                 if _existing(ctx, arg, scope) or _calls_item(src, arg):
                     continue  # tasks already running, or callbacks dispatched together
                 if not _bounded_iter(ctx, src[0], scope) and not _limited(ctx, scope, src[1]):
-                    sure = _input_like(ctx, src[0], scope)
+                    sure = _one_statement(ctx, arg, scope) and _input_like(ctx, src[0], scope)
                     hits.append(Hit(call, confidence="high" if sure else "low"))
                     break
         elif _is_spawn(ctx, call):

@@ -297,14 +297,18 @@ class AsyncioRunInAsync(Rule):
             if func_scope.name in _exit_callbacks(ctx) and not _called_from_async(ctx, func_scope):
                 continue  # run by the interpreter at exit, after the loop has stopped
             sync_facade = _runs_own_async_method(call, func_scope)
+            seen = _called_from_async(ctx, func_scope)
             if (
-                _called_from_async(ctx, func_scope)
+                seen
                 or sync_facade
                 or func_scope.name.endswith("_sync")
                 or func_scope.name.startswith("sync_")
             ):
+                # only a call from async code in this file shows it; a sync facade or a
+                # ``sync_`` name is often kept for callers that run no loop (low)
                 yield Hit(
                     call,
                     f"`{func_scope.name}` starts a new event loop but is reachable from async "
                     "code: it fails with RuntimeError under a running loop",
+                    confidence="high" if seen else "low",
                 )

@@ -162,3 +162,24 @@ def test_the_default_view_counts_the_fixed_state_call_apart(tmp_path: Path) -> N
     assert {8, 9, 10, 13, 36} & lines == set()
     assert {21, 23, 27, 31} <= lines
     assert shown.hidden_low >= 5
+
+
+WRITES = """import asyncio
+
+
+async def greet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 ready\\r\\n")
+    await asyncio.sleep(0)
+
+
+async def broadcast(writers: list[asyncio.StreamWriter], lines: list[bytes]) -> None:
+    for writer in writers:
+        for line in lines:
+            writer.write(line)
+"""
+
+
+def test_a_write_without_drain_is_high_only_per_loop_item() -> None:
+    levels = _levels(WRITES)
+    assert levels[(5, "CFL503")] == "low"  # one greeting per connection
+    assert levels[(12, "CFL503")] == "high"

@@ -5,7 +5,8 @@ from ``tests/data/noisy_runs.json``, recorded on this machine under load) and pu
 the real round loop and decision code (:func:`codeflash_lab.bench.rounds.run_rounds`) with a
 scripted clock, so thousands of compares take seconds. It prints, per preset, noise level
 and true gain, the share of compares that ended KEEP, DISCARD [regression] and
-INCONCLUSIVE, and the median rounds taken.
+INCONCLUSIVE, and the median seconds taken, without and with the stop when no zone is
+within reach (:mod:`codeflash_lab.bench.futility`).
 
     .venv/bin/python benchmarks/simulate_decisions.py --trials 1000
 """
@@ -38,7 +39,7 @@ def _run(p50: float, arm: str) -> Run:
                latency_ms=lat, arm=arm)  # fmt: skip
 
 
-def _compare(p50s: Sequence[float], gain: float, preset: Preset, rng: random.Random):  # type: ignore[no-untyped-def]
+def _compare(p50s: Sequence[float], gain: float, preset: Preset, rng: random.Random, stop: bool):  # type: ignore[no-untyped-def]
     pos = rng.randrange(len(p50s))
     now = [0.0]
 
@@ -53,7 +54,8 @@ def _compare(p50s: Sequence[float], gain: float, preset: Preset, rng: random.Ran
         return out, False
 
     return run_rounds(take, config=BenchConfig(), design=preset.design,
-                      budget_s=preset.budget_s, clock=lambda: now[0], lengthen=False)  # fmt: skip
+                      budget_s=preset.budget_s, clock=lambda: now[0], lengthen=False,
+                      stop_out_of_reach=stop)  # fmt: skip
 
 
 def _series(rng: random.Random, cv: float) -> list[float]:
@@ -67,26 +69,32 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     recorded = json.loads((ROOT / "tests" / "data" / "noisy_runs.json").read_text())["p50_ms"]
-    print(f"{'preset':6s} {'noise':>14s} {'gain':>5s}  {'KEEP':>6s} {'regr.':>6s} "
-          f"{'INCONC.':>7s} {'rounds':>6s}")  # fmt: skip
+    print("each cell: without the out-of-reach stop -> with it (the default)")
+    print(f"{'preset':6s} {'noise':>15s} {'gain':>5s}  {'KEEP':>13s} {'regr.':>13s} "
+          f"{'INCONC.':>13s} {'median s':>11s}")  # fmt: skip
     for preset in (FULL, QUICK):
         for noise in (0.05, 0.10, 0.15, "recorded"):
             for gain in (0.0, 0.10, 0.20):
-                rng = random.Random(args.seed)
-                counts: Counter[str] = Counter()
-                rounds = []
-                for _ in range(args.trials):
-                    p50s = recorded if noise == "recorded" else _series(rng, float(noise))
-                    out = _compare(p50s, gain, preset, rng)
-                    counts[out.decision.verdict + "/" + out.decision.rule] += 1
-                    rounds.append(out.decision.rounds)
-                n = args.trials
-                keep = sum(v for k, v in counts.items() if k.startswith("KEEP")) / n
-                reg = counts["DISCARD/regression"] / n
-                inc = sum(v for k, v in counts.items() if k.startswith("INCONCLUSIVE")) / n
+                cells = []
+                for stop in (False, True):
+                    rng = random.Random(args.seed)
+                    counts: Counter[str] = Counter()
+                    rounds = []
+                    for _ in range(args.trials):
+                        p50s = recorded if noise == "recorded" else _series(rng, float(noise))
+                        out = _compare(p50s, gain, preset, rng, stop)
+                        counts[out.decision.verdict + "/" + out.decision.rule] += 1
+                        rounds.append(out.elapsed_s)
+                    n = args.trials
+                    keep = sum(v for k, v in counts.items() if k.startswith("KEEP")) / n
+                    reg = counts["DISCARD/regression"] / n
+                    inc = sum(v for k, v in counts.items() if k.startswith("INCONCLUSIVE")) / n
+                    cells.append((keep, reg, inc, statistics.median(rounds)))
+                (k0, r0, i0, s0), (k1, r1, i1, s1) = cells
                 label = "recorded CV 46%" if noise == "recorded" else f"model CV {noise:.0%}"
-                print(f"{preset.name:6s} {label:>14s} {gain:5.0%}  {keep:6.3f} {reg:6.3f} "
-                      f"{inc:7.3f} {statistics.median(rounds):6.0f}")  # fmt: skip
+                print(f"{preset.name:6s} {label:>15s} {gain:5.0%}  {k0:5.3f}->{k1:5.3f} "
+                      f"{r0:5.3f}->{r1:5.3f} {i0:5.3f}->{i1:5.3f} {s0:4.0f}->{s1:4.0f}",
+                      flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from codeflash_lab.bench.decision import Decision, decide
+from codeflash_lab.bench.futility import within_reach
 from codeflash_lab.bench.model import BenchConfig, Run
 from codeflash_lab.bench.sequential import Design
 from codeflash_lab.bench.stats import median
@@ -60,6 +61,8 @@ class Rounds:
         elapsed_s: wall time of the loop.
         interrupted: Ctrl-C or an interrupted round ended it.
         failure: why a failed run ended it (the runs before it are kept), or ``None``.
+        out_of_reach: it stopped early because no zone was within reach of the rounds the
+            budget still held (:mod:`~codeflash_lab.bench.futility`).
     """
 
     runs: tuple[Run, ...]
@@ -70,6 +73,7 @@ class Rounds:
     elapsed_s: float
     interrupted: bool
     failure: str | None = None
+    out_of_reach: bool = False
 
 
 def _indexed(runs: Sequence[Run], start: int) -> list[Run]:
@@ -106,9 +110,19 @@ def _length(config: BenchConfig) -> float:
     return float(config.ops) if config.ops else config.run_seconds
 
 
-def unproven(decision: Decision, budget: float, *, last_look: bool) -> Decision:
-    """An unsettled decision worded as such: never "noise", and how to get an answer."""
-    if last_look:
+def unproven(
+    decision: Decision, budget: float, *, last_look: bool, reach: int | None = None
+) -> Decision:
+    """An unsettled decision worded as such: never "noise", and how to get an answer.
+
+    ``reach``: it stopped early, as no zone was within reach of this many rounds.
+    """
+    if reach is not None:
+        why = (
+            f"could not separate it from noise: stopped after {decision.rounds} rounds, as at "
+            f"this spread not even the {reach} rounds that {budget:.0f} s hold would settle it"
+        )
+    elif last_look:
         why = f"could not separate it from noise in the {decision.rounds} rounds this design takes"
     else:
         why = f"could not separate it from noise in {budget:.0f} s"
@@ -118,7 +132,7 @@ def unproven(decision: Decision, budget: float, *, last_look: bool) -> Decision:
         for c in decision.criteria.values()
         if c.interval is not None and not c.low_confidence
     )
-    rounds = "" if last_look else f" after {decision.rounds} rounds"
+    rounds = "" if last_look or reach is not None else f" after {decision.rounds} rounds"
     tail = f"{rounds} ({cis})" if cis else f" ({decision.reason})"
     return decision.with_reason(
         f"{why}{tail}; run it again with --budget {more:.0f} (budget_s={more:.0f} from Python), "
@@ -135,6 +149,7 @@ def run_rounds(
     max_rounds: int | None = None,
     lengthen: bool = True,
     start_cost_s: float = 0.5,
+    stop_out_of_reach: bool = True,
     clock: Callable[[], float] = time.monotonic,
 ) -> Rounds:
     """Take rounds until a look settles the verdict or the budget is spent.
@@ -158,6 +173,9 @@ def run_rounds(
         max_rounds: stop after this many rounds (default: the design's last look).
         lengthen: allow longer runs.
         start_cost_s: seconds a fresh process or loop adds to a run, before rounds are timed.
+        stop_out_of_reach: stop early (INCONCLUSIVE) after a look from which no zone is
+            within reach of the rounds the budget still holds
+            (:func:`~codeflash_lab.bench.futility.within_reach`).
         clock: monotonic seconds.
     """
     started = clock()
@@ -182,6 +200,14 @@ def run_rounds(
         return 2 * (current.warmup_s + current.run_seconds + start_cost_s)
 
     final_at: int | None = None
+    out_of_reach = False
+    reach = 0
+
+    def last_look_within(done: int, fit_to: int) -> int:
+        """The last look (planned, or a final one at an even count) after ``done`` and at
+        most ``fit_to`` rounds (``done`` when there is none)."""
+        even = fit_to // 2 * 2
+        return max([n for n in design.looks if done < n <= fit_to] + [even, done])
 
     def plan_final(done: int) -> int | None:
         """The rounds of the final look: the last even count that fits the budget, or the
@@ -234,6 +260,18 @@ def run_rounds(
                     # longer runs only when the rounds to the next look still fit the budget
                     round_s = [t * scale for t in round_s]
                     current = longer
+                    continue
+            done = len(lengths)
+            reach = final_at or last_look_within(
+                done, min(cap, done + int((deadline - clock()) / estimate()))
+            )
+            if (
+                stop_out_of_reach
+                and reach > done
+                and not within_reach(a_runs, b_runs, design=design, at_rounds=reach)
+            ):
+                out_of_reach = True
+                break
     except KeyboardInterrupt:
         interrupted = True
     a_runs, b_runs = split()
@@ -242,7 +280,12 @@ def run_rounds(
     if decision is not None and failure is not None:
         decision = decision.with_reason(f"{decision.reason} — stopped early: a run failed")
     elif decision is not None and not decision.settled and not interrupted:
-        decision = unproven(decision, budget_s, last_look=len(lengths) >= cap)
+        decision = unproven(
+            decision,
+            budget_s,
+            last_look=len(lengths) >= cap,
+            reach=reach if out_of_reach else None,
+        )
     if decision is not None and interrupted:
         decision = decision.with_reason(decision.reason + " — interrupted, partial rounds")
     return Rounds(
@@ -254,4 +297,5 @@ def run_rounds(
         elapsed_s=clock() - started,
         interrupted=interrupted,
         failure=failure,
+        out_of_reach=out_of_reach,
     )

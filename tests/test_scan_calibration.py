@@ -183,3 +183,11 @@ def test_a_write_without_drain_is_high_only_per_loop_item() -> None:
     levels = _levels(WRITES)
     assert levels[(5, "CFL503")] == "low"  # one greeting per connection
     assert levels[(12, "CFL503")] == "high"
+
+
+def test_registered_handlers_called_through_a_named_list_are_dispatch_not_fan_out() -> None:
+    source = (
+        "import asyncio\n\n\nasync def dispatch(event, handlers):\n"
+        "    calls = [f(event) for f in handlers]\n    await asyncio.gather(*calls)\n"
+    )
+    assert not any(f.code == "CFL303" for f in scan_source(source).findings)

@@ -349,7 +349,8 @@ def gather_hits(ctx: FileContext) -> list[Hit]:
                     continue  # tasks created per item are reported where they are created
                 if _pooled(ctx, src[1]) or _queued_client(ctx, src[1]):
                     continue  # a thread pool, or tornado's queueing HTTP client, bounds it
-                if _existing(ctx, arg, scope) or _calls_item(src, arg):
+                named = _assigned_value(ctx, arg.id, scope) if isinstance(arg, ast.Name) else None
+                if _existing(ctx, arg, scope) or _calls_item(src, named or arg):
                     continue  # tasks already running, or callbacks dispatched together
                 if not _bounded_iter(ctx, src[0], scope) and not _limited(ctx, scope, src[1]):
                     sure = _one_statement(ctx, arg, scope) and _input_like(ctx, src[0], scope)

@@ -13,7 +13,8 @@ as sampled and weighted by each category's share of the shown findings (goal >= 
 The held-out application is scored apart with ``--held-out``, once, at the end. The
 held-out apps so far, each scored once and then moved to the tuned set: datasette,
 gns3-server, pantalaimon, jupyter-server, jupyterhub, then heisenbridge with slack-machine
-(scored together). The next one is pinned in ``apps.tsv`` before it is scanned.
+and uvicorn with lona (each pair scored together). The next one is pinned in ``apps.tsv``
+before it is scanned.
 
 Run: ``.venv/bin/python benchmarks/scan_real_apps.py [--held-out] [--seed N] [--workdir DIR]``
 """

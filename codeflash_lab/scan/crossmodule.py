@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from codeflash_lab.scan.context import FileContext
 
 __all__ = [
     "FIXED",
     "NETWORK",
+    "ONE_STEP",
     "QUIET",
+    "SPAWNED",
     "Export",
     "module_exports",
     "module_name",
@@ -34,6 +36,12 @@ QUIET = 2
 #: The flag of a plain call that uses none of its function's inputs (file and process
 #: work reached through it is reported low: see :mod:`codeflash_lab.scan.inputs`).
 FIXED = 3
+#: The export code of an undecorated ``async def`` that never suspends (its task ends in
+#: its first step).
+ONE_STEP = "ONE"
+#: The flag of the coroutine call handed to ``create_task``; line and column are the
+#: spawn's, where a dangling-task finding would be.
+SPAWNED = 4
 _TEST_FOLDERS = frozenset({"testing", "testutils", "test_utils", "test_helpers"})
 _TEST_MODULES = ("pytest", "unittest", "asynctest", "pytest_asyncio", "hypothesis")
 
@@ -82,7 +90,7 @@ def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
     from codeflash_lab.scan.rules.blocking import offloaded
     from codeflash_lab.scan.startup import console_program, start_up
 
-    out: list[_Call] = []
+    out: list[_Call] = list(_spawned_calls(ctx))
     quiet: bool | None = None
     for call in ctx.calls:
         if not ctx.in_async(call):
@@ -103,15 +111,44 @@ def outgoing_calls(ctx: FileContext) -> tuple[_Call, ...]:
     return tuple(out)
 
 
+def _spawned_calls(ctx: FileContext) -> Iterator[_Call]:
+    """``create_task(imported(...))``: the imported coroutine function, at the spawn."""
+    from codeflash_lab.scan.rules.tasks import is_task_spawn
+
+    for call in ctx.calls:
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in ("create_task", "ensure_future") or not call.args:
+            continue
+        inner = call.args[0]
+        if not isinstance(inner, ast.Call) or not is_task_spawn(ctx, call):
+            continue
+        found = _target(ctx, inner.func)
+        if found is not None:
+            caller = ctx.function_scope(ctx.scope_of[call])
+            name = caller.name if caller else ""
+            yield (call.lineno, call.col_offset + 1, found[0], found[1], name, SPAWNED)
+
+
 def module_exports(ctx: FileContext) -> tuple[Export, ...]:
     """Module-level plain functions of ``ctx`` that block the loop when called from it."""
     from codeflash_lab.scan.network import does_network
     from codeflash_lab.scan.once import cached_once
     from codeflash_lab.scan.rules.blocking import FAMILY_CODES, direct_blocking
     from codeflash_lab.scan.rules.cpu import heavy_work
+    from codeflash_lab.scan.rules.tasks import never_suspends
 
     out: list[Export] = []
     for scope in ctx.scopes:
+        node = scope.node
+        if (
+            isinstance(node, ast.AsyncFunctionDef)
+            and scope.parent is ctx.module
+            and not node.decorator_list
+            and never_suspends(node)
+        ):
+            out.append((scope.name, ONE_STEP, "it never suspends"))
+            continue
         if scope.kind == "async" and scope.parent is ctx.module and does_network(ctx, scope):
             out.append((scope.name, NETWORK, "it awaits a network round trip"))
         if scope.kind != "function" or scope.parent is not ctx.module:

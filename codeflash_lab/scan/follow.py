@@ -15,7 +15,9 @@ from codeflash_lab.scan.context import FileContext
 from codeflash_lab.scan.crossmodule import (
     FIXED,
     NETWORK,
+    ONE_STEP,
     QUIET,
+    SPAWNED,
     Export,
     module_exports,
     module_name,
@@ -91,7 +93,12 @@ def follow_imports(
     _, hits = resolve_calls(calls, modules, exports)
     out: dict[str, list[tuple[int, int, str, str, str, str, str, tuple[int, ...]]]] = {}
     network: set[tuple[str, int, int]] = set()
+    one_step: set[tuple[str, int, int]] = set()
     for caller, call, _target, (code, shown) in hits:
+        if call[5] == SPAWNED or code == ONE_STEP:
+            if call[5] == SPAWNED and code == ONE_STEP:
+                one_step.add((caller, call[0], call[1]))
+            continue
         if code == NETWORK:
             if call[5] == 1:
                 network.add((caller, call[0], call[1]))
@@ -105,7 +112,19 @@ def follow_imports(
         level = "low" if start_up or fixed or code == "CFL106" else "medium"
         out.setdefault(caller, []).append((call[0], call[1], code, message, "", level, "", ()))
     _settle(results, calls, network)
+    _drop_one_step_tasks(results, one_step)
     return out
+
+
+def _drop_one_step_tasks(
+    results: Sequence[tuple[str, Any, Any, Any, Any]], spawns: set[tuple[str, int, int]]
+) -> None:
+    """Dangling-task findings whose coroutine, defined in another module, never suspends:
+    the task ends in its first step, so it cannot vanish mid-flight."""
+    if not spawns:
+        return
+    for path, _key, raw, _errors, _facts in results:
+        raw[:] = [f for f in raw if not (f[2] == "CFL401" and (path, f[0], f[1]) in spawns)]
 
 
 def _settle(

@@ -126,6 +126,33 @@ def _reply_slot(ctx: FileContext, call: ast.Call, key: str) -> bool:
     return all(not [lp for lp in ctx.enclosing_loops(g) if id(lp) not in created_in] for g in gets)
 
 
+#: A transport or stream told to stop reading (asyncio's ``transport.pause_reading()``).
+_READ_PAUSE = re.compile(r"^_*pause_?read(ing)?$")
+
+
+def _class_of(ctx: FileContext, node: ast.AST) -> ast.AST | None:
+    scope = ctx.function_scope(ctx.scope_of[node])
+    cls = scope.cls if scope is not None else None
+    return cls.node if cls is not None else None
+
+
+def _flow_controlled(ctx: FileContext, call: ast.Call, key: str) -> bool:
+    """True when a class that puts into the queue (or owns it) also pauses reading from
+    its transport: the transport bounds the queue, and a ``maxsize`` would only make
+    ``put_nowait`` in its protocol callbacks raise ``QueueFull``."""
+    owners = {_class_of(ctx, p) for p in _queue_calls(ctx, key, ("put", "put_nowait"))}
+    owners.add(_class_of(ctx, call))
+    for cls in owners - {None}:
+        for node in ast.walk(cls):  # type: ignore[arg-type]
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and _READ_PAUSE.match(node.func.attr)
+            ):
+                return True
+    return False
+
+
 #: Parameters that carry what arrives from outside, one item per call.
 _INBOUND = re.compile(
     r"^(request|req|message|msg|event|evt|payload|body|data|update|packet|frame|line|chunk"
@@ -171,7 +198,8 @@ class UnboundedQueue(Rule):
     ``asyncio.Queue(maxsize=N)`` so ``await put()`` applies back-pressure. Not flagged:
     a queue filled from a fixed collection before the workers drain it, one fed from a
     thread, one whose consumer puts back the item it took (a bound could deadlock it), and a
-    local queue made to carry one reply. High confidence only when something puts into it
+    local queue made to carry one reply. Low when a class that fills it pauses reading
+    from its transport (``transport.pause_reading()``): that is its bound. High confidence only when something puts into it
     once per arriving item (in a loop, or in a handler handed a request, message or event)
     and it is not one queue per key; otherwise low (nothing shows it can outgrow its
     consumer).
@@ -194,6 +222,14 @@ class UnboundedQueue(Rule):
                 or _requeued(ctx, key)
                 or _reply_slot(ctx, call, key)
             ):
+                continue
+            if key is not None and _flow_controlled(ctx, call, key):
+                yield Hit(
+                    call,
+                    "asyncio.Queue without maxsize, filled by a producer that pauses reading "
+                    "from its transport: the pause bounds it, a maxsize would raise QueueFull",
+                    confidence="low",
+                )
                 continue
             sure = _fed_per_item(ctx, key) and not _per_key(ctx, call)
             yield Hit(call, confidence="high" if sure else "low")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from codeflash_lab.scan.context import FileContext, Scope
 from codeflash_lab.scan.registry import Hit, Rule, register
 
-__all__ = ["is_task_spawn"]
+__all__ = ["is_task_spawn", "never_suspends"]
 
 _SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future", "asyncio.async"})
 _ENTRY_NAMES = frozenset({"main", "cli", "run", "entrypoint", "entry_point", "console_main"})
@@ -67,6 +67,8 @@ class DanglingTask(Rule):
     be garbage-collected before it finishes, and its exception is never seen. Fix:
     keep it in a ``TaskGroup`` or a set with ``add_done_callback(set.discard)``.
     Overlaps ruff RUF006 (also a local binding that is never used, and ``_ = ...``).
+    Not flagged: a coroutine that resolves in the file to an ``async def`` with no
+    ``await``/``async for``/``async with``; its task ends in its first step.
     """
 
     code = "CFL401"
@@ -78,7 +80,7 @@ class DanglingTask(Rule):
     def check(self, ctx: FileContext) -> Iterator[Hit]:
         loaded: dict[int, set[str]] = {}
         for call in ctx.calls:
-            if not is_task_spawn(ctx, call):
+            if not is_task_spawn(ctx, call) or _finishes_in_first_step(ctx, call):
                 continue
             parent = ctx.parent.get(call)
             if isinstance(parent, ast.Attribute) and parent.attr == "add_done_callback":
@@ -113,6 +115,66 @@ class DanglingTask(Rule):
                         f"task `{target.id}` only gets a done-callback, which keeps no reference "
                         f"to it: {self.message}",
                     )
+
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SUSPENDS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+def never_suspends(node: ast.AsyncFunctionDef) -> bool:
+    """True when the body has no ``await``, ``async for`` or ``async with`` of its own
+    (nested functions and classes are not its body)."""
+    stack: list[ast.AST] = [*node.body]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, _SUSPENDS):
+            return False
+        if isinstance(cur, ast.Yield | ast.YieldFrom):
+            return False  # an async generator: not a coroutine a task could run
+        stack.extend(c for c in ast.iter_child_nodes(cur) if not isinstance(c, _NESTED))
+    return True
+
+
+def _spawned_defs(ctx: FileContext, spawn: ast.Call) -> list[Scope]:
+    """The functions of this file the spawned coroutine ``create_task(name(...))`` may come
+    from: ``name`` defined at module level or in a function around the spawn, or
+    ``self.name`` of the enclosing class. Empty when the callee does not resolve here."""
+    inner = spawn.args[0] if spawn.args else None
+    if not isinstance(inner, ast.Call):
+        return []
+    func = inner.func
+    caller = ctx.function_scope(ctx.scope_of[spawn])
+    if isinstance(func, ast.Name):
+        if func.id in ctx.imports.names:
+            return []
+        around: list[Scope] = [ctx.module]
+        s = caller
+        while s is not None:
+            around.append(s)
+            s = s.parent
+        return [d for d in ctx.functions.get(func.id, ()) if any(d.parent is a for a in around)]
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and caller is not None
+        and caller.cls is not None
+        and func.value.id == caller.self_name
+    ):
+        return [d for d in ctx.functions.get(func.attr, ()) if d.parent is caller.cls]
+    return []
+
+
+def _finishes_in_first_step(ctx: FileContext, spawn: ast.Call) -> bool:
+    """True when the spawned coroutine resolves, in this file, to an undecorated
+    ``async def`` that never suspends: the task runs to its end in its first step, which
+    the loop's ready queue holds a reference to, so it cannot vanish mid-flight."""
+    defs = _spawned_defs(ctx, spawn)
+    return bool(defs) and all(
+        isinstance(d.node, ast.AsyncFunctionDef)
+        and not d.node.decorator_list
+        and never_suspends(d.node)
+        for d in defs
+    )
 
 
 def _dropped(ctx: FileContext, call: ast.Call, parent: ast.AST | None) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import re
 import subprocess
 import sys
 import tarfile
@@ -42,25 +43,48 @@ def _rows(path: Path) -> list[list[str]]:
     return rows[1:]
 
 
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def dist_matches(stem: str, name: str, version: str) -> bool:
+    """True when ``stem`` (an sdist's file name without ``.tar.gz``, or the folder it
+    unpacks to) is ``name``-``version``, with the name spelt either way: normalised as
+    PEP 625 asks (``aiohttp_devtools-1.1.2``) or in the older hyphen form
+    (``aiohttp-devtools-1.1.2``), in any case."""
+    suffix = f"-{version}".lower()
+    return stem.lower().endswith(suffix) and _normal(stem[: -len(suffix)]) == _normal(name)
+
+
+def _archive_stem(path: Path) -> str | None:
+    return path.name[: -len(".tar.gz")] if path.name.lower().endswith(".tar.gz") else None
+
+
 def fetch(name: str, version: str, workdir: Path) -> Path | str:
     """The extracted sdist folder, or the reason it could not be had."""
-    stem = f"{name.replace('-', '_')}-{version}"
-    for candidate in (workdir / stem, workdir / f"{name}-{version}"):
-        if candidate.is_dir():
+    for candidate in workdir.iterdir():
+        if candidate.is_dir() and dist_matches(candidate.name, name, version):
             return candidate
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
          "--quiet", "-d", str(workdir), f"{name}=={version}"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    archives = sorted(workdir.glob(f"*{version}.tar.gz"))
-    archive = next((a for a in archives if a.name.lower().startswith(stem.lower())), None)
+    archive = next(
+        (
+            a
+            for a in sorted(workdir.iterdir())
+            if (stem := _archive_stem(a)) is not None and dist_matches(stem, name, version)
+        ),
+        None,
+    )
     if proc.returncode != 0 or archive is None:
         return f"not fetched ({proc.stderr.strip().splitlines()[-1:] or 'no sdist'})"
     with tarfile.open(archive) as tar:
+        tops = {m.name.split("/", 1)[0] for m in tar.getmembers() if m.name.strip("/")}
         tar.extractall(workdir, filter="data")
-    found = [p for p in workdir.iterdir() if p.is_dir() and p.name.lower() == stem.lower()]
-    return found[0] if found else f"sdist {archive.name} has no folder {stem}"
+    found = [workdir / t for t in sorted(tops) if (workdir / t).is_dir()]
+    return found[0] if len(found) == 1 else f"sdist {archive.name} has no single top folder"
 
 
 def context(f: Finding, radius: int = 4) -> str:

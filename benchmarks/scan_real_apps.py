@@ -12,9 +12,9 @@ Precision is printed per category (goal >= 0.8 where >= 5 were sampled) and over
 as sampled and weighted by each category's share of the shown findings (goal >= 0.85).
 The held-out application is scored apart with ``--held-out``, once, at the end. The
 held-out apps so far, each scored once and then moved to the tuned set: datasette,
-gns3-server, pantalaimon, jupyter-server, jupyterhub, then heisenbridge with slack-machine
-and uvicorn with lona (each pair scored together). The next one is pinned in ``apps.tsv``
-before it is scanned.
+gns3-server, pantalaimon, jupyter-server, jupyterhub, then heisenbridge with slack-machine,
+uvicorn with lona and appdaemon with aiohttp-devtools (each pair scored together). The next
+one is pinned in ``apps.tsv`` before it is scanned.
 
 Run: ``.venv/bin/python benchmarks/scan_real_apps.py [--held-out] [--seed N] [--workdir DIR]``
 """

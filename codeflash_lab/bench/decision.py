@@ -32,6 +32,7 @@ from codeflash_lab.verdicts import Evidence, Rule, Ruling, Source, Verdict
 
 __all__ = [
     "CRITERIA",
+    "LOWER_IS_BETTER",
     "Criterion",
     "Decision",
     "decide",
@@ -41,7 +42,8 @@ __all__ = [
 ]
 
 CRITERIA = ("p50", "p99", "throughput")
-_LOWER_IS_BETTER = {"p50": True, "p99": True, "throughput": False}
+#: Per criterion: lower values are better (latency) or higher (throughput).
+LOWER_IS_BETTER = {"p50": True, "p99": True, "throughput": False}
 #: B may fail this much more often than A (as a share of ops) before it is the errors rule.
 ERROR_RATE_MARGIN = 0.001
 #: ... and it must have failed at least this many ops (one stray timeout is not a pattern).
@@ -108,7 +110,7 @@ class Criterion:
         if self.interval is None:
             return None
         lo, hi = self.interval.low, self.interval.high
-        if _LOWER_IS_BETTER[self.name]:
+        if LOWER_IS_BETTER[self.name]:
             return (1 - hi, 1 - lo)
         return (1 + lo, 1 + hi)
 
@@ -146,11 +148,11 @@ def evaluate_criterion(
     Raises:
         ValueError: unknown ``name`` or an empty arm.
     """
-    if name not in _LOWER_IS_BETTER:
+    if name not in LOWER_IS_BETTER:
         raise ValueError(f"name: expected one of {CRITERIA}, got {name!r}")
     if not a or not b:
         raise ValueError("a, b: each arm needs at least one run")
-    lower = _LOWER_IS_BETTER[name]
+    lower = LOWER_IS_BETTER[name]
     ma, mb = median(a), median(b)
     ratio = mb / ma if ma else float("inf")
     pairs = [y / x for x, y in zip(a, b, strict=False) if x]

@@ -27,7 +27,7 @@ import statistics
 from collections.abc import Sequence
 
 from codeflash_lab.bench.checks import MIN_OPS_FOR_P99
-from codeflash_lab.bench.decision import CRITERIA, metric_values
+from codeflash_lab.bench.decision import CRITERIA, LOWER_IS_BETTER, metric_values
 from codeflash_lab.bench.model import Run
 from codeflash_lab.bench.sequential import Design, paired_log_ratios
 from codeflash_lab.bench.stats import student_t_ppf
@@ -36,8 +36,6 @@ __all__ = ["MIN_POWER", "conditional_power", "within_reach"]
 
 #: Below this chance of settling by the last round the budget holds, the compare stops.
 MIN_POWER = 0.05
-
-_LOWER_IS_BETTER = {"p50": True, "p99": True, "throughput": False}
 
 
 def _normal_cdf(x: float) -> float:
@@ -103,7 +101,7 @@ def within_reach(
         power = conditional_power(
             metric_values(a, name),
             metric_values(b, name),
-            lower_is_better=_LOWER_IS_BETTER[name],
+            lower_is_better=LOWER_IS_BETTER[name],
             design=design,
             at_rounds=at_rounds,
         )

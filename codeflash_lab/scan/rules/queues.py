@@ -199,10 +199,10 @@ class UnboundedQueue(Rule):
     a queue filled from a fixed collection before the workers drain it, one fed from a
     thread, one whose consumer puts back the item it took (a bound could deadlock it), and a
     local queue made to carry one reply. Low when a class that fills it pauses reading
-    from its transport (``transport.pause_reading()``): that is its bound. High confidence only when something puts into it
-    once per arriving item (in a loop, or in a handler handed a request, message or event)
-    and it is not one queue per key; otherwise low (nothing shows it can outgrow its
-    consumer).
+    from its transport (``transport.pause_reading()``): that is its bound. High confidence
+    only when something puts into it once per arriving item (in a loop, or in a handler
+    handed a request, message or event) and it is not one queue per key; otherwise low
+    (nothing shows it can outgrow its consumer).
     """
 
     code = "CFL502"

@@ -18,6 +18,7 @@ from codeflash_lab.scan.flow import (
 )
 from codeflash_lab.scan.names import dotted
 from codeflash_lab.scan.network import call_kind
+from codeflash_lab.scan.owndefs import own_defs
 from codeflash_lab.scan.registry import Hit, Rule, register
 from codeflash_lab.scan.rules.concurrency import loop_hits
 from codeflash_lab.scan.verbs import MUTATING as _MUTATING
@@ -95,20 +96,8 @@ _IN_PLACE = frozenset(
 def _own_def(ctx: FileContext, call: ast.Call) -> ast.AST | None:
     """The ``def`` of this file that ``call`` runs: ``helper(...)`` at module level or
     ``self.helper(...)`` in the enclosing class (sync or async); ``None`` when unsure."""
-    func = call.func
-    caller = ctx.function_scope(ctx.scope_of[call])
-    found: list[ast.AST] = []
-    if isinstance(func, ast.Name) and func.id not in ctx.imports.names:
-        found = [s.node for s in ctx.functions.get(func.id, ()) if s.parent is ctx.module]
-    elif (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and caller is not None
-        and caller.cls is not None
-        and func.value.id == caller.self_name
-    ):
-        found = [s.node for s in ctx.functions.get(func.attr, ()) if s.parent is caller.cls]
-    return found[0] if len(found) == 1 else None
+    found = own_defs(ctx, call)
+    return found[0].node if len(found) == 1 else None
 
 
 def _part_root(node: ast.AST) -> str | None:

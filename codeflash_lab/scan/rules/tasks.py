@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from codeflash_lab.scan.context import FileContext, Scope
+from codeflash_lab.scan.owndefs import own_defs
 from codeflash_lab.scan.registry import Hit, Rule, register
 
 __all__ = ["is_task_spawn", "never_suspends"]
@@ -135,40 +136,12 @@ def never_suspends(node: ast.AsyncFunctionDef) -> bool:
     return True
 
 
-def _spawned_defs(ctx: FileContext, spawn: ast.Call) -> list[Scope]:
-    """The functions of this file the spawned coroutine ``create_task(name(...))`` may come
-    from: ``name`` defined at module level or in a function around the spawn, or
-    ``self.name`` of the enclosing class. Empty when the callee does not resolve here."""
-    inner = spawn.args[0] if spawn.args else None
-    if not isinstance(inner, ast.Call):
-        return []
-    func = inner.func
-    caller = ctx.function_scope(ctx.scope_of[spawn])
-    if isinstance(func, ast.Name):
-        if func.id in ctx.imports.names:
-            return []
-        around: list[Scope] = [ctx.module]
-        s = caller
-        while s is not None:
-            around.append(s)
-            s = s.parent
-        return [d for d in ctx.functions.get(func.id, ()) if any(d.parent is a for a in around)]
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and caller is not None
-        and caller.cls is not None
-        and func.value.id == caller.self_name
-    ):
-        return [d for d in ctx.functions.get(func.attr, ()) if d.parent is caller.cls]
-    return []
-
-
 def _finishes_in_first_step(ctx: FileContext, spawn: ast.Call) -> bool:
     """True when the spawned coroutine resolves, in this file, to an undecorated
     ``async def`` that never suspends: the task runs to its end in its first step, which
     the loop's ready queue holds a reference to, so it cannot vanish mid-flight."""
-    defs = _spawned_defs(ctx, spawn)
+    inner = spawn.args[0] if spawn.args else None
+    defs = own_defs(ctx, inner, enclosing=True) if isinstance(inner, ast.Call) else []
     return bool(defs) and all(
         isinstance(d.node, ast.AsyncFunctionDef)
         and not d.node.decorator_list

@@ -92,7 +92,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "KEEP when its lower bound is at least the threshold (10 %), or at least the 3 % "
             "floor (confirmed); DISCARD when it rules out a 3 % gain (noise) or shows a loss "
             "(regression), or when B fails more operations (errors); TRADEOFF when one metric "
-            "gains and another loses; INCONCLUSIVE when the budget ran out first."
+            "gains and another loses; INCONCLUSIVE when the budget ran out first, or when the "
+            "rounds it still holds could not settle it."
         ),
     )
     c.add_argument("a", metavar="A", help="baseline target (or TARGET with --base/--head)")

@@ -12,24 +12,22 @@ from dataclasses import dataclass
 
 from codeflash_lab.bench.decision import Decision, decide
 from codeflash_lab.bench.futility import within_reach
+from codeflash_lab.bench.lengthen import (
+    longer,
+    round_cost_ratio,
+    run_length,
+    worth_lengthening,
+)
 from codeflash_lab.bench.model import BenchConfig, Run
 from codeflash_lab.bench.sequential import Design
-from codeflash_lab.bench.stats import median
 
 __all__ = [
-    "MAX_LENGTHEN",
-    "MIN_OPS_PER_RUN",
     "RoundFailed",
     "Rounds",
     "orders",
     "run_rounds",
     "unproven",
 ]
-
-#: A run with fewer successful ops than this pins its own p50 loosely: runs are lengthened.
-MIN_OPS_PER_RUN = 300
-#: Runs are lengthened at most to this multiple of the starting length.
-MAX_LENGTHEN = 4
 
 #: ``take_round(order, config) -> (runs, interrupted)``: the runs of one round, labelled
 #: with their arm, in the order given. It raises :class:`RoundFailed` when a run fails.
@@ -89,27 +87,6 @@ def orders(start: int, count: int) -> list[str]:
     return out
 
 
-def _lengthened(config: BenchConfig, base: BenchConfig) -> BenchConfig | None:
-    """Twice as long a run (``None`` at the cap)."""
-    if config.ops and base.ops:
-        return None if config.ops >= base.ops * MAX_LENGTHEN else config.replace(ops=config.ops * 2)
-    if config.run_seconds >= base.run_seconds * MAX_LENGTHEN:
-        return None
-    return config.replace(duration_s=config.run_seconds * 2, min_run_s=config.run_seconds * 2)
-
-
-def _scale(longer: BenchConfig, current: BenchConfig) -> float:
-    """How much longer a round of ``longer`` runs takes than one of ``current``."""
-    if longer.ops and current.ops:
-        return longer.ops / current.ops
-    now = current.warmup_s + current.run_seconds
-    return (longer.warmup_s + longer.run_seconds) / now if now > 0 else 2.0
-
-
-def _length(config: BenchConfig) -> float:
-    return float(config.ops) if config.ops else config.run_seconds
-
-
 def unproven(
     decision: Decision, budget: float, *, last_look: bool, reach: int | None = None
 ) -> Decision:
@@ -161,9 +138,11 @@ def run_rounds(
     does (past the last look taken; the rounds taken so far when no more fit), which spends
     the error rate of the planned looks not taken
     (:meth:`~codeflash_lab.bench.sequential.Design.confidence_at`). After a look that settles
-    nothing, runs are doubled (both arms, up to :data:`MAX_LENGTHEN` times the start) when
-    a run had fewer than :data:`MIN_OPS_PER_RUN` successful ops and the rounds up to the next
-    look still fit the budget at the new length.
+    nothing, runs are doubled (both arms, up to
+    :data:`~codeflash_lab.bench.lengthen.MAX_LENGTHEN` times the start) when the op count per
+    run is the limit (the precision a round would gain is more than the time it would cost:
+    :func:`~codeflash_lab.bench.lengthen.worth_lengthening`) and the rounds up to the next look
+    still fit the budget at the new length.
 
     Args:
         take_round: measures one round.
@@ -242,7 +221,7 @@ def run_rounds(
                 break
             if sorted(r.arm or "" for r in got) != sorted(order):
                 break  # the round was cut short by the budget: it is not counted
-            lengths.append(_length(current))
+            lengths.append(run_length(current))
             round_s.append(clock() - t0)
             if len(lengths) == final_at:
                 break
@@ -251,15 +230,16 @@ def run_rounds(
             a_runs, b_runs = split()
             if decide(a_runs, b_runs, design=design).settled:
                 break
-            few = median([r.ok_ops for r in (a_runs[-1], b_runs[-1])]) < MIN_OPS_PER_RUN
-            longer = _lengthened(current, config) if lengthen and few else None
-            if longer is not None:
-                scale = _scale(longer, current)
+            doubled = longer(current, config) if lengthen else None
+            if doubled is not None:
+                scale = round_cost_ratio(doubled, current, estimate())
                 upcoming = min(design.next_look(len(lengths)) or cap, cap) - len(lengths)
-                if clock() + upcoming * estimate() * scale <= deadline:
+                if worth_lengthening(a_runs, b_runs, scale) and (
+                    clock() + upcoming * estimate() * scale <= deadline
+                ):
                     # longer runs only when the rounds to the next look still fit the budget
                     round_s = [t * scale for t in round_s]
-                    current = longer
+                    current = doubled
                     continue
             done = len(lengths)
             reach = final_at or last_look_within(

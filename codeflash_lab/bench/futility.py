@@ -35,7 +35,7 @@ from codeflash_lab.bench.stats import student_t_ppf
 __all__ = ["MIN_POWER", "conditional_power", "within_reach"]
 
 #: Below this chance of settling by the last round the budget holds, the compare stops.
-MIN_POWER = 0.10
+MIN_POWER = 0.20
 
 
 def _normal_cdf(x: float) -> float:

@@ -29,6 +29,8 @@ FIXES_DIR = Path(__file__).resolve().parent / "fixes"
 PROCESS = "/process?customer=7&skus=a1,b2,c3,d4"
 #: The request the throughput story measures: a fraud screen and a signed receipt.
 CHECKOUT = "/checkout?customer=7&amount=120"
+#: The lightest request: rendering a small JSON body is all it does.
+HEALTH = "/health"
 #: A long price list.
 BATCH = "/batch?skus=" + ",".join(f"s{i}" for i in range(40))
 
@@ -200,13 +202,14 @@ EXERCISES: tuple[Exercise, ...] = (
         title="JSON encoding of small responses moved to a worker thread",
         file="shopfront/render.py",
         function="render",
-        endpoint=PROCESS,
+        endpoint=HEALTH,
         summary="encode JSON responses in a worker thread",
         expect="latency",
         hint=(
             "This one is a trap: the responses are a few hundred bytes, so encoding takes "
-            "microseconds and the thread hand-off costs more than it saves. Measure before "
-            "believing; the rules should discard it."
+            "microseconds and the thread hand-off costs more than it saves. It is measured "
+            "on /health, where rendering is all the request does, so no upstream wait hides "
+            "the hand-off. Measure before believing; the rules should discard it."
         ),
         decoy=True,
         scanned=False,

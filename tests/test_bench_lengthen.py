@@ -125,3 +125,16 @@ def test_the_cost_of_a_longer_round_counts_the_fixed_part_of_each_run() -> None:
     assert round_cost_ratio(doubled, now, 3.6) == (3.6 + 2.0) / 3.6
     by_ops = BenchConfig(ops=50, warmup_s=0.0, min_run_s=0.0)
     assert round_cost_ratio(by_ops.replace(ops=100), by_ops) == 2.0
+
+
+def test_runs_with_many_ops_keep_their_length_even_when_their_interval_is_wide() -> None:
+    # 5000 ops per run: the planned looks settle without longer runs, whatever share of the
+    # spread each run's own interval explains.
+    a = [_run(10.0 * s, 0.12, "A", ops=5000) for s in SPREAD]
+    b = [_run(10.0 * s, 0.12, "B", ops=5000) for s in SPREAD[1:] + SPREAD[:1]]
+    gain = precision_gain(a, b)
+    assert gain is not None
+    assert gain > 1.5
+    assert not worth_lengthening(a, b, 1.5)
+    few = [r.with_changes(ok_ops=200) for r in (*a, *b)]
+    assert worth_lengthening(few[: len(a)], few[len(a) :], 1.5)

@@ -2,21 +2,26 @@
 
 A run's p50 wobbles for two reasons: it is read from a finite number of ops (sampling), and
 the machine does other things (everything else). Doubling a run halves the sampling part
-at best and leaves the rest, yet it makes every later round longer. So runs are lengthened
-only when the op count per run is the limit: when the precision a round gains is more than
-the time it costs.
+at best and leaves the rest, yet it makes every later round longer and every later look
+later. So runs are lengthened only when the op count per run is the limit, which takes two
+things:
 
-- The sampling part of one run is read from its own distribution-free interval of the p50
-  (``p50_lo``/``p50_hi``, 95 %, from order statistics): its half-width in log scale over
-  1.96 is the run's standard error. The sampling variance of one paired log-ratio is the
-  sum of the two arms' squared errors (the mean over the rounds taken).
-- The spread actually seen is the variance of the paired log-ratios of the p50.
-- Doubling keeps the part the sampling does not explain and halves the rest:
+- **few ops**: the last round's runs hold fewer than :data:`MIN_OPS_PER_RUN` successful ops
+  (a run with more pins its p50 well enough that a look at the planned rounds usually
+  settles without longer runs: on a quiet machine an A against A is then called noise at
+  the second look);
+- **the spread is theirs**: the precision a round would gain is more than the time it
+  would cost. The sampling part of one run is read from its own distribution-free interval
+  of the p50 (``p50_lo``/``p50_hi``, 95 %, from order statistics): its half-width in log
+  scale over 1.96 is the run's standard error, and the sampling variance of one paired
+  log-ratio is the sum of the two arms' squared errors (the mean over the rounds taken).
+  The spread actually seen is the variance of the paired log-ratios of the p50. Doubling
+  keeps the part the sampling does not explain and halves the rest:
   ``gain = seen / (seen - sampling / 2)``, with the sampling share capped at all of it.
-  Runs are doubled when ``gain`` exceeds how much longer a round would take.
+  Runs are doubled when ``gain`` exceeds how much longer a round would take. On a busy
+  machine the other load explains most of the spread and runs keep their length.
 
-Runs that carry no p50 interval (older JSON) fall back to their op count: fewer than
-:data:`MIN_OPS_PER_RUN` successful ops.
+Runs that carry no p50 interval (older JSON) are lengthened on the op count alone.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ __all__ = [
     "worth_lengthening",
 ]
 
-#: Without a p50 interval, a run with fewer successful ops than this is lengthened.
+#: Runs whose last round held at least this many successful ops keep their length.
 MIN_OPS_PER_RUN = 300
 #: Runs are lengthened at most to this multiple of the starting length.
 MAX_LENGTHEN = 4
@@ -103,10 +108,10 @@ def precision_gain(a: Sequence[Run], b: Sequence[Run]) -> float | None:
 
 
 def worth_lengthening(a: Sequence[Run], b: Sequence[Run], cost_ratio: float) -> bool:
-    """Whether runs twice as long buy more precision than the ``cost_ratio`` they cost
-    (see the module docstring)."""
+    """Whether runs twice as long are worth the ``cost_ratio`` they cost: the last round
+    held few ops, and the precision they buy is more than that (see the module docstring)."""
+    last = [r.ok_ops for r in (*a[-1:], *b[-1:])]
+    if not last or median(last) >= MIN_OPS_PER_RUN:
+        return False
     gain = precision_gain(a, b)
-    if gain is None:
-        last = [r.ok_ops for r in (*a[-1:], *b[-1:])]
-        return bool(last) and median(last) < MIN_OPS_PER_RUN
-    return gain > cost_ratio
+    return gain is None or gain > cost_ratio

@@ -10,31 +10,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codeflash_lab.report.charts import Chart, run_charts, target_charts
 from codeflash_lab.report.collect import ReportInputs, collect_inputs
 from codeflash_lab.report.summary import Summary, TargetSummary, summarize, target_summary
-from codeflash_lab.report.svg import figure_svg
 from codeflash_lab.verdicts import Evidence, Ruling
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from codeflash_lab.workspace.layout import Workspace
 
 __all__ = ["Chart", "Report", "TargetSection", "build_report"]
 
 _IMPACT_ORDER = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Chart:
-    """One chart of the report: inline SVG, or a message when there was nothing to draw."""
-
-    key: str
-    title: str
-    caption: str
-    svg: str = ""
-    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,45 +127,6 @@ class Report:
         )
 
 
-def _chart(key: str, title: str, caption: str, fig: Figure) -> Chart:
-    from codeflash_lab.viz import fit_titles
-
-    if fig.get_label() == "message":
-        texts = [t.get_text() for ax in fig.axes for t in ax.texts]
-        return Chart(key, title, caption, message=" ".join(texts).replace(r"\$", "$"))
-    fit_titles(fig)
-    return Chart(key, title, caption, svg=figure_svg(fig, key=key, label=title))
-
-
-def _target_charts(index: int, rows: Any) -> list[Chart]:
-    from codeflash_lab.viz import compact_charts, plot_target_metric, plot_target_progress
-
-    key = f"t{index}"
-    with compact_charts():
-        return [
-            _chart(
-                f"{key}-progress",
-                "How far it has come",
-                "Times better than this target's own baseline after each experiment; only a "
-                "KEEP moves the lines.",
-                plot_target_progress(rows),
-            ),
-            _chart(
-                f"{key}-latency",
-                "Latency per experiment",
-                "Each dot is one experiment's result (colour: KEEP or DISCARD); the dashed line "
-                "is the baseline, the green step the latency in force.",
-                plot_target_metric(rows, "p50"),
-            ),
-            _chart(
-                f"{key}-throughput",
-                "Throughput per experiment",
-                "Operations per second after each change; higher is better.",
-                plot_target_metric(rows, "throughput"),
-            ),
-        ]
-
-
 def _target_sections(inputs: ReportInputs, max_points: int) -> list[TargetSection]:
     from codeflash_lab.viz import target_frames
 
@@ -189,7 +137,7 @@ def _target_sections(inputs: ReportInputs, max_points: int) -> list[TargetSectio
                 name=name,
                 anchor=f"target-{i}",
                 summary=target_summary(name, rows),
-                charts=tuple(_target_charts(i, rows.iloc[-max_points:])),
+                charts=tuple(target_charts(i, rows.iloc[-max_points:])),
                 latest=latest_in_force(name, rows, inputs.benches, inputs.records),
                 unmeasured=_unmeasured(rows, inputs.records),
             )
@@ -266,64 +214,6 @@ def latest_in_force(
             "benchmark of the kept code was saved)"
         ),
     }
-
-
-def _run_charts(inputs: ReportInputs) -> list[Chart]:
-    from codeflash_lab.viz import compact_charts
-
-    with compact_charts():
-        return _saved_run_charts(inputs)
-
-
-def _on(run: dict[str, Any] | None) -> str:
-    """`` Target: GET /x.`` for a saved run that names one."""
-    target = str((run or {}).get("target") or "")
-    return f" Target: {target}." if target else ""
-
-
-def _saved_run_charts(inputs: ReportInputs) -> list[Chart]:
-    from codeflash_lab.viz import plot_findings, plot_lag, plot_latency_cdf, plot_sweep
-
-    charts = []
-    if inputs.compare:
-        charts.append(
-            _chart(
-                "cdf",
-                "Latest A/B latency distribution",
-                "Percentiles of the latest compare run; each step right adds a nine "
-                "(90%, 99%, 99.9%). Thin lines are single runs." + _on(inputs.compare),
-                plot_latency_cdf(inputs.compare),
-            )
-        )
-    if inputs.sweep:
-        charts.append(
-            _chart(
-                "sweep",
-                "Concurrency sweep",
-                "Past the knee, more operations in flight add latency without adding throughput."
-                + _on(inputs.sweep),
-                plot_sweep(inputs.sweep),
-            )
-        )
-    if inputs.lag:
-        charts.append(
-            _chart(
-                "lag",
-                "Event-loop lag",
-                "How late the loop ran a probe scheduled at a fixed interval; spikes are stalls.",
-                plot_lag(inputs.lag),
-            )
-        )
-    if inputs.scan:
-        charts.append(
-            _chart(
-                "findings",
-                "Scanner findings by category",
-                "From the latest scan, highest impact first.",
-                plot_findings(inputs.scan.get("findings") or []),
-            )
-        )
-    return charts
 
 
 def _cell(value: Any) -> Any:
@@ -480,7 +370,7 @@ def build_report(
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         summary=summarize(inputs.frame, inputs.log.rows),
-        charts=tuple(_run_charts(inputs)),
+        charts=tuple(run_charts(inputs)),
         experiments=_experiment_rows(inputs, table_limit),
         targets=tuple(targets),
         experiments_total=len(inputs.frame),

@@ -60,8 +60,11 @@ def reading_for(ttot: float, tsub: float, wall: float, *, off_cpu: bool = False)
 #: Readings a CPU-clock pass can turn into "waiting".
 OWN_TIME_READINGS = ("itself slow", "both")
 #: Own time is off the CPU when its CPU share is under this fraction of what a busy loop
-#: got from the machine at the same time (a loaded machine gives every thread less).
-WAITING_SHARE = 0.3
+#: got from the machine at the same time (a loaded machine gives every thread less). A
+#: blocked wait gets almost none; a computing function that a burst of other load starves
+#: during the WALL pass gets far less than the busy loop got just before or after it, so the
+#: line sits well below what computing gets.
+WAITING_SHARE = 0.15
 
 
 def cpu_availability(seconds: float = 0.05) -> float:

@@ -360,9 +360,12 @@ def profile_callable(
 
     result = one_pass("wall", duration_s)
     if result.error is None and any(r.reading in OWN_TIME_READINGS for r in result.rows):
+        # What a busy loop gets right after the WALL pass and after the CPU pass: the lower
+        # one, so a burst of other load during the passes does not read as waiting.
+        before = cpu_availability()
         cpu = one_pass("cpu", min(duration_s, result.wall_s))
         rows = [r.to_dict() for r in cpu.rows]
-        result = with_cpu_pass(result, rows, availability=cpu_availability())
+        result = with_cpu_pass(result, rows, availability=min(before, cpu_availability()))
     return _top(result, top)
 
 
@@ -449,8 +452,10 @@ def profile_target(
     if result.error is None and any(r.reading in OWN_TIME_READINGS for r in rows):
         cpu_job = {**job, "profile": {**job["profile"], "clock": "cpu", "top": None,
                                       "duration_s": min(duration_s, wall)}}  # fmt: skip
+        before = cpu_availability()
         cpu = run_job(cpu_job, python=interpreter.path, cwd=cwd, timeout_s=duration_s * 20 + 120)
         if cpu["profile"].get("clock") == "cpu":  # an older child ignores the clock
             rows = list(cpu["profile"]["rows"])
-            result = with_cpu_pass(result, rows, availability=cpu_availability())
+            available = min(before, cpu_availability())
+            result = with_cpu_pass(result, rows, availability=available)
     return result

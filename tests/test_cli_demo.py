@@ -77,29 +77,36 @@ def test_demo_without_a_git_identity_says_how_to_set_one(tmp_path: Path) -> None
 @pytest.mark.slow
 def test_ctrl_c_stops_every_server_and_leaves_a_clean_repository(tmp_path: Path) -> None:
     workdir = tmp_path / "w"
-    proc = subprocess.Popen(
+    seen: list[str] = []
+    servers: list[psutil.Process] = []
+    # ``with`` closes the pipes however the test ends, so none leaks into the next test.
+    with subprocess.Popen(
         _demo("--quick", "--workdir", str(workdir)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    seen: list[str] = []
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 120
-        for line in proc.stdout:
-            seen.append(line)
-            if line.startswith("[experiment 1] Benchmarking"):
-                break
-            assert time.monotonic() < deadline, "".join(seen)
-        servers = [p for p in _processes_in(workdir) if p.pid != proc.pid]
-        assert servers, "the demo's servers should be running by now"
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            deadline = time.monotonic() + 120
+            for line in proc.stdout:
+                seen.append(line)
+                if line.startswith("[experiment 1] Benchmarking"):
+                    break
+                assert time.monotonic() < deadline, "".join(seen)
+            # Each run of the compare starts its servers afresh: on a busy machine the
+            # first ones can take a moment to appear after the line.
+            until = time.monotonic() + 30
+            while not servers and time.monotonic() < until:
+                servers = [p for p in _processes_in(workdir) if p.pid != proc.pid]
+                time.sleep(0.05)
+            assert servers, "the demo's servers should be running by now"
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     assert proc.returncode == 130, err
     assert "demo interrupted; every server it started is stopped" in err
     assert "Traceback" not in err

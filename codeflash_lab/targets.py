@@ -4,6 +4,8 @@ A target is an async callable named ``package.module:function`` or
 ``path/to/file.py:function``, or an HTTP URL (loopback only unless allowed).
 :func:`resolve_loopback` is the one place a URL's host becomes an address to
 connect to: every HTTP client of the workbench connects to the address it checked.
+The address checking itself (and :class:`CheckedTarget`, :func:`is_loopback_host`)
+lives in :mod:`codeflash_lab._loopback` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -12,16 +14,15 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
-import ipaddress
 import os
-import socket
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from codeflash_lab._loopback import CheckedTarget, Resolver, check_host, is_loopback_host
 from codeflash_lab.errors import TargetError
 
 __all__ = [
@@ -87,21 +88,6 @@ class Target:
             "url_path": self.url_path,
             "is_loopback": self.is_loopback,
         }
-
-
-def is_loopback_host(host: str) -> bool:
-    """True when ``host`` names this machine (``localhost`` or a loopback address).
-
-    Args:
-        host: a host name or an IPv4/IPv6 address (brackets allowed).
-    """
-    name = host.strip("[]").rstrip(".").lower()
-    if name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _parse_url(spec: str, allow_remote: bool) -> Target:
@@ -173,83 +159,6 @@ def parse_target(spec: str, *, allow_remote: bool = False) -> Target:
     return Target(spec=spec, kind="callable", module=head, attr=attr)
 
 
-#: ``(host, port) -> addresses``: how :func:`resolve_loopback` looks a name up.
-Resolver = Callable[[str, int], Sequence[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedTarget:
-    """A URL target whose host was checked: connect to :attr:`addr`, never to the name.
-
-    JSON-ready (:meth:`to_dict`), so a measuring child or a load worker gets the
-    address that was checked instead of looking the name up again.
-
-    Attributes:
-        url: the URL as given.
-        scheme: ``http`` or ``https``.
-        host: the URL's host as written (lower case, no brackets).
-        addr: the IP address to connect to.
-        port: the port (default 80/443 filled in).
-        host_header: the ``Host`` header to send (the URL's host and non-default port).
-        loopback: every address the host stood for is this machine.
-    """
-
-    url: str
-    scheme: str
-    host: str
-    addr: str
-    port: int
-    host_header: str
-    loopback: bool
-
-    @property
-    def server_name(self) -> str | None:
-        """The TLS server name (SNI): the host when it is a name, else ``None``."""
-        return None if _ip(self.host) is not None else self.host
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-ready dict."""
-        return {
-            "url": self.url,
-            "scheme": self.scheme,
-            "host": self.host,
-            "addr": self.addr,
-            "port": self.port,
-            "host_header": self.host_header,
-            "loopback": self.loopback,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CheckedTarget:
-        """Rebuild from :meth:`to_dict` output."""
-        return cls(
-            url=str(data["url"]),
-            scheme=str(data["scheme"]),
-            host=str(data["host"]),
-            addr=str(data["addr"]),
-            port=int(data["port"]),
-            host_header=str(data["host_header"]),
-            loopback=bool(data["loopback"]),
-        )
-
-
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return None
-
-
-def _is_localhost_name(name: str) -> bool:
-    # RFC 6761 section 6.3: these names are this machine and are never sent to a resolver.
-    return name == "localhost" or name.endswith(".localhost")
-
-
-def _system_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
-
-
 def resolve_loopback(
     url: str | Target, *, allow_remote: bool = False, resolver: Resolver | None = None
 ) -> CheckedTarget:
@@ -276,36 +185,14 @@ def resolve_loopback(
     target = url if isinstance(url, Target) else parse_target(url, allow_remote=allow_remote)
     if target.kind != "url" or not target.host or target.port is None:
         raise TargetError(f"target {target.spec!r}: not a URL")
-    host = target.host.strip("[]").rstrip(".").lower()
-    port = target.port
-    literal = _ip(host)
-    if _is_localhost_name(host):
-        addrs = ["127.0.0.1"]
-    elif literal is not None:
-        addrs = [str(literal)]
-    else:
-        try:
-            addrs = list(dict.fromkeys((resolver or _system_resolver)(host, port)))
-        except (OSError, UnicodeError) as exc:
-            raise TargetError(f"target {target.spec!r}: cannot resolve {host!r} ({exc})") from None
-        if not addrs:
-            raise TargetError(f"target {target.spec!r}: {host!r} resolved to no address")
-    remote = [a for a in addrs if (ip := _ip(a)) is None or not ip.is_loopback]
-    if remote and not allow_remote:
-        raise TargetError(
-            f"target {target.spec!r}: {host!r} resolves to {', '.join(remote)}, not loopback; "
-            "benchmarking another machine needs --allow-remote (allow_remote=True)"
-        )
-    default_port = 443 if target.scheme == "https" else 80
-    shown = f"[{host}]" if ":" in host else host
-    return CheckedTarget(
+    return check_host(
+        target.spec,
         url=target.url or target.spec,
         scheme=target.scheme or "http",
-        host=host,
-        addr=addrs[0],
-        port=port,
-        host_header=shown if port == default_port else f"{shown}:{port}",
-        loopback=not remote,
+        host=target.host,
+        port=target.port,
+        allow_remote=allow_remote,
+        resolver=resolver,
     )
 
 

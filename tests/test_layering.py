@@ -10,10 +10,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "codeflash_lab"
 
 # Which internal areas each area may import. The base modules (errors,
-# categories, _git, targets, verdicts) may be imported by everyone and import only each other.
+# categories, _git, targets, _loopback, verdicts) may be imported by everyone and import only each other.
 # The measuring child (_child) is base too: standard library only, it imports nothing of ours,
 # and the bench imports its drivers and statistics so both measure with one copy.
-BASE = {"errors", "categories", "_git", "targets", "verdicts", "_child", "__init__"}
+BASE = {"errors", "categories", "_git", "targets", "_loopback", "verdicts", "_child", "__init__"}
 ALLOWED: dict[str, set[str]] = {
     "workspace": set(),
     "scan": {"workspace"},

@@ -26,10 +26,10 @@ from codeflash_lab.profiling._stack import (
     in_debug_bookkeeping,
     is_selector_poll,
     sample_stack,
-    user_frame,
 )
+from codeflash_lab.profiling._stall import StallSamples, describe_task, stall_from_stack
 from codeflash_lab.profiling._sync import run_sync
-from codeflash_lab.profiling.lag_result import LagResult, Stall
+from codeflash_lab.profiling.lag_result import LagResult, Stall, lag_result_from_dict
 
 __all__ = [
     "IDLE_LAG_FLOOR_MS",
@@ -92,7 +92,7 @@ class LagMonitor:
         self._task: asyncio.Task[None] | None = None
         self._watchdog: threading.Thread | None = None
         self._stop = threading.Event()
-        self._samples: dict[float, _StallSamples] = {}
+        self._samples: dict[float, StallSamples] = {}
         self._hook: SlowCallbackHook | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -184,7 +184,7 @@ class LagMonitor:
             if not stack or is_selector_poll(stack):
                 continue
             task = asyncio.current_task(loop) if not loop.is_closed() else None
-            self._samples.setdefault(last, _StallSamples()).add(stack, _describe_task(task))
+            self._samples.setdefault(last, StallSamples()).add(stack, describe_task(task))
 
     @staticmethod
     def _stack_of(thread_id: int) -> tuple[StackEntry, ...]:
@@ -223,12 +223,12 @@ class LagMonitor:
         hooked = [c for c in slow if previous <= c.end <= woke]
         culprit = max(hooked, key=lambda c: c.duration_ms) if hooked else None
         stall = (
-            _stall_from_stack(t_s, lag_ms / 1000.0, best[0], None, task_text=best[1])
+            stall_from_stack(t_s, lag_ms / 1000.0, best[0], None, task_text=best[1])
             if best is not None
             else Stall(t_s=t_s, lag_ms=lag_ms)
         )
         if culprit is not None and culprit.stack and not stall.stack:
-            stall = _stall_from_stack(t_s, lag_ms / 1000.0, culprit.stack, None)
+            stall = stall_from_stack(t_s, lag_ms / 1000.0, culprit.stack, None)
         return Stall(
             t_s=t_s,
             lag_ms=lag_ms,
@@ -239,58 +239,6 @@ class LagMonitor:
             duration_ms=culprit.duration_ms if culprit else None,
             stack=stall.stack,
         )
-
-
-class _StallSamples:
-    """The watchdog's samples of one stall: how often each innermost line was seen.
-
-    Counts, not every stack, so a long stall sampled every few milliseconds stays small.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, int], tuple[int, int, tuple[StackEntry, ...], str | None]] = {}
-        self._order = 0
-
-    def add(self, stack: tuple[StackEntry, ...], task: str | None) -> None:
-        key = stack[-1][:2]
-        count = self._seen[key][0] if key in self._seen else 0
-        self._order += 1
-        self._seen[key] = (count + 1, self._order, stack, task)
-
-    def dominant(self) -> tuple[tuple[StackEntry, ...], str | None] | None:
-        """The stack and task of the line seen most often (ties: the one seen last)."""
-        if not self._seen:
-            return None
-        _count, _order, stack, task = max(self._seen.values(), key=lambda v: (v[0], v[1]))
-        return stack, task
-
-
-def _stall_from_stack(
-    t_s: float,
-    late_s: float,
-    stack: tuple[StackEntry, ...],
-    task: asyncio.Task[Any] | None,
-    *,
-    task_text: str | None = None,
-) -> Stall:
-    where = user_frame(stack)
-    return Stall(
-        t_s=t_s,
-        lag_ms=late_s * 1000.0,
-        task=task_text or _describe_task(task),
-        callback=f"{stack[0][2]} ({stack[0][0]}:{stack[0][1]})" if stack else None,
-        path=where[0] if where else None,
-        line=where[1] if where else None,
-        stack=stack,
-    )
-
-
-def _describe_task(task: asyncio.Task[Any] | None) -> str | None:
-    if task is None:
-        return None
-    coro = task.get_coro()
-    qualname = getattr(coro, "__qualname__", None) or type(coro).__name__
-    return f"{task.get_name()}: {qualname}"
 
 
 def monitor_callable(
@@ -384,45 +332,3 @@ def monitor_target(
     python_path = interpreter_for(cwd, python).path
     doc = run_job(job, python=python_path, cwd=cwd, timeout_s=duration_s * 10 + 120)
     return lag_result_from_dict(doc["lag"])
-
-
-def _stack(entries: Any) -> tuple[StackEntry, ...]:
-    return tuple((str(p), int(n), str(f)) for p, n, f in entries or ())
-
-
-def lag_result_from_dict(data: dict[str, Any]) -> LagResult:
-    """Rebuild a :class:`LagResult` from the measuring child's ``lag`` document."""
-    stalls = tuple(
-        Stall(
-            t_s=float(s["t_s"]),
-            lag_ms=float(s["lag_ms"]),
-            task=s.get("task"),
-            callback=s.get("callback"),
-            path=s.get("path"),
-            line=s.get("line"),
-            duration_ms=s.get("duration_ms"),
-            stack=_stack(s.get("stack")),
-        )
-        for s in data.get("stall_list", ())
-    )
-    slow = tuple(
-        SlowCallback(
-            start=float(c["start"]),
-            end=float(c["end"]),
-            duration_ms=float(c["duration_ms"]),
-            callback=str(c["callback"]),
-            task=c.get("task"),
-            path=c.get("path"),
-            line=c.get("line"),
-            stack=_stack(c.get("stack")),
-        )
-        for c in data.get("slow_callbacks", ())
-    )
-    return LagResult(
-        interval_s=float(data["interval_s"]),
-        threshold_ms=float(data["threshold_ms"]),
-        duration_s=float(data["duration_s"]),
-        samples=tuple((float(t), float(v)) for t, v in data.get("samples", ())),
-        stalls=stalls,
-        slow_callbacks=slow,
-    )

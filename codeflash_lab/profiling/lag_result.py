@@ -1,4 +1,8 @@
-"""Results of the event-loop lag monitor: the timeline, percentiles and attributed stalls."""
+"""Results of the event-loop lag monitor: the timeline, percentiles and attributed stalls.
+
+:func:`lag_result_from_dict` rebuilds one from its JSON form (the measuring child's ``lag``
+document has the same shape as :meth:`LagResult.to_dict`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from codeflash_lab.profiling._stack import StackEntry
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LagResult", "Stall"]
+__all__ = ["LagResult", "Stall", "lag_result_from_dict"]
 
 
 @dataclass(frozen=True)
@@ -166,3 +170,45 @@ class LagResult:
             self._rows(),
             caption=self._headline(),
         )
+
+
+def _stack(entries: Any) -> tuple[StackEntry, ...]:
+    return tuple((str(p), int(n), str(f)) for p, n, f in entries or ())
+
+
+def lag_result_from_dict(data: dict[str, Any]) -> LagResult:
+    """Rebuild a :class:`LagResult` from the measuring child's ``lag`` document."""
+    stalls = tuple(
+        Stall(
+            t_s=float(s["t_s"]),
+            lag_ms=float(s["lag_ms"]),
+            task=s.get("task"),
+            callback=s.get("callback"),
+            path=s.get("path"),
+            line=s.get("line"),
+            duration_ms=s.get("duration_ms"),
+            stack=_stack(s.get("stack")),
+        )
+        for s in data.get("stall_list", ())
+    )
+    slow = tuple(
+        SlowCallback(
+            start=float(c["start"]),
+            end=float(c["end"]),
+            duration_ms=float(c["duration_ms"]),
+            callback=str(c["callback"]),
+            task=c.get("task"),
+            path=c.get("path"),
+            line=c.get("line"),
+            stack=_stack(c.get("stack")),
+        )
+        for c in data.get("slow_callbacks", ())
+    )
+    return LagResult(
+        interval_s=float(data["interval_s"]),
+        threshold_ms=float(data["threshold_ms"]),
+        duration_s=float(data["duration_s"]),
+        samples=tuple((float(t), float(v)) for t, v in data.get("samples", ())),
+        stalls=stalls,
+        slow_callbacks=slow,
+    )

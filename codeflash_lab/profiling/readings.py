@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from codeflash_lab.profiling.yappi_profile import ProfileResult
+    from codeflash_lab.profiling.profile_result import ProfileResult
 
 __all__ = [
     "CPU_PASS_NOTE",

@@ -25,11 +25,16 @@ step                files it changes
 :func:`finish` runs guard → measure (unless a saved compare is named) → decide → record;
 :func:`run_experiment` runs the whole flow with a change given as code; :func:`abandon`
 closes an experiment without a row (``.codeflash/runs/abandoned-N.patch``, files put back).
+
+The steps live here and only here; what they share is in
+:mod:`~codeflash_lab.experiments.flow_state` (the open experiment, the patch and revert),
+:mod:`~codeflash_lab.experiments.flow_checks` (is a guard run or a saved compare stale),
+:mod:`~codeflash_lab.experiments.flow_decide` (the ruling) and
+:mod:`~codeflash_lab.experiments.flow_outcome` (the row's values, the sidecar note, the lines).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -37,17 +42,17 @@ from pathlib import Path
 from typing import Any
 
 from codeflash_lab._git import head_sha, repo_root
-from codeflash_lab.bench.revisions import (
-    WORKTREE,
-    snapshot_worktree,
-    uncommitted_files,
-    untracked_files,
-)
+from codeflash_lab.bench.revisions import WORKTREE, uncommitted_files, untracked_files
 from codeflash_lab.categories import SLUGS
 from codeflash_lab.errors import GitError, WorkspaceError
 from codeflash_lab.experiments import guard as _guard
-from codeflash_lab.experiments.compare_input import CompareNumbers, load_compare
+from codeflash_lab.experiments.compare_input import load_compare
+from codeflash_lab.experiments.flow_checks import compare_inputs as _compare_inputs
+from codeflash_lab.experiments.flow_checks import compare_stale as _compare_stale
+from codeflash_lab.experiments.flow_checks import guard_stale as _guard_stale
 from codeflash_lab.experiments.flow_decide import compare_ruling, flow_ruling, guard_ruling
+from codeflash_lab.experiments.flow_outcome import note_steps as _note_steps
+from codeflash_lab.experiments.flow_outcome import outcome_lines, row_values
 from codeflash_lab.experiments.flow_state import (
     SESSION_FILE,
     ExperimentSession,
@@ -60,16 +65,11 @@ from codeflash_lab.experiments.flow_state import (
     revert_files,
     save_patch,
     save_session,
-    tree_of,
     workspace,
 )
-from codeflash_lab.experiments.ledger import RecordResult, record_experiment
+from codeflash_lab.experiments.ledger import record_experiment
 from codeflash_lab.verdicts import Ruling
-from codeflash_lab.workspace.experiment_record import (
-    GuardRun,
-    find_record,
-    finish_record,
-)
+from codeflash_lab.workspace.experiment_record import GuardRun
 from codeflash_lab.workspace.layout import Workspace
 from codeflash_lab.workspace.results import read_results
 
@@ -163,31 +163,6 @@ def guard(
     return run
 
 
-def _guard_stale(s: ExperimentSession) -> bool:
-    return s.guard is not None and s.guard_fingerprint not in (None, fingerprint(s))
-
-
-def _compare_stale(s: ExperimentSession, doc: Mapping[str, Any] | None) -> str | None:
-    """Why the saved compare does not describe the code as it is now, or ``None``."""
-    git = (doc or {}).get("git") or {}
-    head, head_rev = git.get("head"), git.get("head_rev")
-    if not head or not head_rev:
-        return None  # two running servers, or a compare of objects: nothing to check
-    root = repo_root(s.project)
-    if head_rev != WORKTREE:
-        changed = changed_files(s)
-        if changed:
-            return (
-                f"the saved compare measured {head_rev}, not the uncommitted change in "
-                f"{', '.join(changed[:3])}; compare with --head WORKTREE"
-            )
-        return None
-    then, now = tree_of(root, head), tree_of(root, snapshot_worktree(root))
-    if then and now and then != now:
-        return "the code changed after the saved compare measured it; compare again"
-    return None
-
-
 def measure(session: ExperimentSession | Workspace | str | os.PathLike[str], **options: Any) -> Any:
     """Compare the start commit with the working tree (``--head WORKTREE``) and save it.
 
@@ -222,17 +197,6 @@ def use_compare(
     s = require_session(session)
     numbers = load_compare(s.project, ref)
     return save_session(replace(s, compare_ref=numbers.source))
-
-
-def _compare_inputs(s: ExperimentSession) -> tuple[CompareNumbers | None, dict[str, Any] | None]:
-    if not s.compare_ref:
-        return None, None
-    numbers = load_compare(s.project, s.compare_ref)
-    try:
-        doc = json.loads(Path(numbers.source).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        doc = None
-    return numbers, doc
 
 
 def decide(
@@ -283,18 +247,7 @@ def record(
     if status == "KEEP" and not files:
         raise GitError("nothing changed since the experiment started: there is nothing to keep")
     numbers, _doc = _compare_inputs(s)
-    values: dict[str, Any] = {}
-    if numbers is not None:
-        values = {
-            "baseline_latency_ms": numbers.baseline_latency_ms,
-            "optimized_latency_ms": numbers.optimized_latency_ms,
-            "baseline_throughput": numbers.baseline_throughput,
-            "optimized_throughput": numbers.optimized_throughput,
-            "p99_change": numbers.p99_change,
-            "concurrency": numbers.concurrency,
-        }
     g = s.guard
-    tests = {"tests_passed": g.passed, "tests_failed": g.failed} if g and g.ran else {}
     untracked = set(untracked_files(root)) - set(s.untracked_before)
     patch = None
     if status == "DISCARD" and files:
@@ -315,8 +268,7 @@ def record(
         guard=g,
         ruling=ruling,
         evidence_ref=ruling.evidence.ref,
-        **tests,
-        **values,
+        **row_values(numbers, g),
     )
     if patch is not None and patch.name != f"discard-{result.number}.patch":
         target = patch.with_name(f"discard-{result.number}.patch")
@@ -328,28 +280,8 @@ def record(
         reverted = tuple(files)
     sidecar = _note_steps(ws, result, reverted, patch)  # the ledger wrote it; add the revert
     (ws.root / SESSION_FILE).unlink(missing_ok=True)
-    lines = [ruling.line(), *result.lines]
-    if g is not None:
-        lines.insert(0, f"[guard] {g.summary()}")
-    if patch is not None:
-        rel = os.path.relpath(patch, root)
-        lines.append(
-            f"[experiment {result.number}] reverted {', '.join(files)}; the change is saved "
-            f"in {rel}; re-apply it with: git apply {rel}"
-        )
-    return FlowOutcome(ruling, result, result.commit, patch, reverted, sidecar, tuple(lines))
-
-
-def _note_steps(
-    ws: Workspace, result: RecordResult, reverted: tuple[str, ...], patch: Path | None
-) -> Path | None:
-    """Add the revert and the saved patch to the sidecar the ledger wrote."""
-    rid = getattr(result, "record_id", None)
-    rec = find_record(ws, rid) if rid else None
-    if rec is None:
-        return None
-    patch_ref = None if patch is None else str(patch.relative_to(ws.project))
-    return finish_record(ws, rec.step(reverted=bool(reverted), patch=patch_ref))
+    lines = outcome_lines(ruling, result, g, patch, root, files)
+    return FlowOutcome(ruling, result, result.commit, patch, reverted, sidecar, lines)
 
 
 def abandon(

@@ -2,108 +2,33 @@
 
 Reads files (pyproject.toml, lock files, ``.python-version``, requirements, the
 project's own imports) and asks the project's interpreter for its version (see
-``interpreter``); never runs the project's code.
+``interpreter``); never runs the project's code. The file reading lives in
+``project_config`` (Python version, test command, declared dependencies) and
+``frameworks`` (imports, framework, async packages); this module combines them into
+one :class:`Discovery` and re-exports ``FRAMEWORKS`` and ``ASYNC_PACKAGES``.
 """
 
 from __future__ import annotations
 
-import configparser
 import os
-import re
-import sys
-import tomllib
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codeflash_lab.errors import WorkspaceError
+from codeflash_lab.workspace.frameworks import ASYNC_PACKAGES, FRAMEWORKS, _framework, _imports
 from codeflash_lab.workspace.interpreter import Interpreter, find_interpreter
+from codeflash_lab.workspace.project_config import (
+    _declared_deps,
+    _load_toml,
+    _python,
+    _test_command,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ASYNC_PACKAGES", "FRAMEWORKS", "Discovery", "discover"]
-
-#: Frameworks, in the order they win when several are imported.
-FRAMEWORKS: tuple[str, ...] = (
-    "FastAPI",
-    "Starlette",
-    "Quart",
-    "Sanic",
-    "Django async",
-    "aiohttp",
-    "plain asyncio",
-)
-
-#: Distributions that matter for async performance (drivers, clients, servers, loops).
-ASYNC_PACKAGES: frozenset[str] = frozenset(
-    {
-        "aio-pika",
-        "aioboto3",
-        "aiobotocore",
-        "aiocache",
-        "aiodns",
-        "aiofiles",
-        "aiohttp",
-        "aiokafka",
-        "aiolimiter",
-        "aiomysql",
-        "aiopg",
-        "aioredis",
-        "aiosmtplib",
-        "aiosqlite",
-        "anyio",
-        "arq",
-        "asgiref",
-        "asyncpg",
-        "asyncssh",
-        "beanie",
-        "channels",
-        "databases",
-        "fastapi",
-        "granian",
-        "httpcore",
-        "httpx",
-        "hypercorn",
-        "motor",
-        "psycopg",
-        "pytest-asyncio",
-        "quart",
-        "redis",
-        "sanic",
-        "sqlalchemy",
-        "starlette",
-        "tortoise-orm",
-        "trio",
-        "uvicorn",
-        "uvloop",
-        "websockets",
-    }
-)
-
-_SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".venv",
-    "venv",
-    "env",
-    ".tox",
-    ".nox",
-    "node_modules",
-    "site-packages",
-    "build",
-    "dist",
-    "__pycache__",
-    ".codeflash",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-}
-_MAX_FILES = 3000
-_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w, ()]+)|import\s+([\w., ]+))", re.M)
-_VERSION = re.compile(r"(\d+)\.(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,191 +106,6 @@ class Discovery:
             for k, v in self.to_dict().items()
         )
         return f"<p>{html.escape(self.progress_line())}</p><table>{rows}</table>"
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"{path}: not valid TOML ({exc})") from exc
-
-
-def _lower_bound(spec: str) -> str | None:
-    """The lowest ``major.minor`` a version specifier allows (``>=3.11,<4`` -> ``3.11``)."""
-    found = []
-    for clause in re.split(r"[,|]", spec):
-        clause = clause.strip()
-        if clause.startswith(("<", "!")):
-            continue
-        m = _VERSION.search(clause)
-        if m:
-            found.append((int(m.group(1)), int(m.group(2))))
-    if not found:
-        return None
-    major, minor = min(found)
-    return f"{major}.{minor}"
-
-
-def _python(project: Path, pyproject: dict[str, Any]) -> tuple[str, str]:
-    spec = _table(pyproject.get("project")).get("requires-python")
-    if not spec:
-        poetry = _table(_table(pyproject.get("tool")).get("poetry"))
-        spec = _table(poetry.get("dependencies")).get("python")
-    if isinstance(spec, str) and (v := _lower_bound(spec)):
-        return v, "requires-python"
-    cfg = project / "setup.cfg"
-    if cfg.exists():
-        parser = configparser.ConfigParser()
-        try:
-            parser.read(cfg, encoding="utf-8")
-            spec = parser.get("options", "python_requires", fallback="")
-        except configparser.Error:
-            spec = ""
-        if spec and (v := _lower_bound(spec)):
-            return v, "python_requires"
-    pv = project / ".python-version"
-    if pv.exists():
-        m = re.search(r"(\d+)\.(\d+)", pv.read_text(encoding="utf-8", errors="replace"))
-        if m:
-            return f"{m.group(1)}.{m.group(2)}", ".python-version"
-    return f"{sys.version_info.major}.{sys.version_info.minor}", "interpreter"
-
-
-def _test_command(project: Path, pyproject: dict[str, Any], runner: str, deps: set[str]) -> str:
-    pytest_config = (
-        "pytest" in _table(pyproject.get("tool"))
-        or (project / "pytest.ini").exists()
-        or (project / "conftest.py").exists()
-        or (project / "tests" / "conftest.py").exists()
-        or "pytest" in deps
-        or _ini_has(project / "setup.cfg", "tool:pytest")
-        or _ini_has(project / "tox.ini", "pytest")
-    )
-    if pytest_config:
-        return f"{runner} -m pytest"
-    for folder in ("tests", "test"):
-        if (project / folder).is_dir() and any((project / folder).glob("test*.py")):
-            return f"{runner} -m unittest discover -s {folder}"
-    return ""
-
-
-def _ini_has(path: Path, section: str) -> bool:
-    if not path.exists():
-        return False
-    try:
-        return f"[{section}]" in path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-
-
-def _dist_name(requirement: str) -> str:
-    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else ""
-
-
-def _table(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _strings(value: Any) -> list[str]:
-    """The strings of a TOML array (or the keys of a table); anything else gives nothing."""
-    if isinstance(value, dict):
-        return [k for k in value if isinstance(k, str)]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
-def _declared_deps(project: Path, pyproject: dict[str, Any]) -> set[str]:
-    """Distribution names declared in pyproject.toml (PEP 621, PEP 735, Poetry) and requirements."""
-    proj = _table(pyproject.get("project"))
-    reqs = _strings(proj.get("dependencies"))
-    for group in _table(proj.get("optional-dependencies")).values():
-        reqs += _strings(group)
-    for group in _table(pyproject.get("dependency-groups")).values():
-        reqs += _strings(group)
-    poetry = _table(_table(pyproject.get("tool")).get("poetry"))
-    reqs += _strings(poetry.get("dependencies"))
-    for grp in _table(poetry.get("group")).values():
-        reqs += _strings(_table(grp).get("dependencies"))
-    for req_file in sorted(project.glob("requirements*.txt")):
-        try:
-            text = req_file.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        for line in text.splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line and not line.startswith("-"):
-                reqs.append(line)
-    names = {_dist_name(r) for r in reqs}
-    names.discard("python")
-    names.discard("")
-    return names
-
-
-def _python_files(project: Path) -> Iterator[Path]:
-    count = 0
-    for root, dirs, files in os.walk(project):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(".py"):
-                yield Path(root) / name
-                count += 1
-                if count >= _MAX_FILES:
-                    return
-
-
-def _imports(project: Path) -> tuple[Counter[str], bool, int]:
-    """Top-level modules imported (per file), whether any file defines ``async def``."""
-    seen: Counter[str] = Counter()
-    has_async = False
-    n = 0
-    for path in _python_files(project):
-        n += 1
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        has_async = has_async or "async def" in text
-        if path.name == "asgi.py":
-            seen["asgi.py"] += 1
-        mods: set[str] = set()
-        for m in _IMPORT.finditer(text):
-            if m.group(1):
-                mods.add(m.group(1).split(".")[0])
-                if m.group(1) == "aiohttp" and re.search(r"\bweb\b", m.group(2)):
-                    mods.add("aiohttp.web")
-                if m.group(1).startswith("aiohttp.web"):
-                    mods.add("aiohttp.web")
-            else:
-                for part in m.group(3).split(","):
-                    name = part.strip().split(" ")[0]
-                    if name:
-                        mods.add(name.split(".")[0])
-                        if name.startswith("aiohttp.web"):
-                            mods.add("aiohttp.web")
-        seen.update(mods)
-    return seen, has_async, n
-
-
-def _framework(imports: Counter[str], has_async: bool) -> str:
-    if imports["fastapi"]:
-        return "FastAPI"
-    if imports["starlette"]:
-        return "Starlette"
-    if imports["quart"]:
-        return "Quart"
-    if imports["sanic"]:
-        return "Sanic"
-    if imports["django"] and (has_async or imports["asgi.py"]):
-        return "Django async"
-    if imports["aiohttp.web"]:
-        return "aiohttp"
-    if imports["asyncio"] or imports["aiohttp"] or imports["anyio"] or has_async:
-        return "plain asyncio"
-    return "none"
 
 
 def discover(

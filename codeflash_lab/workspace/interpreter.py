@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeflash_lab.workspace.project_config import _table
+
 __all__ = [
     "Interpreter",
     "find_interpreter",
@@ -83,10 +85,6 @@ class Interpreter:
         ]
         out += [f"[discovery] note: {n}" for n in self.notes]
         return out
-
-
-def _table(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def managers(project: Path, pyproject: dict[str, Any]) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ profile is always its own pass: its times show where wall time goes, never how f
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -35,6 +36,9 @@ __all__ = [
     "reading_for",
     "with_cpu_pass",
 ]
+
+#: Our own files that run while yappi does, hidden from the rows.
+_OWN_FILES = (__file__, inspect.getfile(run_sync), inspect.getfile(ProfileResult))
 
 
 def _import_yappi() -> Any:
@@ -103,7 +107,7 @@ class Profiler:
             None,
         )
         stats = yappi.get_func_stats(filter={"ctx_id": ctx} if ctx is not None else None)
-        own = _own_files()
+        own = _OWN_FILES
         rows: list[ProfileRow] = []
         hidden = 0
         for s in stats:
@@ -134,13 +138,6 @@ class Profiler:
             error=error,
             hidden_rows=hidden,
         )
-
-
-def _own_files() -> tuple[str, ...]:
-    """Our own files that run while yappi does, hidden from the rows."""
-    from codeflash_lab.profiling import _sync, profile_result
-
-    return (__file__, profile_result.__file__, _sync.__file__)
 
 
 @contextmanager

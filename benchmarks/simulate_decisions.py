@@ -4,9 +4,11 @@ Runs are not measured here: per-run p50 values are drawn from a log-normal model
 from ``tests/data/noisy_runs.json``, recorded on this machine under load) and pushed through
 the real round loop and decision code (:func:`codeflash_lab.bench.rounds.run_rounds`) with a
 scripted clock, so thousands of compares take seconds. It prints, per preset, noise level
-and true gain, the share of compares that ended KEEP, DISCARD [regression] and
-INCONCLUSIVE, and the median seconds taken, without and with the stop when no zone is
-within reach (:mod:`codeflash_lab.bench.futility`).
+and true gain, the share of compares that ended KEEP, DISCARD [noise], DISCARD [regression]
+and INCONCLUSIVE, the median seconds taken and the share done within 30 s, without and with
+the stop when no zone is within reach (:mod:`codeflash_lab.bench.futility`).
+``--two-sided-noise`` replays the noise zone read from the two-sided interval (its error
+rate half of alpha, spent like alpha), as before the noise bound had its own rate.
 
     .venv/bin/python benchmarks/simulate_decisions.py --trials 1000
 """
@@ -20,6 +22,7 @@ import random
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from codeflash_lab.bench.model import BenchConfig, Run
@@ -67,34 +70,50 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000, help="compares per row")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--two-sided-noise",
+        action="store_true",
+        help="read the noise zone from the two-sided interval (the rule before beta)",
+    )
     args = parser.parse_args()
     recorded = json.loads((ROOT / "tests" / "data" / "noisy_runs.json").read_text())["p50_ms"]
     print("each cell: without the out-of-reach stop -> with it (the default)")
-    print(f"{'preset':6s} {'noise':>15s} {'gain':>5s}  {'KEEP':>13s} {'regr.':>13s} "
-          f"{'INCONC.':>13s} {'median s':>11s}")  # fmt: skip
-    for preset in (FULL, QUICK):
-        for noise in (0.05, 0.10, 0.15, "recorded"):
-            for gain in (0.0, 0.10, 0.20):
+    print(f"{'preset':6s} {'noise':>15s} {'gain':>5s}  {'KEEP':>13s} {'noise':>13s} "
+          f"{'regr.':>13s} {'INCONC.':>13s} {'median s':>11s} {'<=30 s':>11s}")  # fmt: skip
+    for base in (FULL, QUICK):
+        design = base.design
+        if args.two_sided_noise:
+            design = replace(design, beta=design.alpha / 2, noise_spend=design.shares)
+        preset = replace(base, design=design)
+        print(f"{preset.name}: looks {list(design.looks)}, alpha {design.alpha}, beta "
+              f"{design.beta} spent {[round(w, 2) for w in design.noise_shares]}, "
+              f"budget {preset.budget_s:g} s")  # fmt: skip
+        for noise in (0.015, 0.05, 0.10, 0.15, "recorded"):
+            for gain in (0.0, 0.03, 0.10, 0.20):
                 cells = []
                 for stop in (False, True):
                     rng = random.Random(args.seed)
                     counts: Counter[str] = Counter()
-                    rounds = []
+                    took = []
                     for _ in range(args.trials):
                         p50s = recorded if noise == "recorded" else _series(rng, float(noise))
                         out = _compare(p50s, gain, preset, rng, stop)
                         counts[out.decision.verdict + "/" + out.decision.rule] += 1
-                        rounds.append(out.elapsed_s)
+                        took.append(out.elapsed_s)
                     n = args.trials
                     keep = sum(v for k, v in counts.items() if k.startswith("KEEP")) / n
-                    reg = counts["DISCARD/regression"] / n
                     inc = sum(v for k, v in counts.items() if k.startswith("INCONCLUSIVE")) / n
-                    cells.append((keep, reg, inc, statistics.median(rounds)))
-                (k0, r0, i0, s0), (k1, r1, i1, s1) = cells
-                label = "recorded CV 46%" if noise == "recorded" else f"model CV {noise:.0%}"
-                print(f"{preset.name:6s} {label:>15s} {gain:5.0%}  {k0:5.3f}->{k1:5.3f} "
-                      f"{r0:5.3f}->{r1:5.3f} {i0:5.3f}->{i1:5.3f} {s0:4.0f}->{s1:4.0f}",
-                      flush=True)  # fmt: skip
+                    cells.append((keep, counts["DISCARD/noise"] / n,
+                                  counts["DISCARD/regression"] / n, inc,
+                                  statistics.median(took),
+                                  sum(t <= 30 for t in took) / n))  # fmt: skip
+                label = "recorded CV 46%" if noise == "recorded" else f"model CV {noise:.1%}"
+                row = "  ".join(
+                    f"{x:5.3f}->{y:5.3f}" for x, y in zip(*(c[:4] for c in cells), strict=False)
+                )
+                (s0, s1), (d0, d1) = zip(*(c[4:] for c in cells), strict=False)
+                print(f"{preset.name:6s} {label:>15s} {gain:5.0%}  {row}  {s0:4.0f}->{s1:4.0f} "
+                      f"{d0:5.2f}->{d1:4.2f}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -83,6 +83,60 @@ def test_identical_arms_are_noise_only_when_the_interval_rules_out_the_floor() -
     assert "rule out a gain of 3 %" in d.reason
 
 
+# Eight rounds of an A/A compare with about 3 % run-to-run spread (p50 ms per round).
+AA_A = [10.18, 10.38, 9.9, 9.75, 9.82, 10.4, 9.71, 10.4]
+AA_B = [10.0, 10.31, 10.37, 9.94, 9.74, 10.09, 10.4, 10.53]
+
+
+def test_noise_is_read_from_a_one_sided_bound_at_its_own_error_rate() -> None:
+    a = [run(x, 1000.0 / x) for x in AA_A]
+    b = [run(x, 1000.0 / x) for x in AA_B]
+    d = decide(a, b)
+    assert (d.verdict, d.rule) == ("DISCARD", Rule.NOISE), d.reason
+    p50 = d.criteria["p50"].interval
+    assert p50 is not None
+    assert p50.noise_high is not None
+    # The two-sided interval still reaches past the 3 % floor; the noise bound does not.
+    assert p50.high > 0.03 > p50.noise_high
+    assert p50.noise_confidence == pytest.approx(1 - 0.20 * 0.3)
+    assert "gain at most" in d.reason
+    assert "one-sided 94 %" in d.reason
+    assert "at most" in d.evidence_summary()
+    # With beta at half of alpha, spent like alpha, the noise bound is the two-sided
+    # interval's upper end: the same rounds do not settle.
+    strict = decide(a, b, design=Design(beta=0.025, noise_spend=(4, 8, 12, 16)))
+    assert (strict.verdict, strict.rule) == ("INCONCLUSIVE", Rule.UNPROVEN), strict.reason
+    strict_p50 = strict.criteria["p50"].interval
+    assert strict_p50 is not None
+    assert strict_p50.noise_high == pytest.approx(strict_p50.high)
+
+
+def test_the_noise_error_rate_never_moves_a_keep_or_a_regression() -> None:
+    for a, b, want in (
+        (arm(10.0, 6), arm(7.0, 6, shift=5), Rule.THRESHOLD),
+        (arm(10.0, 8), arm(9.4, 8, shift=1), Rule.CONFIRMED),
+        (arm(10.0, 6), arm(10.6, 6, shift=4), Rule.REGRESSION),
+    ):
+        for beta in (0.025, 0.2, 0.4):
+            d = decide(a, b, design=Design(beta=beta))
+            assert d.rule == want, (beta, d.reason)
+
+
+def test_the_noise_bound_spends_beta_with_the_looks_shares() -> None:
+    design = Design()
+    assert design.beta == 0.20
+    # Its shares lean early: 40, 30, 20 and 10 %.
+    assert design.noise_shares == pytest.approx((0.4, 0.3, 0.2, 0.1))
+    assert design.noise_confidence_at(4) == pytest.approx(1 - 0.2 * 0.4)
+    assert design.noise_confidence_at(10, final=True) == pytest.approx(1 - 0.2 * 0.3)
+    assert design.to_dict()["noise_confidence_per_look"] == pytest.approx([0.92, 0.94, 0.96, 0.98])
+    for bad in (0.0, 0.5, -0.1):
+        with pytest.raises(ValueError, match="beta"):
+            Design(beta=bad)
+    with pytest.raises(ValueError, match="noise_spend"):
+        Design(noise_spend=(1, 2))
+
+
 def test_opposite_moves_are_a_tradeoff() -> None:
     d = decide(arm(10.0, 6), arm(8.0, 6, p99_factor=2.4, shift=1))
     assert (d.verdict, d.rule) == ("TRADEOFF", Rule.TRADEOFF), d.reason
@@ -251,7 +305,7 @@ def test_a_spent_budget_is_unproven_never_noise() -> None:
 
 def test_runs_are_lengthened_in_both_arms_at_a_round_boundary() -> None:
     wild = itertools.cycle([10.0, 11.0, 9.0, 10.5])
-    s = Script(wild, itertools.cycle([9.8, 10.9, 9.1, 10.2]), run_s=0.5)
+    s = Script(wild, itertools.cycle([9.5, 10.6, 8.8, 9.9]), run_s=0.5)
     out = run_rounds(
         s.take, config=BenchConfig(min_run_s=0.5), design=Design(), budget_s=60, clock=s.clock
     )
@@ -288,7 +342,7 @@ def test_a_threshold_keep_names_the_criterion_that_reached_the_threshold() -> No
 def test_runs_set_by_op_count_without_warm_up_are_lengthened_by_their_count() -> None:
     # ops=50, no warm-up, no minimum run time: a round's time scales with the op count.
     wild = itertools.cycle([10.0, 11.0, 9.0, 10.5])
-    s = Script(wild, itertools.cycle([9.8, 10.9, 9.1, 10.2]), run_s=0.5)
+    s = Script(wild, itertools.cycle([9.5, 10.6, 8.8, 9.9]), run_s=0.5)
 
     def take(order: Sequence[str], config: BenchConfig) -> tuple[list[Run], bool]:
         runs, stop = s.take(order, config)

@@ -134,6 +134,15 @@ def test_a_gain_under_the_floor_is_never_called_a_clear_keep() -> None:
     assert _share(counts, "DISCARD/regression") <= 0.025, counts
 
 
+def test_a_gain_on_the_floor_is_called_noise_at_most_beta_of_the_time() -> None:
+    # beta (20 %) bounds the chance that a change gaining the floor is called noise.
+    for cv in (0.015, 0.05, 0.15):
+        counts = _trials(None, 0.03, 300, FULL, seed=6, cv=cv)
+        assert _share(counts, "DISCARD/noise") <= FULL.design.beta + 0.05, (cv, counts)
+    counts = _trials(RECORDED_SERIES, 0.03, 300, QUICK, seed=6)
+    assert _share(counts, "DISCARD/noise") <= QUICK.design.beta + 0.05, counts
+
+
 def test_a_real_twenty_percent_gain_is_found_in_modelled_noise() -> None:
     counts = _trials(None, 0.20, 200, FULL, seed=4, cv=0.05)
     assert _share(counts, "KEEP") >= 0.9, counts

@@ -46,12 +46,13 @@ def _noisy(seed: int, scale: float = 1.0, cv: float = 0.12) -> Iterator[float]:
         yield 10.0 * scale * rng.lognormvariate(0.0, cv)
 
 
-def test_a_against_a_in_heavy_noise_stops_after_the_second_look_as_inconclusive() -> None:
-    # 4 s rounds, 60 s budget: 15 rounds fit. With 12 % run noise, A against A cannot reach
-    # any zone by then, and the loop gives up at look 8 or 12 instead of spending the budget.
+def test_a_gain_on_the_floor_in_heavy_noise_stops_after_the_second_look_as_inconclusive() -> None:
+    # 4 s rounds, 60 s budget: 15 rounds fit. With 12 % run noise, a true gain of 3 % (the
+    # floor) cannot reach any zone by then, and the loop gives up at look 8 or 12 instead of
+    # spending the budget.
     stopped = 0
     for seed in range(10):
-        s = Script(_noisy(seed), _noisy(seed + 100))
+        s = Script(_noisy(seed), _noisy(seed + 100, scale=0.97))
         out = run_rounds(s.take, config=BenchConfig(), design=Design(), budget_s=60, clock=s.clock)
         assert out.decision is not None
         assert out.decision.verdict != "KEEP"
@@ -89,7 +90,7 @@ def test_a_clear_gain_is_still_found_in_the_same_noise() -> None:
 
 
 def test_without_the_stop_the_same_compare_spends_its_budget() -> None:
-    s = Script(_noisy(3), _noisy(103))
+    s = Script(_noisy(3), _noisy(103, scale=0.97))
     out = run_rounds(
         s.take,
         config=BenchConfig(),
@@ -109,10 +110,16 @@ def test_conditional_power_of_clear_and_hopeless_cases() -> None:
     # B 30 % faster with little spread: a zone is all but certain.
     faster = [x * 0.7 for x in flat[1:] + flat[:1]]
     assert conditional_power(flat, faster, lower_is_better=True, design=design, at_rounds=16) > 0.99
-    # A against A with 10 % spread: far from the floor on both sides at 16 rounds.
+    # A gain sitting on the 3 % floor with 10 % spread: at 16 rounds neither the gain's
+    # lower bound nor the noise bound can clear the floor.
     other = flat[2:] + flat[:2]
-    low = conditional_power(flat, other, lower_is_better=True, design=design, at_rounds=16)
+    on_floor = [x * 0.97 for x in other]
+    low = conditional_power(flat, on_floor, lower_is_better=True, design=design, at_rounds=16)
     assert low < 0.05
+    # No gain at all with the same spread: the noise bound may still fall under the floor.
+    aa = conditional_power(flat, other, lower_is_better=True, design=design, at_rounds=16)
+    assert 0.05 < aa < 0.5
+    assert aa > 5 * low
     # No rounds left: the answer is what the current interval already says.
     assert conditional_power(flat, other, lower_is_better=True, design=design, at_rounds=8) in (
         0.0,

@@ -216,7 +216,8 @@ class Decision:
         best = self.deciding_criterion()
         if best is None or best.interval is None:
             return f"{self.rounds} round(s), no look reached"
-        return f"{best.name} {best.interval.text()} after {self.look} rounds"
+        text = best.interval.noise_text() if self.rule == Rule.NOISE else best.interval.text()
+        return f"{best.name} {text} after {self.look} rounds"
 
     def deciding_criterion(self) -> Criterion | None:
         """The criterion the verdict rests on most (p50 unless another decided)."""
@@ -279,6 +280,10 @@ def _names(crit: Iterable[Criterion]) -> str:
 
 def _ci_text(crit: Iterable[Criterion]) -> str:
     return "; ".join(f"{c.name} {c.interval.text()}" for c in crit if c.interval is not None)
+
+
+def _noise_text(crit: Iterable[Criterion]) -> str:
+    return "; ".join(f"{c.name} {c.interval.noise_text()}" for c in crit if c.interval is not None)
 
 
 def decide(
@@ -377,7 +382,8 @@ def _decide_at(
     if main and all(c.zone in ("flat", *_BAD) for c in main):
         return Decision(
             "DISCARD",
-            f"{look} interleaved rounds rule out a gain of {floor:g} % or more ({_ci_text(main)})",
+            f"{look} interleaved rounds rule out a gain of {floor:g} % or more "
+            f"({_noise_text(main)})",
             Rule.NOISE,
             **common,
         )

@@ -5,11 +5,12 @@ whole budget to say INCONCLUSIVE. After a look that settles nothing, each decidi
 gets its **conditional power**: the chance that the interval read at the last round the
 budget can still hold would lie in a zone, if the true gain were what the rounds so far
 estimate. In the log scale of the gain ``g`` (``-log(B/A)`` for latency, ``log(B/A)`` for
-throughput) every zone boundary that matters sits at the floor ``c``: the final interval
-``g_N +- h_N`` settles when ``g_N - h_N >= c`` (a gain) or ``g_N + h_N < c`` (no gain worth
-keeping, or a loss). With ``n`` rounds taken, mean ``m`` and spread ``s``, ``g_N`` is
-normal around ``m`` with standard deviation ``s * sqrt(N - n) / N``; ``h_N`` is the
-Student-t half-width at the confidence of a final look. When no criterion has a chance of
+throughput) every zone boundary that matters sits at the floor ``c``: the final look
+settles when ``g_N - h_N >= c`` (a gain; ``h_N`` the two-sided half-width at the final
+look's ``alpha``) or ``g_N + k_N < c`` (no gain worth keeping, or a loss; ``k_N`` the
+one-sided half-width of the noise bound at its ``beta``). With ``n`` rounds taken, mean
+``m`` and spread ``s``, ``g_N`` is normal around ``m`` with standard deviation
+``s * sqrt(N - n) / N``. When no criterion has a chance of
 at least :data:`MIN_POWER`, the compare stops there as INCONCLUSIVE. The first look is
 never used for this: with 3 degrees of freedom its spread is too rough to give up on.
 
@@ -67,12 +68,16 @@ def conditional_power(
     c = -math.log(1 - design.floor) if lower_is_better else math.log(1 + design.floor)
     n, big_n = len(g), max(at_rounds, len(g))
     mean, sd = statistics.fmean(g), statistics.stdev(g)
-    confidence = design.confidence_at(min(big_n, design.max_rounds), final=True)
-    half = student_t_ppf(0.5 + confidence / 2, big_n - 1) * sd / math.sqrt(big_n)
+    last = min(big_n, design.max_rounds)
+    se = sd / math.sqrt(big_n)
+    half = student_t_ppf(0.5 + design.confidence_at(last, final=True) / 2, big_n - 1) * se
+    noise_half = student_t_ppf(design.noise_confidence_at(last, final=True), big_n - 1) * se
     spread = sd * math.sqrt(big_n - n) / big_n
     if spread <= 0:
-        return 0.0 if c - half <= mean <= c + half else 1.0
-    unsettled = _normal_cdf((c + half - mean) / spread) - _normal_cdf((c - half - mean) / spread)
+        return 0.0 if c - noise_half <= mean < c + half else 1.0
+    unsettled = _normal_cdf((c + half - mean) / spread) - _normal_cdf(
+        (c - noise_half - mean) / spread
+    )
     return 1.0 - unsettled
 
 

@@ -111,6 +111,25 @@ def test_noise_is_read_from_a_one_sided_bound_at_its_own_error_rate() -> None:
     assert strict_p50.noise_high == pytest.approx(strict_p50.high)
 
 
+def test_a_loss_the_noise_bound_rules_out_stays_open_until_it_is_a_regression() -> None:
+    # B about 25 % slower with wide spread: at look 4 the noise bound is far under the
+    # floor, but the two-sided interval still reaches above it. Calling that "noise" would
+    # hide a regression from --fail-on regression, so the compare goes on.
+    a_p50 = [10.0, 11.0, 9.0, 10.5, 10.2, 10.8, 9.4, 10.1]
+    b_p50 = [12.0, 16.5, 9.6, 13.0, 13.1, 14.0, 12.0, 13.2]
+    a = [run(x, 1000.0 / x) for x in a_p50]
+    b = [run(x, 1000.0 / x) for x in b_p50]
+    first = decide(a[:4], b[:4])
+    p50 = first.criteria["p50"].interval
+    assert p50 is not None
+    assert p50.noise_bound < -0.03 < 0.03 < p50.high
+    assert (first.verdict, first.rule) == ("INCONCLUSIVE", Rule.UNPROVEN), first.reason
+    assert not first.settled
+    second = decide(a, b)
+    assert (second.verdict, second.rule) == ("DISCARD", Rule.REGRESSION), second.reason
+    assert second.regression
+
+
 def test_the_noise_error_rate_never_moves_a_keep_or_a_regression() -> None:
     for a, b, want in (
         (arm(10.0, 6), arm(7.0, 6, shift=5), Rule.THRESHOLD),

@@ -7,8 +7,9 @@ budget can still hold would lie in a zone, if the true gain were what the rounds
 estimate. In the log scale of the gain ``g`` (``-log(B/A)`` for latency, ``log(B/A)`` for
 throughput) every zone boundary that matters sits at the floor ``c``: the final look
 settles when ``g_N - h_N >= c`` (a gain; ``h_N`` the two-sided half-width at the final
-look's ``alpha``) or ``g_N + k_N < c`` (no gain worth keeping, or a loss; ``k_N`` the
-one-sided half-width of the noise bound at its ``beta``). With ``n`` rounds taken, mean
+look's ``alpha``), when ``g_N + h_N < c`` (no gain worth keeping, or a loss), or when
+``-c < g_N + k_N < c`` (noise read from the one-sided noise bound, ``k_N`` its half-width
+at ``beta``; a bound under ``-c`` points to a loss, left to the two-sided interval). With ``n`` rounds taken, mean
 ``m`` and spread ``s``, ``g_N`` is normal around ``m`` with standard deviation
 ``s * sqrt(N - n) / N``. When no criterion has a chance of
 at least :data:`MIN_POWER`, the compare stops there as INCONCLUSIVE. The first look is
@@ -74,11 +75,17 @@ def conditional_power(
     noise_half = student_t_ppf(design.noise_confidence_at(last, final=True), big_n - 1) * se
     spread = sd * math.sqrt(big_n - n) / big_n
     if spread <= 0:
-        return 0.0 if c - noise_half <= mean < c + half else 1.0
-    unsettled = _normal_cdf((c + half - mean) / spread) - _normal_cdf(
-        (c - noise_half - mean) / spread
-    )
-    return 1.0 - unsettled
+        settled = mean >= c + half or mean < c - half or -c < mean + noise_half < c
+        return 1.0 if settled else 0.0
+
+    def below(x: float) -> float:
+        return _normal_cdf((x - mean) / spread)
+
+    settle = 1.0 - below(c + half) + below(c - half)
+    noise_from = max(-c - noise_half, c - half)
+    if c - noise_half > noise_from:
+        settle += below(c - noise_half) - below(noise_from)
+    return settle
 
 
 def within_reach(

@@ -30,7 +30,9 @@ Method: a **group-sequential design with a fixed schedule of looks and weighted 
   same union bound gives: the chance that a change whose true gain reaches the floor is ever
   called noise is at most ``beta * sum(v_k) = beta``. That error costs a small gain, never a
   wrong KEEP: KEEP and regression are still read from the two-sided interval at ``alpha``,
-  so their error rates above do not move. Its shares ``v_k`` lean early (40, 30, 20 and
+  so their error rates above do not move. A noise bound under minus the floor (a loss
+  beyond the floor) is not called noise from this bound alone, only when the two-sided
+  interval also rules out the floor, so that a regression is still told as one. Its shares ``v_k`` lean early (40, 30, 20 and
   10 % for the full preset): a change that does nothing is best told at an early look, and
   the compares that cannot settle are ended by the futility stop
   (:mod:`codeflash_lab.bench.futility`). Why: reading noise from the two-sided interval
@@ -325,8 +327,11 @@ def gain_interval(
 def zone(interval: GainInterval, design: Design) -> str:
     """Where the interval lies: ``better`` (low >= threshold), ``better-small`` (low >=
     floor), ``worse`` (high <= -threshold), ``worse-small`` (high <= -floor), ``flat``
-    (the one-sided noise bound < floor: no gain worth keeping) or ``open`` (not yet
-    decided)."""
+    (no gain worth keeping: the one-sided noise bound lies within (-floor, floor), or the
+    two-sided interval's upper end is under the floor) or ``open`` (not yet decided). A
+    noise bound under minus the floor points to a loss: it stays open until the two-sided
+    interval settles it, so that more rounds can show it as a regression (``--fail-on
+    regression``) instead of calling it noise."""
     if interval.low >= design.threshold:
         return "better"
     if interval.low >= design.floor:
@@ -335,6 +340,8 @@ def zone(interval: GainInterval, design: Design) -> str:
         return "worse"
     if interval.high <= -design.floor:
         return "worse-small"
-    if interval.noise_bound < design.floor:
+    if interval.noise_bound < design.floor and (
+        interval.noise_bound > -design.floor or interval.high < design.floor
+    ):
         return "flat"
     return "open"

@@ -9,9 +9,9 @@ throughput) every zone boundary that matters sits at the floor ``c``: the final 
 settles when ``g_N - h_N >= c`` (a gain; ``h_N`` the two-sided half-width at the final
 look's ``alpha``), when ``g_N + h_N < c`` (no gain worth keeping, or a loss), or when
 ``-c < g_N + k_N < c`` (noise read from the one-sided noise bound, ``k_N`` its half-width
-at ``beta``; a bound under ``-c`` points to a loss, left to the two-sided interval). With ``n`` rounds taken, mean
-``m`` and spread ``s``, ``g_N`` is normal around ``m`` with standard deviation
-``s * sqrt(N - n) / N``. When no criterion has a chance of
+at ``beta``; a bound under ``-c`` points to a loss, left to the two-sided interval). With
+``n`` rounds taken, mean ``m`` and spread ``s``, ``g_N`` is normal around ``m`` with
+standard deviation ``s * sqrt(N - n) / N``. When no criterion has a chance of
 at least :data:`MIN_POWER`, the compare stops there as INCONCLUSIVE. The first look is
 never used for this: with 3 degrees of freedom its spread is too rough to give up on.
 

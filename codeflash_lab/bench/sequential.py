@@ -32,12 +32,12 @@ Method: a **group-sequential design with a fixed schedule of looks and weighted 
   wrong KEEP: KEEP and regression are still read from the two-sided interval at ``alpha``,
   so their error rates above do not move. A noise bound under minus the floor (a loss
   beyond the floor) is not called noise from this bound alone, only when the two-sided
-  interval also rules out the floor, so that a regression is still told as one. Its shares ``v_k`` lean early (40, 30, 20 and
-  10 % for the full preset): a change that does nothing is best told at an early look, and
-  the compares that cannot settle are ended by the futility stop
-  (:mod:`codeflash_lab.bench.futility`). Why: reading noise from the two-sided interval
-  needed it to shrink inside (-3 %, +3 %); in replay at a run CV of 1.5 % an A against A
-  took a median of 12 rounds, at 5 % most compares ended INCONCLUSIVE
+  interval also rules out the floor, so that a regression is still told as one. The shares
+  ``v_k`` lean early (40, 30, 20 and 10 % for the full preset): a change that does nothing
+  is best told at an early look, and the compares that cannot settle are ended by the
+  futility stop (:mod:`codeflash_lab.bench.futility`). Why: reading noise from the
+  two-sided interval needed it to shrink inside (-3 %, +3 %); in replay at a run CV of
+  1.5 % an A against A took a median of 12 rounds, at 5 % most compares ended INCONCLUSIVE
   (``benchmarks/simulate_decisions.py``, with and without ``--two-sided-noise``).
 - Why the weights lean late: an early look has few degrees of freedom and a wide interval
   whatever alpha it gets, so most of the error rate is worth more where the interval is
@@ -83,6 +83,11 @@ __all__ = [
 FULL_LOOKS: tuple[int, ...] = (4, 8, 12, 16)
 #: Looks of the short preset (20-30 s).
 QUICK_LOOKS: tuple[int, ...] = (4, 8, 12)
+
+
+def _normalised(weights: Sequence[float]) -> tuple[float, ...]:
+    total = sum(weights)
+    return tuple(w / total for w in weights)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +141,7 @@ class Design:
         Without ``spend``, each look's share is in proportion to its rounds: 10, 20, 30 and
         40 % for the full looks 4, 8, 12, 16.
         """
-        weights = self.spend or tuple(float(n) for n in self.looks)
-        total = sum(weights)
-        return tuple(w / total for w in weights)
+        return _normalised(self.spend or tuple(float(n) for n in self.looks))
 
     @property
     def noise_shares(self) -> tuple[float, ...]:
@@ -148,9 +151,7 @@ class Design:
         and 10 % for the full looks 4, 8, 12, 16. A change that does nothing is best told
         early; the futility stop ends the rest.
         """
-        weights = self.noise_spend or tuple(float(n) for n in reversed(self.looks))
-        total = sum(weights)
-        return tuple(w / total for w in weights)
+        return _normalised(self.noise_spend or tuple(float(n) for n in reversed(self.looks)))
 
     def share_at(self, rounds: int, *, final: bool = False, noise: bool = False) -> float:
         """Share of the error rate (``noise``: of ``beta``) spent at the look after
